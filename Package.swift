@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "verack",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "verack", targets: ["verack"]),
+        .library(name: "BitcoinWire", targets: ["BitcoinWire"]),
+        .library(name: "PeerEngine", targets: ["PeerEngine"]),
+        .library(name: "ConsoleUI", targets: ["ConsoleUI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(
+            name: "BitcoinWire",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "PeerEngine",
+            dependencies: ["BitcoinWire", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "ConsoleUI",
+            dependencies: ["BitcoinWire", "PeerEngine"]
+        ),
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
+        .executableTarget(
+            name: "verack",
+            dependencies: [
+                "BitcoinWire", "PeerEngine", "ConsoleUI", "CNcurses",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "BitcoinWireTests", dependencies: ["BitcoinWire"], resources: [.copy("Vectors")]),
+        .testTarget(name: "PeerEngineTests", dependencies: ["PeerEngine", "BitcoinWire"]),
+        .testTarget(name: "ConsoleUITests", dependencies: ["ConsoleUI", "PeerEngine", "BitcoinWire"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["verack", "BitcoinWire"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,91 @@
+/// One frame as it crossed the wire: its exact bytes, its header, the checksum verdict and
+/// the decoded message (or why it did not decode).
+public struct Frame: Sendable {
+    /// Header and payload, exactly as received or sent.
+    public let raw: [UInt8]
+    public let header: MessageHeader
+    /// Where the frame started in its stream.
+    public let streamOffset: Int
+    /// The checksum the payload actually hashes to.
+    public let payloadChecksum: Checksum
+    public let message: Result<Message, WireError>
+
+    public init(raw: [UInt8], header: MessageHeader, streamOffset: Int, payloadChecksum: Checksum, message: Result<Message, WireError>) {
+        self.raw = raw
+        self.header = header
+        self.streamOffset = streamOffset
+        self.payloadChecksum = payloadChecksum
+        self.message = message
+    }
+
+    public var checksumOK: Bool { header.checksum == payloadChecksum }
+
+    /// The payload bytes present in `raw` (fewer than the header says for a truncated frame).
+    public var payload: ArraySlice<UInt8> {
+        let end = min(raw.count, MessageHeader.size + Int(header.length))
+        return raw[MessageHeader.size..<max(MessageHeader.size, end)]
+    }
+
+    /// The checksum error, when the header's checksum is wrong.
+    public var checksumError: WireError? {
+        checksumOK ? nil : .checksumMismatch(expected: payloadChecksum, actual: header.checksum, offset: streamOffset)
+    }
+
+    /// Examines bytes that may be a broken frame (one we corrupted, say): nil when there are
+    /// not even 24 bytes of header. The message is decoded from what payload is present.
+    public static func inspect(_ raw: [UInt8], expectedMagic: Magic? = nil) -> Frame? {
+        guard raw.count >= MessageHeader.size else { return nil }
+        let header: MessageHeader
+        do {
+            header = try MessageHeader.parse(raw[...])
+        } catch {
+            // An unreadable command: show the rest of the header anyway.
+            let h = MessageHeader(
+                magic: Magic(raw[0], raw[1], raw[2], raw[3]), command: "?",
+                length: UInt32(raw[16]) | UInt32(raw[17]) << 8 | UInt32(raw[18]) << 16 | UInt32(raw[19]) << 24,
+                checksum: Checksum(value: UInt32(raw[20]) | UInt32(raw[21]) << 8 | UInt32(raw[22]) << 16 | UInt32(raw[23]) << 24))
+            return Frame(raw: raw, header: h, streamOffset: 0, payloadChecksum: Checksum(of: raw[24...]), message: .failure(error))
+        }
+        let present = raw[MessageHeader.size...]
+        let claimed = Int(header.length)
+        let payload = present.prefix(claimed)
+        let result: Result<Message, WireError>
+        if let expectedMagic, header.magic != expectedMagic {
+            result = .failure(.badMagic(expected: expectedMagic, actual: header.magic, offset: 0))
+        } else if claimed > MessageHeader.maxPayloadLength {
+            result = .failure(.payloadTooLarge(length: header.length, limit: MessageHeader.maxPayloadLength, offset: 16))
+        } else if payload.count < claimed {
+            result = .failure(.truncated(field: "payload", offset: MessageHeader.size, needed: claimed, available: payload.count))
+        } else {
+            do {
+                result = .success(try Message.decode(command: header.command, payload: payload))
+            } catch {
+                result = .failure(error)
+            }
+        }
+        return Frame(raw: raw, header: header, streamOffset: 0, payloadChecksum: Checksum(of: payload), message: result)
+    }
+
+    /// The decoded field tree of the payload (as far as it decodes).
+    public var fields: [Field] {
+        Message.fields(command: header.command, payload: payload).fields
+    }
+
+    /// The header as fields, with byte ranges.
+    public var headerFields: [Field] {
+        [
+            Field(name: "magic", value: .bytes(header.magic.bytes), range: MessageHeader.magicRange),
+            Field(name: "command", value: .text(header.command), range: MessageHeader.commandRange),
+            Field(name: "length", value: .uint(UInt64(header.length)), range: MessageHeader.lengthRange),
+            Field(name: "checksum", value: .bytes(header.checksum.bytes), range: MessageHeader.checksumRange),
+        ]
+    }
+
+    /// A one-line summary: the message's, or the error.
+    public var summary: String {
+        switch message {
+        case let .success(m): return m.summary
+        case let .failure(e): return "\(header.command): \(e)"
+        }
+    }
+}

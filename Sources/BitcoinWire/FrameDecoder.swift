@@ -1,0 +1,151 @@
+/// Turns a byte stream into frames, in any chunking.
+///
+/// The check order follows Bitcoin Core: magic (as soon as its bytes arrive), command,
+/// length limit (before anything is buffered for the payload), then, once the payload is
+/// in, checksum and message decoding. A wrong checksum or an undecodable payload is a
+/// property of that one ``Frame``, and decoding goes on after it. A wrong magic or an
+/// oversized length ends the stream: every later ``next()`` throws the same error.
+public struct FrameDecoder {
+    private enum State {
+        case waitingForHeader
+        case waitingForPayload(header: MessageHeader, total: Int)
+        case failed(WireError)
+    }
+
+    public let magic: Magic
+    public let maxPayloadLength: Int
+
+    private var buffer: [UInt8] = []
+    private var readIndex = 0
+    private var state = State.waitingForHeader
+    /// Stream offset of `buffer[readIndex]`.
+    public private(set) var streamOffset = 0
+
+    public init(magic: Magic, maxPayloadLength: Int = MessageHeader.maxPayloadLength) {
+        self.magic = magic
+        self.maxPayloadLength = maxPayloadLength
+    }
+
+    /// Bytes received but not yet part of a returned frame.
+    public var bufferedByteCount: Int { buffer.count - readIndex }
+
+    /// The error that ended the stream, if one did.
+    public var failure: WireError? {
+        if case let .failed(error) = state { return error }
+        return nil
+    }
+
+    /// Appends received bytes. Ignored once the stream has failed.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
+        if case .failed = state { return }
+        compact()
+        buffer.append(contentsOf: bytes)
+    }
+
+    public mutating func feed<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        if case .failed = state { return }
+        compact()
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// Drops consumed bytes; at most once per returned frame, so never quadratic.
+    private mutating func compact() {
+        guard readIndex > 0 else { return }
+        if readIndex == buffer.count {
+            buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 20)
+        } else {
+            buffer.removeSubrange(0..<readIndex)
+        }
+        readIndex = 0
+    }
+
+    /// The next complete frame, nil when more bytes are needed.
+    public mutating func next() throws(WireError) -> Frame? {
+        switch state {
+        case let .failed(error):
+            throw error
+        case .waitingForHeader:
+            let available = buffer.count - readIndex
+            let magicBytes = magic.bytes
+            for i in 0..<min(4, available) where buffer[readIndex + i] != magicBytes[i] {
+                var got = Array(buffer[readIndex..<(readIndex + min(4, available))])
+                got += [UInt8](repeating: 0, count: 4 - got.count)
+                return try fail(.badMagic(expected: magic, actual: Magic(got[0], got[1], got[2], got[3]), offset: streamOffset))
+            }
+            guard available >= MessageHeader.size else { return nil }
+            let header: MessageHeader
+            do {
+                header = try MessageHeader.parse(buffer[readIndex..<(readIndex + MessageHeader.size)], streamOffset: streamOffset)
+            } catch let .invalidCommand(bytes, offset) {
+                // Core reads and drops such a message: skip it whole, but only after the
+                // length passes the same limit as any other.
+                let length = Self.readLength(buffer, at: readIndex + 16)
+                guard length <= maxPayloadLength else {
+                    return try fail(.payloadTooLarge(length: UInt32(length), limit: maxPayloadLength, offset: streamOffset + 16))
+                }
+                let placeholder = MessageHeader(
+                    magic: magic, command: "?", length: UInt32(length),
+                    checksum: Checksum(value: UInt32(Self.readLength(buffer, at: readIndex + 20))))
+                state = .waitingForPayload(header: placeholder, total: MessageHeader.size + length)
+                pendingError = .invalidCommand(bytes: bytes, offset: offset)
+                return try next()
+            } catch {
+                return try fail(error)
+            }
+            guard Int(header.length) <= maxPayloadLength else {
+                return try fail(.payloadTooLarge(length: header.length, limit: maxPayloadLength, offset: streamOffset + 16))
+            }
+            state = .waitingForPayload(header: header, total: MessageHeader.size + Int(header.length))
+            return try next()
+        case let .waitingForPayload(header, total):
+            guard buffer.count - readIndex >= total else {
+                if buffer.capacity < readIndex + total { buffer.reserveCapacity(readIndex + total) }
+                return nil
+            }
+            let raw = takeFrameBytes(total)
+            let offset = streamOffset
+            streamOffset += total
+            state = .waitingForHeader
+            let payload = raw[MessageHeader.size...]
+            let result: Result<Message, WireError>
+            if let error = pendingError {
+                pendingError = nil
+                result = .failure(error)
+            } else {
+                do {
+                    result = .success(try Message.decode(command: header.command, payload: payload))
+                } catch {
+                    result = .failure(error)
+                }
+            }
+            return Frame(raw: raw, header: header, streamOffset: offset, payloadChecksum: Checksum(of: payload), message: result)
+        }
+    }
+
+    private var pendingError: WireError?
+
+    private static func readLength(_ b: [UInt8], at i: Int) -> Int {
+        Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24
+    }
+
+    private mutating func fail(_ error: WireError) throws(WireError) -> Frame? {
+        state = .failed(error)
+        buffer = []
+        readIndex = 0
+        throw error
+    }
+
+    /// Removes the next `count` bytes. A large frame alone at the front of the buffer is
+    /// handed over without copying it.
+    private mutating func takeFrameBytes(_ count: Int) -> [UInt8] {
+        if readIndex == 0 && count >= 1 << 16 {
+            var raw = buffer
+            buffer = Array(buffer[count...])
+            raw.removeSubrange(count...)
+            return raw
+        }
+        let raw = Array(buffer[readIndex..<(readIndex + count)])
+        readIndex += count
+        return raw
+    }
+}

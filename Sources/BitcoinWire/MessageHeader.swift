@@ -1,0 +1,126 @@
+/// The 24-byte v1 frame header: magic, command, payload length, checksum.
+public struct MessageHeader: Hashable, Sendable {
+    public static let size = 24
+    public static let commandLength = 12
+    /// Bitcoin Core's `MAX_PROTOCOL_MESSAGE_LENGTH`.
+    public static let maxPayloadLength = 4_000_000
+
+    public var magic: Magic
+    public var command: String
+    public var length: UInt32
+    public var checksum: Checksum
+
+    public init(magic: Magic, command: String, length: UInt32, checksum: Checksum) {
+        self.magic = magic
+        self.command = command
+        self.length = length
+        self.checksum = checksum
+    }
+
+    /// Byte ranges of the header fields, for marking hex dumps.
+    public static let magicRange = 0..<4
+    public static let commandRange = 4..<16
+    public static let lengthRange = 16..<20
+    public static let checksumRange = 20..<24
+
+    /// Reads a header from the first 24 bytes of `bytes` without judging the magic or the
+    /// length. The command must be printable ASCII padded with NULs.
+    public static func parse(_ bytes: ArraySlice<UInt8>, streamOffset: Int = 0) throws(WireError) -> MessageHeader {
+        guard bytes.count >= size else {
+            throw .truncated(field: "header", offset: streamOffset, needed: size, available: bytes.count)
+        }
+        let s = bytes.startIndex
+        func u32(_ at: Int) -> UInt32 {
+            UInt32(bytes[s + at]) | UInt32(bytes[s + at + 1]) << 8 | UInt32(bytes[s + at + 2]) << 16 | UInt32(bytes[s + at + 3]) << 24
+        }
+        let command = try parseCommand(bytes[(s + 4)..<(s + 16)], streamOffset: streamOffset + 4)
+        return MessageHeader(magic: Magic(value: u32(0)), command: command, length: u32(16), checksum: Checksum(value: u32(20)))
+    }
+
+    /// Printable ASCII, then only NULs.
+    static func parseCommand(_ field: ArraySlice<UInt8>, streamOffset: Int) throws(WireError) -> String {
+        var end = field.startIndex
+        while end < field.endIndex, field[end] != 0 { end += 1 }
+        let name = field[field.startIndex..<end]
+        guard name.allSatisfy({ $0 >= 0x21 && $0 <= 0x7e }), field[end...].allSatisfy({ $0 == 0 }) else {
+            throw .invalidCommand(bytes: Array(field), offset: streamOffset)
+        }
+        return String(decoding: name, as: UTF8.self)
+    }
+
+    /// The 24 bytes.
+    public func encode() -> [UInt8] {
+        var w = WireWriter(capacity: Self.size)
+        w.write(magic.value)
+        var name = Array(command.utf8.prefix(Self.commandLength))
+        name += [UInt8](repeating: 0, count: Self.commandLength - name.count)
+        w.write(bytes: name)
+        w.write(length)
+        w.write(checksum.value)
+        return w.bytes
+    }
+}
+
+/// Builds frames to send.
+public enum FrameEncoder {
+    /// Header and payload of `message` for a network with `magic`.
+    public static func encode(_ message: Message, magic: Magic) -> [UInt8] {
+        frame(command: message.command, payload: message.encodePayload(), magic: magic)
+    }
+
+    public static func frame(command: String, payload: [UInt8], magic: Magic) -> [UInt8] {
+        let header = MessageHeader(magic: magic, command: command, length: UInt32(payload.count), checksum: Checksum(of: payload))
+        return header.encode() + payload
+    }
+}
+
+/// Ways to break a frame on purpose, to watch how a peer reacts.
+public enum Corruption: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// The checksum field is inverted: Core drops the message and stays connected.
+    case checksum
+    /// The magic is inverted: Core disconnects at once.
+    case magic
+    /// The length claims one byte more than is sent: the peer waits for it.
+    case length
+    /// The length claims one byte less: the rest is read as the next header.
+    case lengthShort = "length-short"
+    /// The length is above the 4,000,000-byte limit: Core disconnects on the header.
+    case lengthOversized = "length-oversized"
+    /// The header is honest but only half of the payload is sent.
+    case truncate
+
+    public var description: String { rawValue }
+
+    /// The corrupted bytes of a well-formed `frame`.
+    public func apply(to frame: [UInt8]) throws(WireError) -> [UInt8] {
+        guard frame.count >= MessageHeader.size else {
+            throw .truncated(field: "header", offset: 0, needed: MessageHeader.size, available: frame.count)
+        }
+        var out = frame
+        let payloadLength = frame.count - MessageHeader.size
+        func setLength(_ v: UInt32) {
+            withUnsafeBytes(of: v.littleEndian) { for i in 0..<4 { out[16 + i] = $0[i] } }
+        }
+        switch self {
+        case .checksum:
+            for i in MessageHeader.checksumRange { out[i] ^= 0xff }
+        case .magic:
+            for i in MessageHeader.magicRange { out[i] ^= 0xff }
+        case .length:
+            setLength(UInt32(payloadLength + 1))
+        case .lengthShort:
+            guard payloadLength > 0 else {
+                throw .invalidValue(field: "length", offset: 16, reason: "the payload is empty, so the length cannot be shortened")
+            }
+            setLength(UInt32(payloadLength - 1))
+        case .lengthOversized:
+            setLength(UInt32(MessageHeader.maxPayloadLength + 1))
+        case .truncate:
+            guard payloadLength > 0 else {
+                throw .invalidValue(field: "payload", offset: 24, reason: "the payload is empty, so it cannot be truncated")
+            }
+            out.removeLast(payloadLength - payloadLength / 2)
+        }
+        return out
+    }
+}

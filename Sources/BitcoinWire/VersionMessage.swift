@@ -1,0 +1,59 @@
+/// The `version` message that opens every connection.
+public struct VersionMessage: Hashable, Sendable {
+    /// Bitcoin Core's limit on the user agent (`MAX_SUBVERSION_LENGTH`).
+    public static let maxUserAgentLength = 256
+
+    public var version: Int32
+    public var services: ServiceFlags
+    public var timestamp: Int64
+    public var receiver: NetworkAddress
+    public var sender: NetworkAddress
+    public var nonce: UInt64
+    public var userAgent: String
+    public var startHeight: Int32
+    /// BIP37 relay flag; absent in versions below 70001.
+    public var relay: Bool?
+
+    public init(
+        version: Int32 = 70016, services: ServiceFlags = [], timestamp: Int64,
+        receiver: NetworkAddress, sender: NetworkAddress = NetworkAddress(), nonce: UInt64,
+        userAgent: String, startHeight: Int32 = 0, relay: Bool? = true
+    ) {
+        self.version = version
+        self.services = services
+        self.timestamp = timestamp
+        self.receiver = receiver
+        self.sender = sender
+        self.nonce = nonce
+        self.userAgent = userAgent
+        self.startHeight = startHeight
+        self.relay = relay
+    }
+
+    static func decode(_ r: inout WireReader) throws(WireError) -> VersionMessage {
+        let version = try r.readInt32("version")
+        let services = try r.readServices("services")
+        let timestamp = try r.readTime64("timestamp")
+        let receiver = try NetworkAddress.decode(&r, "addr_recv")
+        let sender = try NetworkAddress.decode(&r, "addr_from")
+        let nonce = try r.readUInt64("nonce")
+        let userAgent = try r.readVarString("user_agent", limit: maxUserAgentLength)
+        let startHeight = try r.readInt32("start_height")
+        let relay = r.isAtEnd ? nil : try r.readBool("relay")
+        return VersionMessage(
+            version: version, services: services, timestamp: timestamp, receiver: receiver, sender: sender,
+            nonce: nonce, userAgent: userAgent, startHeight: startHeight, relay: relay)
+    }
+
+    func encode(_ w: inout WireWriter) {
+        w.write(version)
+        w.write(services.rawValue)
+        w.write(timestamp)
+        receiver.encode(&w)
+        sender.encode(&w)
+        w.write(nonce)
+        w.writeVarString(userAgent)
+        w.write(startHeight)
+        if let relay { w.write(relay) }
+    }
+}

@@ -1,0 +1,8 @@
+#ifndef VERACK_CNCURSES_SHIM_H
+#define VERACK_CNCURSES_SHIM_H
+#define NCURSES_WIDECHAR 1
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <locale.h>
+#include <wchar.h>
+#include <ncursesw/curses.h>
+#endif

@@ -1,0 +1,194 @@
+import BitcoinWire
+
+/// Small integer peer ids, from 1, in order of creation.
+public typealias PeerID = Int
+
+/// Who opened the connection.
+public enum PeerDirection: String, Sendable, Equatable {
+    case outbound = "out"
+    case inbound = "in"
+}
+
+/// Where a peer is in its life. Silence is not a phase: see ``PeerInfo/silence``.
+public enum PeerPhase: Sendable, Equatable, CustomStringConvertible {
+    case connecting
+    case versionSent
+    case versionReceived
+    case verackReceived
+    case established
+    /// The peer closed the connection.
+    case closed(reason: String)
+    /// We dropped the peer (by command, or for a timeout).
+    case dropped(reason: String)
+    /// The connection failed (refused, unreachable, timeout, bad magic, oversized frame,
+    /// self-connection, …).
+    case failed(reason: String)
+
+    /// The phase as one word: `connecting`, `version-sent`, …, `failed`.
+    public var word: String {
+        switch self {
+        case .connecting: return "connecting"
+        case .versionSent: return "version-sent"
+        case .versionReceived: return "version-received"
+        case .verackReceived: return "verack-received"
+        case .established: return "established"
+        case .closed: return "closed"
+        case .dropped: return "dropped"
+        case .failed: return "failed"
+        }
+    }
+
+    /// The reason of an end state.
+    public var reason: String? {
+        switch self {
+        case let .closed(r), let .dropped(r), let .failed(r): return r
+        default: return nil
+        }
+    }
+
+    public var isEnd: Bool { reason != nil }
+
+    public var description: String {
+        if let reason { return "\(word) (\(reason))" }
+        return word
+    }
+}
+
+/// A reply we are waiting for that has not come in time.
+public struct Silence: Sendable, Equatable {
+    /// The command we await: `version`, `verack` or `pong`.
+    public var awaiting: String
+    /// Seconds since the engine started at which the wait began.
+    public var since: Double
+
+    public init(awaiting: String, since: Double) {
+        self.awaiting = awaiting
+        self.since = since
+    }
+}
+
+/// Traffic counters for one direction.
+public struct TrafficCounters: Sendable, Equatable {
+    public var bytes = 0
+    public var messages = 0
+    /// Messages and bytes per command.
+    public var perCommand: [String: (messages: Int, bytes: Int)] = [:]
+
+    public init() {}
+
+    public mutating func count(command: String, bytes n: Int) {
+        bytes += n
+        messages += 1
+        let old = perCommand[command] ?? (0, 0)
+        perCommand[command] = (old.messages + 1, old.bytes + n)
+    }
+
+    public static func == (a: TrafficCounters, b: TrafficCounters) -> Bool {
+        a.bytes == b.bytes && a.messages == b.messages && a.perCommand.count == b.perCommand.count
+            && a.perCommand.allSatisfy { k, v in b.perCommand[k].map { $0 == v } ?? false }
+    }
+}
+
+/// A snapshot of one peer, carried by events. Times are seconds since the engine started.
+public struct PeerInfo: Sendable, Equatable {
+    public var id: PeerID
+    /// `host:port` as given or as resolved (`[v6]:port` for IPv6).
+    public var address: String
+    public var direction: PeerDirection
+    public var phase: PeerPhase
+    /// From the peer's `version`, once received.
+    public var version: VersionMessage?
+    /// Last round-trip time of our ping, in milliseconds.
+    public var pingMs: Double?
+    public var sent = TrafficCounters()
+    public var received = TrafficCounters()
+    /// When we last received bytes from the peer.
+    public var lastHeard: Double?
+    /// When the connection started.
+    public var startedAt: Double
+    /// When the handshake completed.
+    public var establishedAt: Double?
+    /// Set while a reply we await is overdue.
+    public var silence: Silence?
+
+    public init(id: PeerID, address: String, direction: PeerDirection, phase: PeerPhase, startedAt: Double) {
+        self.id = id
+        self.address = address
+        self.direction = direction
+        self.phase = phase
+        self.startedAt = startedAt
+    }
+}
+
+/// Which way a frame went.
+public enum FrameDirection: String, Sendable, Equatable {
+    case sent
+    case received
+}
+
+/// One frame that crossed the wire, as the log shows it.
+public struct FrameEvent: Sendable {
+    public var peer: PeerID
+    public var direction: FrameDirection
+    /// Seconds since the engine started.
+    public var time: Double
+    /// The exact bytes, header included (for a corrupted frame: the corrupted bytes).
+    public var raw: [UInt8]
+    public var command: String
+    /// The payload length the header claims.
+    public var size: Int
+    public var checksumOK: Bool
+    /// The decoded message, or why the payload did not decode.
+    public var message: Result<Message, WireError>
+    /// Set on frames we broke on purpose.
+    public var corruption: Corruption?
+
+    public init(
+        peer: PeerID, direction: FrameDirection, time: Double, raw: [UInt8], command: String, size: Int,
+        checksumOK: Bool, message: Result<Message, WireError>, corruption: Corruption? = nil
+    ) {
+        self.peer = peer
+        self.direction = direction
+        self.time = time
+        self.raw = raw
+        self.command = command
+        self.size = size
+        self.checksumOK = checksumOK
+        self.message = message
+        self.corruption = corruption
+    }
+
+    /// The frame from the received bytes.
+    public init(peer: PeerID, time: Double, frame: Frame) {
+        self.init(
+            peer: peer, direction: .received, time: time, raw: frame.raw, command: frame.header.command,
+            size: Int(frame.header.length), checksumOK: frame.checksumOK, message: frame.message)
+    }
+
+    /// The frame in a form the presentation code understands (for dumps and field trees).
+    public var inspected: Frame? { Frame.inspect(raw) }
+
+    /// The summary for a log row.
+    public var summary: String {
+        switch message {
+        case let .success(m): return m.summary
+        case let .failure(e): return "\(command): \(e)"
+        }
+    }
+}
+
+/// What the engine reports, delivered in order on the engine's event queue (the main queue
+/// in the console).
+public enum PeerEvent: Sendable {
+    case peerAdded(PeerInfo)
+    /// The phase changed (the info carries the new one).
+    case phaseChanged(PeerInfo, from: PeerPhase)
+    /// Counters, ping, last-heard or silence changed.
+    case peerUpdated(PeerInfo)
+    case peerRemoved(PeerID)
+    case frame(FrameEvent)
+    /// A frame event was dropped because the consumer is too slow (see ``EventMailbox``).
+    case framesDropped(count: Int)
+    /// Something went wrong that is not one peer's phase: a bad command, a listener error.
+    case error(peer: PeerID?, message: String)
+}

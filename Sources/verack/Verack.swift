@@ -1,0 +1,44 @@
+import ArgumentParser
+import BitcoinWire
+
+/// The `verack` command line: the console by default, and headless subcommands.
+@main
+struct Verack: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "verack",
+        abstract: "A live terminal console for the Bitcoin peer-to-peer network.",
+        version: version,
+        subcommands: [ConsoleCommand.self, DecodeCommand.self, HandshakeCommand.self, ServeCommand.self],
+        defaultSubcommand: ConsoleCommand.self
+    )
+}
+
+/// `--network NAME | --magic HEX`, shared by every subcommand.
+struct NetworkOptions: ParsableArguments {
+    @Option(name: .long, help: "Network: mainnet, testnet3, testnet4, signet or regtest.")
+    var network: String?
+
+    @Option(name: .long, help: "Custom network magic: 8 hex digits in wire order, e.g. dab5bffa.")
+    var magic: String?
+
+    func validate() throws {
+        if network != nil && magic != nil {
+            throw ValidationError("give --network or --magic, not both")
+        }
+        if let network, Network.named(network) == nil {
+            throw ValidationError("unknown network '\(network)': use mainnet, testnet3, testnet4, signet or regtest")
+        }
+        if let magic {
+            do { _ = try Magic(hex: magic) } catch { throw ValidationError("bad --magic '\(magic)': \(error)") }
+        }
+    }
+
+    /// The chosen network; mainnet by default.
+    var resolved: Network {
+        if let magic, let m = try? Magic(hex: magic) { return Network.custom(magic: m) }
+        if let network, let n = Network.named(network) { return n }
+        return .mainnet
+    }
+}

@@ -1,0 +1,36 @@
+import BitcoinWire
+
+/// Settings of a ``PeerEngine``.
+public struct EngineConfiguration: Sendable {
+    public var network: Network
+    /// Our user agent, `/verack:VERSION/`.
+    public var userAgent: String
+    public var protocolVersion: Int32 = 70016
+    /// A reply (version, verack, pong) overdue by this many seconds marks the peer silent.
+    public var silenceTimeout: Double = 5
+    /// A handshake not complete after this many seconds drops the peer (Core: 60 s).
+    public var handshakeTimeout: Double = 60
+    /// TCP connect timeout.
+    public var connectTimeout: Double = 10
+    /// Seconds between our pings once established (Core: 120 s).
+    public var pingInterval: Double = 120
+    /// Frame events waiting for a slow consumer before further ones are dropped and counted.
+    public var maxPendingFrameEvents: Int = 20_000
+
+    public init(network: Network, userAgent: String) {
+        self.network = network
+        self.userAgent = userAgent
+    }
+}
+
+/// A command refused by the engine, with a one-line reason.
+public struct EngineError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Fresh messages `send` can originate.
+public enum SendKind: String, CaseIterable, Sendable {
+    case ping, getaddr, getheaders
+}

@@ -1,56 +1,262 @@
 import BitcoinWire
 import Dispatch
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The networking core: one serial `DispatchQueue` per peer owns that peer's socket,
-/// decoder and session; events go to `eventQueue` in order.
+/// decoder and session; events reach `eventQueue` in order through an ``EventMailbox``.
 ///
-/// Every public method may be called from any thread and returns at once; work happens on
-/// the peer queues.
+/// Every public method may be called from any thread and returns at once; the work
+/// happens on the peer queues. There is no thread per peer and no polling: sockets are
+/// nonblocking and driven by Dispatch sources, timers are one-shot at the next deadline.
+///
+/// Memory bound: per peer, the decoder holds at most one frame (4,000,000 bytes of
+/// payload + 24) plus one 64 KiB read, and at most 1 MiB of unsent bytes; the mailbox
+/// holds at most `maxPendingFrameEvents` frame events and 64 MiB of their bytes.
 public final class PeerEngine: @unchecked Sendable {
     public let configuration: EngineConfiguration
+    let sessionSettings: PeerSession.Settings
+    private let mailbox: EventMailbox
+    private let started = DispatchTime.now()
+    private let lock = NSLock()
+    /// Guarded by `lock`.
+    private var peers: [PeerID: PeerConnection] = [:]
+    private var nextID = 1
+    private var ended: Set<PeerID> = []
+    private var listeners: [Listener] = []
+    /// Seed candidates not yet tried, and how many seed connections should be live.
+    private var seedCandidates: [String] = []
+    private var seedPeers: Set<PeerID> = []
+    private var seedTarget = 0
+    private var isShutDown = false
 
     /// Creates an engine that delivers events by calling `onEvent` on `eventQueue`.
     public init(configuration: EngineConfiguration, eventQueue: DispatchQueue = .main, onEvent: @escaping @Sendable (PeerEvent) -> Void) {
         self.configuration = configuration
-        _ = eventQueue
-        _ = onEvent
+        var settings = PeerSession.Settings()
+        settings.silenceTimeout = configuration.silenceTimeout
+        settings.handshakeTimeout = configuration.handshakeTimeout
+        settings.pingInterval = configuration.pingInterval
+        sessionSettings = settings
+        mailbox = EventMailbox(queue: eventQueue, maxFrames: configuration.maxPendingFrameEvents, deliver: onEvent)
     }
 
     /// Seconds since the engine started (the clock of every event).
-    public var now: Double { 0 }
+    public var now: Double { Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9 }
+
+    func dispatchTime(at seconds: Double) -> DispatchTime {
+        started + .nanoseconds(Int(max(0, seconds) * 1e9))
+    }
+
+    func post(_ event: PeerEvent) { mailbox.post(event) }
+
+    /// Genesis block hash of the network in wire order, for `getheaders` (regtest's for
+    /// unknown magics).
+    var genesisHash: [UInt8] {
+        let hex: String
+        switch configuration.network.magic {
+        case Network.mainnet.magic: hex = "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f"
+        case Network.testnet3.magic: hex = "000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943"
+        case Network.testnet4.magic: hex = "00000000da84f2bafbbc53dee25a72ae507ff4914b867c565be350b0da8bf043"
+        case Network.signet.magic: hex = "00000008819873e925422c1ff0f99f7cc9bbb232af63a077a480a3633bee1ef6"
+        default: hex = "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206"
+        }
+        return ((try? Hex.decode(hex)) ?? []).reversed()
+    }
+
+    private func makeVersion(receiver ip: IPAddress, port: UInt16) -> VersionMessage {
+        VersionMessage(
+            version: configuration.protocolVersion, services: [], timestamp: Int64(time(nil)),
+            receiver: NetworkAddress(services: [], ip: ip, port: port), sender: NetworkAddress(),
+            nonce: UInt64.random(in: 1...UInt64.max), userAgent: configuration.userAgent, startHeight: 0, relay: false)
+    }
+
+    private func register(_ make: (PeerID) -> PeerConnection) -> PeerConnection? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !isShutDown else { return nil }
+        let id = nextID
+        nextID += 1
+        let peer = make(id)
+        peers[id] = peer
+        return peer
+    }
 
     /// Opens an outbound connection to `HOST[:PORT]` (`[v6]:port` for IPv6). The id is
     /// returned at once; resolution and connection happen off the calling thread.
     @discardableResult
-    public func connect(_ address: String) -> Result<PeerID, EngineError> { .failure(EngineError("not written yet")) }
+    public func connect(_ address: String) -> Result<PeerID, EngineError> {
+        switch Endpoint.parse(address, defaultPort: configuration.network.defaultPort) {
+        case let .failure(error):
+            return .failure(error)
+        case let .success(endpoint):
+            guard let peer = register({ id in
+                PeerConnection(id: id, endpoint: endpoint, engine: self, ourVersion: makeVersion)
+            }) else { return .failure(EngineError("the engine is shut down")) }
+            peer.start()
+            return .success(peer.id)
+        }
+    }
 
     /// Resolves the network's DNS seeds (falling back to built-in addresses), shuffles them
-    /// and connects to `count` peers.
-    public func connectToSeeds(count: Int = 8) {}
+    /// and connects to `count` peers; a seed peer that fails is replaced by the next
+    /// candidate until they run out.
+    public func connectToSeeds(count: Int = 8) {
+        let network = configuration.network
+        DispatchQueue.global().async { [self] in
+            var found: [String] = []
+            for seed in network.dnsSeeds {
+                if case let .success(addresses) = SocketAddress.resolve(Endpoint(host: seed, port: network.defaultPort)) {
+                    found += addresses.map(\.description)
+                }
+            }
+            var candidates = Array(Set(found)).shuffled()
+            let source: String
+            if candidates.isEmpty {
+                candidates = FixedSeeds.addresses(for: network).shuffled()
+                source = "built-in fallback addresses"
+            } else {
+                source = "DNS seeds"
+            }
+            if candidates.isEmpty {
+                post(.error(peer: nil, message: "no peers for \(network.name): DNS seeds gave nothing and there are no built-in addresses"))
+                return
+            }
+            post(.error(peer: nil, message: "\(candidates.count) candidate peers from \(source); connecting to \(min(count, candidates.count))"))
+            lock.lock()
+            seedCandidates += candidates
+            seedTarget += count
+            lock.unlock()
+            topUpSeeds()
+        }
+    }
+
+    private func topUpSeeds() {
+        while true {
+            lock.lock()
+            let live = seedPeers.subtracting(ended).count
+            guard !isShutDown, live < seedTarget, !seedCandidates.isEmpty else {
+                lock.unlock()
+                return
+            }
+            let next = seedCandidates.removeFirst()
+            lock.unlock()
+            if case let .success(id) = connect(next) {
+                lock.lock()
+                seedPeers.insert(id)
+                lock.unlock()
+            }
+        }
+    }
 
     /// Listens for inbound peers on `HOST:PORT` or `PORT` (loopback); returns the bound port.
     @discardableResult
-    public func listen(_ endpoint: String) -> Result<UInt16, EngineError> { .failure(EngineError("not written yet")) }
+    public func listen(_ endpoint: String) -> Result<UInt16, EngineError> {
+        let text = endpoint.allSatisfy(\.isNumber) ? "127.0.0.1:\(endpoint)" : endpoint
+        guard case let .success(parsed) = Endpoint.parse(text, defaultPort: 0) else {
+            return .failure(EngineError("bad listen address '\(endpoint)': use HOST:PORT or PORT"))
+        }
+        guard parsed.port != 0 || text.hasSuffix(":0") else {
+            return .failure(EngineError("bad listen address '\(endpoint)': a port is needed (HOST:PORT or PORT)"))
+        }
+        switch Listener.open(parsed, engine: self) {
+        case let .failure(error):
+            return .failure(error)
+        case let .success(listener):
+            lock.lock()
+            listeners.append(listener)
+            lock.unlock()
+            return .success(listener.port)
+        }
+    }
+
+    func accepted(fd: Int32, address: SocketAddress) {
+        guard let peer = register({ id in
+            PeerConnection(id: id, acceptedFD: fd, address: address, engine: self, ourVersion: makeVersion)
+        }) else {
+            close(fd)
+            return
+        }
+        peer.start()
+    }
+
+    private func peer(_ id: PeerID) -> Result<PeerConnection, EngineError> {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let p = peers[id] else {
+            return .failure(EngineError(id >= 1 && id < nextID ? "peer \(id) is already closed" : "no peer \(id)"))
+        }
+        return .success(p)
+    }
 
     /// Closes one peer's connection (phase `dropped`).
     @discardableResult
-    public func drop(_ id: PeerID) -> Result<Void, EngineError> { .failure(EngineError("not written yet")) }
+    public func drop(_ id: PeerID) -> Result<Void, EngineError> {
+        peer(id).map { $0.drop() }
+    }
 
     /// Drops every live peer.
-    public func dropAll() {}
+    public func dropAll() {
+        lock.lock()
+        let all = Array(peers.values)
+        seedTarget = 0
+        lock.unlock()
+        for p in all { p.drop() }
+    }
 
     /// Sends our last `command` message to peer `id` again (or a fresh one), optionally
     /// corrupted.
     @discardableResult
     public func resend(_ id: PeerID, command: String, corruption: Corruption? = nil) -> Result<Void, EngineError> {
-        .failure(EngineError("not written yet"))
+        guard !command.isEmpty, command.utf8.count <= 12, command.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            return .failure(EngineError("bad command name '\(command)'"))
+        }
+        return peer(id).map { $0.resend(command: command, corruption: corruption) }
     }
 
     /// Sends a fresh `ping`, `getaddr` or `getheaders`.
     @discardableResult
-    public func send(_ id: PeerID, _ kind: SendKind) -> Result<Void, EngineError> { .failure(EngineError("not written yet")) }
+    public func send(_ id: PeerID, _ kind: SendKind) -> Result<Void, EngineError> {
+        peer(id).map { $0.send(kind) }
+    }
+
+    /// Whether `nonce` is the version nonce of one of our connections other than `id`
+    /// (then a peer that sends it is us).
+    func isLocalNonce(_ nonce: UInt64, except id: PeerID) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return peers.contains { $0.key != id && $0.value.nonce == nonce }
+    }
+
+    /// A peer reached an end state: release it.
+    func peerFinished(_ id: PeerID) {
+        lock.lock()
+        peers[id] = nil
+        ended.insert(id)
+        let wasSeed = seedPeers.contains(id)
+        lock.unlock()
+        post(.peerRemoved(id))
+        if wasSeed { topUpSeeds() }
+    }
+
+    /// Number of peers not yet ended.
+    public var livePeerCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return peers.count
+    }
 
     /// Closes everything.
-    public func shutdown() {}
+    public func shutdown() {
+        lock.lock()
+        isShutDown = true
+        let all = Array(peers.values)
+        let ls = listeners
+        listeners = []
+        lock.unlock()
+        for l in ls { l.close() }
+        for p in all { p.drop(reason: "shutting down") }
+    }
 }

@@ -1,0 +1,69 @@
+import Dispatch
+import Foundation
+
+/// Hands events from peer queues to the consumer's queue without ever blocking a peer.
+///
+/// Posting takes a lock and appends. Memory is bounded: at most `maxFrames` frame events
+/// and `maxFrameBytes` of their raw bytes wait at once; past that, frame events are
+/// dropped and counted (reported as ``PeerEvent/framesDropped(count:)``), while peer
+/// state events (added, phase, updated, removed, error) are always kept: there are only a
+/// few per peer. Consecutive `peerUpdated` events of one peer are merged.
+final class EventMailbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending: [PeerEvent] = []
+    private var pendingFrames = 0
+    private var pendingFrameBytes = 0
+    private var dropped = 0
+    private var scheduled = false
+    private let queue: DispatchQueue
+    private let deliver: @Sendable (PeerEvent) -> Void
+    let maxFrames: Int
+    let maxFrameBytes: Int
+
+    init(queue: DispatchQueue, maxFrames: Int, maxFrameBytes: Int = 64 << 20, deliver: @escaping @Sendable (PeerEvent) -> Void) {
+        self.queue = queue
+        self.maxFrames = maxFrames
+        self.maxFrameBytes = maxFrameBytes
+        self.deliver = deliver
+    }
+
+    func post(_ event: PeerEvent) {
+        lock.lock()
+        switch event {
+        case let .frame(f):
+            if pendingFrames >= maxFrames || pendingFrameBytes + f.raw.count > maxFrameBytes {
+                dropped += 1
+            } else {
+                pendingFrames += 1
+                pendingFrameBytes += f.raw.count
+                pending.append(event)
+            }
+        case let .peerUpdated(info):
+            if case let .peerUpdated(last)? = pending.last, last.id == info.id {
+                pending[pending.count - 1] = event
+            } else {
+                pending.append(event)
+            }
+        default:
+            pending.append(event)
+        }
+        let schedule = !scheduled
+        scheduled = true
+        lock.unlock()
+        if schedule { queue.async { self.drain() } }
+    }
+
+    private func drain() {
+        lock.lock()
+        let batch = pending
+        let lost = dropped
+        pending = []
+        pendingFrames = 0
+        pendingFrameBytes = 0
+        dropped = 0
+        scheduled = false
+        lock.unlock()
+        if lost > 0 { deliver(.framesDropped(count: lost)) }
+        for event in batch { deliver(event) }
+    }
+}

@@ -1,0 +1,451 @@
+import BitcoinWire
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One peer: its socket, decoder, session and counters.
+///
+/// All mutable state is confined to `queue` (hence `@unchecked Sendable`): every entry
+/// point hops onto it, and the Dispatch sources fire on it.
+final class PeerConnection: @unchecked Sendable {
+    /// Largest read from the socket at once.
+    static let readChunk = 64 * 1024
+    /// A peer that does not read what we send is failed past this many queued bytes.
+    static let maxSendBuffer = 1 << 20
+
+    let id: PeerID
+    let queue: DispatchQueue
+    private unowned let engine: PeerEngine
+    private var info: PeerInfo
+    private var session: PeerSession
+    private var decoder: FrameDecoder
+    private let endpoint: Endpoint?
+
+    private var fd: Int32 = -1
+    private var readSource: DispatchSourceRead?
+    private var writeSource: DispatchSourceWrite?
+    private var writeSourceSuspended = true
+    private var connectSource: DispatchSourceWrite?
+    private var timer: DispatchSourceTimer?
+    private var sendBuffer: [UInt8] = []
+    private var readBuffer = [UInt8](repeating: 0, count: PeerConnection.readChunk)
+    /// Our last message of each command, for `resend`.
+    private var lastSent: [String: Message] = [:]
+    private var finished = false
+
+    /// An outbound peer; call ``start()`` next.
+    init(id: PeerID, endpoint: Endpoint, engine: PeerEngine, ourVersion: (IPAddress, UInt16) -> VersionMessage) {
+        self.id = id
+        self.endpoint = endpoint
+        self.engine = engine
+        queue = DispatchQueue(label: "verack.peer.\(id)", target: DispatchQueue.global())
+        info = PeerInfo(id: id, address: endpoint.description, direction: .outbound, phase: .connecting, startedAt: engine.now)
+        let ip = IPAddress(endpoint.host) ?? .unspecified
+        session = PeerSession(direction: .outbound, ourVersion: ourVersion(ip, endpoint.port), settings: engine.sessionSettings, now: engine.now)
+        decoder = FrameDecoder(magic: engine.configuration.network.magic)
+    }
+
+    /// An inbound peer on an accepted socket.
+    init(id: PeerID, acceptedFD: Int32, address: SocketAddress, engine: PeerEngine, ourVersion: (IPAddress, UInt16) -> VersionMessage) {
+        self.id = id
+        self.endpoint = nil
+        self.engine = engine
+        fd = acceptedFD
+        queue = DispatchQueue(label: "verack.peer.\(id)", target: DispatchQueue.global())
+        info = PeerInfo(id: id, address: address.description, direction: .inbound, phase: .connecting, startedAt: engine.now)
+        session = PeerSession(direction: .inbound, ourVersion: ourVersion(address.ip, address.port), settings: engine.sessionSettings, now: engine.now)
+        decoder = FrameDecoder(magic: engine.configuration.network.magic)
+    }
+
+    var nonce: UInt64 { session.ourVersion.nonce }
+
+    // MARK: - Start
+
+    func start() {
+        queue.async { [self] in
+            engine.post(.peerAdded(info))
+            if endpoint == nil {
+                becameConnected()
+            } else {
+                resolveAndConnect()
+            }
+        }
+    }
+
+    private func resolveAndConnect() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let endpoint else { return }
+        armTimer()
+        // getaddrinfo blocks; a numeric address resolves at once.
+        let numeric = IPAddress(endpoint.host) != nil
+        let resolved = SocketAddress.resolve(endpoint, numericOnly: numeric)
+        guard !finished else { return }
+        switch resolved {
+        case let .failure(error):
+            finish(.failed(reason: error.message))
+        case let .success(addresses):
+            connect(to: addresses[0])
+        }
+    }
+
+    private func connect(to address: SocketAddress) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        switch Sockets.makeSocket(family: address.family) {
+        case let .failure(error):
+            finish(.failed(reason: error.message))
+        case let .success(socketFD):
+            fd = socketFD
+            var storage = address.storage
+            let rc = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socketFD, $0, address.length) }
+            }
+            if rc == 0 {
+                becameConnected()
+            } else if errno == EINPROGRESS {
+                let source = DispatchSource.makeWriteSource(fileDescriptor: socketFD, queue: queue)
+                source.setEventHandler { [weak self] in self?.connectCompleted() }
+                connectSource = source
+                source.resume()
+            } else {
+                finish(.failed(reason: Sockets.connectFailureReason(errno)))
+            }
+        }
+    }
+
+    private func connectCompleted() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        connectSource?.cancel()
+        connectSource = nil
+        let err = Sockets.pendingError(fd)
+        if err == 0 {
+            becameConnected()
+        } else {
+            finish(.failed(reason: Sockets.connectFailureReason(err)))
+        }
+    }
+
+    private func becameConnected() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !finished else { return }
+        let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        read.setEventHandler { [weak self] in self?.readAvailable() }
+        readSource = read
+        read.resume()
+        let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+        write.setEventHandler { [weak self] in self?.flush() }
+        writeSource = write
+        writeSourceSuspended = true
+        apply(session.connected(now: engine.now))
+        armTimer()
+    }
+
+    // MARK: - Reading
+
+    private func readAvailable() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !finished else { return }
+        let n = readBuffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        if n > 0 {
+            info.lastHeard = engine.now
+            readBuffer.withUnsafeBytes { decoder.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            drainFrames()
+            if !finished { engine.post(.peerUpdated(info)) }
+        } else if n == 0 {
+            let pending = decoder.bufferedByteCount
+            finish(.closed(reason: pending > 0
+                ? "peer closed the connection in the middle of a frame (\(pending) bytes pending)"
+                : "peer closed the connection"))
+        } else if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
+            let code = errno
+            let pending = decoder.bufferedByteCount
+            let what = code == ECONNRESET ? "connection reset by peer" : Sockets.errorText(code)
+            finish(.closed(reason: pending > 0 ? "\(what) in the middle of a frame (\(pending) bytes pending)" : what))
+        }
+    }
+
+    private func drainFrames() {
+        while !finished {
+            let frame: Frame?
+            do {
+                frame = try decoder.next()
+            } catch {
+                switch error {
+                case .badMagic: finish(.failed(reason: "bad magic: \(error)"))
+                case .payloadTooLarge: finish(.failed(reason: "oversized frame: \(error)"))
+                default: finish(.failed(reason: error.description))
+                }
+                return
+            }
+            guard let frame else { return }
+            let command = frame.header.command
+            info.received.count(command: command, bytes: frame.raw.count)
+            engine.post(.frame(FrameEvent(peer: id, time: engine.now, frame: frame)))
+            // Like Core: a frame with a bad checksum or an undecodable payload is dropped.
+            guard frame.checksumOK, case let .success(message) = frame.message else { continue }
+            apply(session.receive(message, now: engine.now))
+        }
+    }
+
+    // MARK: - Writing
+
+    private func sendMessage(_ message: Message, corruption: Corruption? = nil) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let magic = engine.configuration.network.magic
+        var raw = FrameEncoder.encode(message, magic: magic)
+        if let corruption {
+            do {
+                raw = try corruption.apply(to: raw)
+            } catch {
+                engine.post(.error(peer: id, message: "cannot corrupt \(message.command): \(error)"))
+                return
+            }
+        } else {
+            lastSent[message.command] = message
+        }
+        let checksumOK = corruption != .checksum
+        let size: Int = raw.count >= 20 ? Int(raw[16]) | Int(raw[17]) << 8 | Int(raw[18]) << 16 | Int(raw[19]) << 24 : 0
+        info.sent.count(command: message.command, bytes: raw.count)
+        engine.post(.frame(FrameEvent(
+            peer: id, direction: .sent, time: engine.now, raw: raw, command: message.command, size: size,
+            checksumOK: checksumOK, message: .success(message), corruption: corruption)))
+        sendBuffer.append(contentsOf: raw)
+        flush()
+    }
+
+    private func flush() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !finished, fd >= 0 else { return }
+        while !sendBuffer.isEmpty {
+            let n = sendBuffer.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n > 0 {
+                sendBuffer.removeFirst(n)
+            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                break
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                let code = errno
+                finish(.closed(reason: code == EPIPE || code == ECONNRESET ? "connection reset by peer" : Sockets.errorText(code)))
+                return
+            }
+        }
+        if sendBuffer.count > Self.maxSendBuffer {
+            finish(.failed(reason: "peer is not reading (\(sendBuffer.count) bytes unsent)"))
+            return
+        }
+        setWriteInterest(!sendBuffer.isEmpty)
+    }
+
+    private func setWriteInterest(_ wanted: Bool) {
+        guard let writeSource else { return }
+        if wanted && writeSourceSuspended {
+            writeSource.resume()
+            writeSourceSuspended = false
+        } else if !wanted && !writeSourceSuspended {
+            writeSource.suspend()
+            writeSourceSuspended = true
+        }
+    }
+
+    // MARK: - Session actions, timers
+
+    private func apply(_ actions: [PeerSession.Action]) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        var changed = false
+        for action in actions {
+            switch action {
+            case let .send(message):
+                sendMessage(message)
+            case let .phaseChanged(phase):
+                let old = info.phase
+                info.phase = phase
+                if phase == .established { info.establishedAt = engine.now }
+                engine.post(.phaseChanged(info, from: old))
+            case let .peerVersion(v):
+                if engine.isLocalNonce(v.nonce, except: id) {
+                    finish(.failed(reason: "connected to ourselves (our own nonce came back)"))
+                    return
+                }
+                info.version = v
+                changed = true
+            case let .roundTrip(ms):
+                info.pingMs = ms
+                changed = true
+            case let .silenceChanged(s):
+                info.silence = s
+                changed = true
+            case .close:
+                closeSocket()
+                engine.post(.peerUpdated(info))
+                engine.peerFinished(id)
+                return
+            }
+        }
+        if changed && !finished { engine.post(.peerUpdated(info)) }
+        armTimer()
+    }
+
+    /// One one-shot timer at the session's next deadline (and the connect timeout): no polling.
+    private func armTimer() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !finished else { return }
+        var deadline = session.nextDeadline
+        if info.phase == .connecting && session.direction == .outbound {
+            let connectDeadline = info.startedAt + engine.configuration.connectTimeout
+            deadline = min(deadline ?? connectDeadline, connectDeadline)
+        }
+        guard let deadline else {
+            timer?.cancel()
+            timer = nil
+            return
+        }
+        if timer == nil {
+            let t = DispatchSource.makeTimerSource(queue: queue)
+            t.setEventHandler { [weak self] in self?.timerFired() }
+            timer = t
+            t.schedule(deadline: engine.dispatchTime(at: deadline), leeway: .milliseconds(10))
+            t.resume()
+        } else {
+            timer?.schedule(deadline: engine.dispatchTime(at: deadline), leeway: .milliseconds(10))
+        }
+    }
+
+    private func timerFired() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !finished else { return }
+        let now = engine.now
+        if info.phase == .connecting && session.direction == .outbound && now - info.startedAt >= engine.configuration.connectTimeout {
+            finish(.failed(reason: "connect timeout after \(Int(engine.configuration.connectTimeout)) s"))
+            return
+        }
+        apply(session.tick(now: now))
+    }
+
+    // MARK: - Operations (called from any thread)
+
+    func drop(reason: String = "dropped by command") {
+        queue.async { [self] in finish(.dropped(reason: reason)) }
+    }
+
+    func resend(command: String, corruption: Corruption?) {
+        queue.async { [self] in
+            guard !finished else {
+                engine.post(.error(peer: id, message: "peer \(id) is \(info.phase.word)"))
+                return
+            }
+            guard fd >= 0, readSource != nil else {
+                engine.post(.error(peer: id, message: "peer \(id) is not connected yet"))
+                return
+            }
+            let message: Message
+            switch command {
+            case "ping":
+                message = session.makePing(now: engine.now)
+            case "version":
+                message = lastSent["version"] ?? .version(session.ourVersion)
+                session.noteVersionResent(now: engine.now)
+            default:
+                if let last = lastSent[command] {
+                    message = last
+                } else if let fresh = freshMessage(command) {
+                    message = fresh
+                } else {
+                    engine.post(.error(peer: id, message: "no \(command) sent to peer \(id) yet, and verack cannot make one"))
+                    return
+                }
+            }
+            sendMessage(message, corruption: corruption)
+            armTimer()
+        }
+    }
+
+    func send(_ kind: SendKind) {
+        queue.async { [self] in
+            guard !finished, fd >= 0, readSource != nil else {
+                engine.post(.error(peer: id, message: "peer \(id) is not connected"))
+                return
+            }
+            switch kind {
+            case .ping: sendMessage(session.makePing(now: engine.now))
+            case .getaddr: sendMessage(.getaddr)
+            case .getheaders: sendMessage(.getheaders(BlockLocator(hashes: [engine.genesisHash])))
+            }
+            armTimer()
+        }
+    }
+
+    /// A message of `command` verack can make from nothing.
+    private func freshMessage(_ command: String) -> Message? {
+        switch command {
+        case "verack": return .verack
+        case "getaddr": return .getaddr
+        case "sendheaders": return .sendheaders
+        case "wtxidrelay": return .wtxidrelay
+        case "sendaddrv2": return .sendaddrv2
+        case "mempool": return .mempool
+        case "getheaders": return .getheaders(BlockLocator(hashes: [engine.genesisHash]))
+        case "feefilter": return .feefilter(feerate: 1000)
+        case "sendcmpct": return .sendcmpct(announce: false, version: 2)
+        default: return nil
+        }
+    }
+
+    // MARK: - End
+
+    private func finish(_ phase: PeerPhase) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !finished else { return }
+        for action in session.ended(phase) {
+            switch action {
+            case let .phaseChanged(p):
+                let old = info.phase
+                info.phase = p
+                engine.post(.phaseChanged(info, from: old))
+            case let .silenceChanged(s):
+                info.silence = s
+            default:
+                break
+            }
+        }
+        finished = true
+        closeSocket()
+        engine.post(.peerUpdated(info))
+        engine.peerFinished(id)
+    }
+
+    /// Cancels the sources and closes the socket once all of them are cancelled (closing
+    /// earlier would let a new socket reuse the descriptor under a live source).
+    private func closeSocket() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        finished = true
+        timer?.cancel()
+        timer = nil
+        let fdToClose = fd
+        fd = -1
+        if let writeSource, writeSourceSuspended {
+            writeSource.resume()
+            writeSourceSuspended = false
+        }
+        let sources: [any DispatchSourceProtocol] = [connectSource, writeSource, readSource].compactMap { $0 }
+        connectSource = nil
+        writeSource = nil
+        readSource = nil
+        sendBuffer = []
+        decoder = FrameDecoder(magic: engine.configuration.network.magic)
+        guard fdToClose >= 0 else { return }
+        if sources.isEmpty {
+            close(fdToClose)
+            return
+        }
+        let group = DispatchGroup()
+        for source in sources {
+            group.enter()
+            source.setCancelHandler { group.leave() }
+            source.cancel()
+        }
+        group.notify(queue: queue) { close(fdToClose) }
+    }
+}

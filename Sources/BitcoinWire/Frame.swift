@@ -33,7 +33,9 @@ public struct Frame: Sendable {
 
     /// Examines bytes that may be a broken frame (one we corrupted, say): nil when there are
     /// not even 24 bytes of header. The message is decoded from what payload is present.
-    public static func inspect(_ raw: [UInt8], expectedMagic: Magic? = nil) -> Frame? {
+    /// `streamOffset` is where `raw` starts in its stream; offsets inside errors and fields
+    /// stay relative to the frame.
+    public static func inspect(_ raw: [UInt8], expectedMagic: Magic? = nil, streamOffset: Int = 0) -> Frame? {
         guard raw.count >= MessageHeader.size else { return nil }
         let header: MessageHeader
         do {
@@ -44,7 +46,8 @@ public struct Frame: Sendable {
                 magic: Magic(raw[0], raw[1], raw[2], raw[3]), command: "?",
                 length: UInt32(raw[16]) | UInt32(raw[17]) << 8 | UInt32(raw[18]) << 16 | UInt32(raw[19]) << 24,
                 checksum: Checksum(value: UInt32(raw[20]) | UInt32(raw[21]) << 8 | UInt32(raw[22]) << 16 | UInt32(raw[23]) << 24))
-            return Frame(raw: raw, header: h, streamOffset: 0, payloadChecksum: Checksum(of: raw[24...]), message: .failure(error))
+            let payload = raw[MessageHeader.size...].prefix(Int(h.length))
+            return Frame(raw: raw, header: h, streamOffset: streamOffset, payloadChecksum: Checksum(of: payload), message: .failure(error))
         }
         let present = raw[MessageHeader.size...]
         let claimed = Int(header.length)
@@ -63,7 +66,7 @@ public struct Frame: Sendable {
                 result = .failure(error)
             }
         }
-        return Frame(raw: raw, header: header, streamOffset: 0, payloadChecksum: Checksum(of: payload), message: result)
+        return Frame(raw: raw, header: header, streamOffset: streamOffset, payloadChecksum: Checksum(of: payload), message: result)
     }
 
     /// The decoded field tree of the payload (as far as it decodes).

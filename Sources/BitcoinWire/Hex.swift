@@ -22,6 +22,7 @@ public enum Hex {
         var utf8 = Array(text.utf8)
         if utf8.count >= 2, utf8[0] == UInt8(ascii: "0"), utf8[1] | 0x20 == UInt8(ascii: "x") {
             utf8.removeFirst(2)
+            position = 2
         }
         for c in utf8 {
             position += 1

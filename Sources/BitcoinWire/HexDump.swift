@@ -43,6 +43,9 @@ public enum HexDump {
         return String(repeating: "0", count: max(0, 4 - h.count)) + h
     }
 
+    /// Characters in a line of 16 bytes at an offset below 0x10000.
+    static let fullLineWidth = Line(offset: 0, bytes: ArraySlice(repeating: 0, count: bytesPerLine)).text.count
+
     public static func lines(_ bytes: [UInt8]) -> [Line] {
         stride(from: 0, to: bytes.count, by: bytesPerLine).map {
             Line(offset: $0, bytes: bytes[$0..<min(bytes.count, $0 + bytesPerLine)])
@@ -53,10 +56,13 @@ public enum HexDump {
     /// them.
     public static func frameDump(_ bytes: [UInt8]) -> [String] {
         lines(bytes).map { line in
+            let text = line.text
+            // A short last line is padded so the notes stay in their column.
+            let padded = text + String(repeating: " ", count: max(0, fullLineWidth - text.count))
             switch line.offset {
-            case 0: return line.text + "  magic 0-3, command 4-15"
-            case 16: return line.text + "  length 16-19, checksum 20-23, payload 24-"
-            default: return line.text
+            case 0: return padded + "  magic 0-3, command 4-15"
+            case 16: return padded + "  length 16-19, checksum 20-23, payload 24-"
+            default: return text
             }
         }
     }

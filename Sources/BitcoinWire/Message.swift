@@ -109,8 +109,6 @@ public enum Message: Hashable, Sendable {
         switch command {
         case "version":
             message = .version(try VersionMessage.decode(&r))
-            // Later protocol versions may append fields; Core ignores them too.
-            if !r.isAtEnd { _ = r.readRest("extra") }
         case "verack": message = .verack
         case "ping": message = .ping(nonce: try r.readUInt64("nonce"))
         case "pong": message = .pong(nonce: try r.readUInt64("nonce"))

@@ -13,11 +13,14 @@ public struct VersionMessage: Hashable, Sendable {
     public var startHeight: Int32
     /// BIP37 relay flag; absent in versions below 70001.
     public var relay: Bool?
+    /// Bytes after `relay`, which later protocol versions may add. Kept so that the
+    /// message re-encodes byte for byte; only encoded when `relay` is present.
+    public var extra: [UInt8]
 
     public init(
         version: Int32 = 70016, services: ServiceFlags = [], timestamp: Int64,
         receiver: NetworkAddress, sender: NetworkAddress = NetworkAddress(), nonce: UInt64,
-        userAgent: String, startHeight: Int32 = 0, relay: Bool? = true
+        userAgent: String, startHeight: Int32 = 0, relay: Bool? = true, extra: [UInt8] = []
     ) {
         self.version = version
         self.services = services
@@ -28,6 +31,7 @@ public struct VersionMessage: Hashable, Sendable {
         self.userAgent = userAgent
         self.startHeight = startHeight
         self.relay = relay
+        self.extra = extra
     }
 
     static func decode(_ r: inout WireReader) throws(WireError) -> VersionMessage {
@@ -40,9 +44,11 @@ public struct VersionMessage: Hashable, Sendable {
         let userAgent = try r.readVarString("user_agent", limit: maxUserAgentLength)
         let startHeight = try r.readInt32("start_height")
         let relay = r.isAtEnd ? nil : try r.readBool("relay")
+        // Later protocol versions may append fields; Core ignores them too.
+        let extra = r.isAtEnd ? [] : r.readRest("extra")
         return VersionMessage(
             version: version, services: services, timestamp: timestamp, receiver: receiver, sender: sender,
-            nonce: nonce, userAgent: userAgent, startHeight: startHeight, relay: relay)
+            nonce: nonce, userAgent: userAgent, startHeight: startHeight, relay: relay, extra: extra)
     }
 
     func encode(_ w: inout WireWriter) {
@@ -54,6 +60,9 @@ public struct VersionMessage: Hashable, Sendable {
         w.write(nonce)
         w.writeVarString(userAgent)
         w.write(startHeight)
-        if let relay { w.write(relay) }
+        if let relay {
+            w.write(relay)
+            w.write(bytes: extra)
+        }
     }
 }

@@ -78,15 +78,26 @@ public struct WireReader {
         return v
     }
 
+    /// One byte, without building a slice.
+    @inline(__always)
+    private mutating func takeByte(_ field: String) throws(WireError) -> UInt8 {
+        guard index < storage.endIndex else {
+            throw .truncated(field: field, offset: offset, needed: 1, available: 0)
+        }
+        let b = storage[index]
+        index += 1
+        return b
+    }
+
     public mutating func readUInt8(_ field: String) throws(WireError) -> UInt8 {
         let start = offset
-        let v = try take(1, field).first!
+        let v = try takeByte(field)
         record(field, from: start, .uint(UInt64(v)))
         return v
     }
 
     public mutating func readUInt8Quiet(_ field: String) throws(WireError) -> UInt8 {
-        try take(1, field).first!
+        try takeByte(field)
     }
 
     public mutating func readUInt32Quiet(_ field: String) throws(WireError) -> UInt32 {
@@ -95,7 +106,7 @@ public struct WireReader {
 
     public mutating func readBool(_ field: String) throws(WireError) -> Bool {
         let start = offset
-        let v = try take(1, field).first! != 0
+        let v = try takeByte(field) != 0
         record(field, from: start, .bool(v))
         return v
     }
@@ -170,7 +181,7 @@ public struct WireReader {
     private mutating func readCompactSizeValue(_ field: String) throws(WireError) -> UInt64 {
         let start = offset
         let saved = index
-        let first = try take(1, field).first!
+        let first = try takeByte(field)
         let value: UInt64
         let minimum: UInt64
         do {

@@ -16,6 +16,8 @@ public struct EngineConfiguration: Sendable {
     public var pingInterval: Double = 120
     /// Frame events waiting for a slow consumer before further ones are dropped and counted.
     public var maxPendingFrameEvents: Int = 20_000
+    /// Send our first `version` corrupted this way (for `handshake --corrupt`).
+    public var corruptVersion: Corruption?
 
     public init(network: Network, userAgent: String) {
         self.network = network

@@ -258,10 +258,16 @@ final class PeerConnection: @unchecked Sendable {
         for action in actions {
             switch action {
             case let .send(message):
-                sendMessage(message)
+                if case .version = message, let corruption = engine.configuration.corruptVersion, lastSent["version"] == nil {
+                    lastSent["version"] = message
+                    sendMessage(message, corruption: corruption)
+                } else {
+                    sendMessage(message)
+                }
             case let .phaseChanged(phase):
                 let old = info.phase
                 info.phase = phase
+                info.phaseChangedAt = engine.now
                 if phase == .established { info.establishedAt = engine.now }
                 engine.post(.phaseChanged(info, from: old))
             case let .peerVersion(v):
@@ -403,6 +409,7 @@ final class PeerConnection: @unchecked Sendable {
             case let .phaseChanged(p):
                 let old = info.phase
                 info.phase = p
+                info.phaseChangedAt = engine.now
                 engine.post(.phaseChanged(info, from: old))
             case let .silenceChanged(s):
                 info.silence = s

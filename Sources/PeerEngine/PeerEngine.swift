@@ -155,8 +155,8 @@ public final class PeerEngine: @unchecked Sendable {
     @discardableResult
     public func listen(_ endpoint: String) -> Result<UInt16, EngineError> {
         let text = endpoint.allSatisfy(\.isNumber) ? "127.0.0.1:\(endpoint)" : endpoint
-        guard case let .success(parsed) = Endpoint.parse(text, defaultPort: 0) else {
-            return .failure(EngineError("bad listen address '\(endpoint)': use HOST:PORT or PORT"))
+        guard case let .success(parsed) = Endpoint.parse(text, defaultPort: 0, allowPortZero: true) else {
+            return .failure(EngineError("bad listen address '\(endpoint)': use HOST:PORT or PORT (0 picks a free port)"))
         }
         guard parsed.port != 0 || text.hasSuffix(":0") else {
             return .failure(EngineError("bad listen address '\(endpoint)': a port is needed (HOST:PORT or PORT)"))

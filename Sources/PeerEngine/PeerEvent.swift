@@ -106,6 +106,8 @@ public struct PeerInfo: Sendable, Equatable {
     public var lastHeard: Double?
     /// When the connection started.
     public var startedAt: Double
+    /// When the current phase began.
+    public var phaseChangedAt: Double
     /// When the handshake completed.
     public var establishedAt: Double?
     /// Set while a reply we await is overdue.
@@ -117,6 +119,7 @@ public struct PeerInfo: Sendable, Equatable {
         self.direction = direction
         self.phase = phase
         self.startedAt = startedAt
+        phaseChangedAt = startedAt
     }
 }
 

@@ -11,7 +11,7 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     public var port: UInt16
 
     /// Parses `host`, `host:port`, `1.2.3.4:port`, `[v6]:port` or a bare IPv6 address.
-    public static func parse(_ text: String, defaultPort: UInt16) -> Result<Endpoint, EngineError> {
+    public static func parse(_ text: String, defaultPort: UInt16, allowPortZero: Bool = false) -> Result<Endpoint, EngineError> {
         let t = text.trimmingCharacters(in: .whitespaces)
         guard !t.isEmpty else { return .failure(EngineError("empty address")) }
         var host = t
@@ -34,7 +34,7 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         }
         var port = defaultPort
         if let portText {
-            guard let p = UInt16(portText), p > 0 else {
+            guard let p = UInt16(portText), p > 0 || allowPortZero else {
                 return .failure(EngineError("bad port '\(portText)' in '\(text)': use 1-65535"))
             }
             port = p

@@ -1,6 +1,119 @@
 import ArgumentParser
+import BitcoinWire
+import Dispatch
+import Foundation
+import PeerEngine
 
+/// `verack handshake`: handshakes with each address concurrently and reports every event.
 struct HandshakeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "handshake", abstract: "Not written yet.")
-    func run() throws { throw ValidationError("handshake: not written yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "handshake",
+        abstract: "Handshake with peers and print every event (exit 0 only if all reach established).",
+        discussion: """
+            Without addresses, connects to the network's DNS seeds (or built-in fallback nodes).
+            With --corrupt KIND our version is sent corrupted, to watch the peer stay silent
+            or hang up; the exit status then says the handshake did not complete.
+            """
+    )
+
+    @OptionGroup var net: NetworkOptions
+
+    @Option(help: "Seconds to wait for every handshake to finish.")
+    var timeout: Double = 15
+
+    @Option(help: "Send our version corrupted: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var corrupt: String?
+
+    @Option(help: "Seconds an awaited reply may be late before the peer shows as silent.")
+    var silence: Double = 5
+
+    @Option(help: "Number of seed peers when no address is given.")
+    var count: Int = 8
+
+    @Flag(help: "One JSON object per line.")
+    var json = false
+
+    @Argument(help: "Peers as HOST[:PORT] or [IPv6]:PORT.")
+    var addresses: [String] = []
+
+    func validate() throws {
+        if let corrupt, Corruption(rawValue: corrupt) == nil {
+            throw ValidationError("unknown --corrupt '\(corrupt)': use \(Corruption.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard timeout > 0 else { throw ValidationError("--timeout must be above 0") }
+        guard silence > 0 else { throw ValidationError("--silence must be above 0") }
+        guard count > 0 else { throw ValidationError("--count must be above 0") }
+        let network = net.resolved
+        for a in addresses {
+            if case let .failure(e) = Endpoint.parse(a, defaultPort: network.defaultPort) { throw ValidationError(e.message) }
+        }
+        if addresses.isEmpty && network.dnsSeeds.isEmpty && network.magic != Network.mainnet.magic {
+            throw ValidationError("\(network.name) has no DNS seeds: give addresses")
+        }
+    }
+
+    func run() throws {
+        var config = EngineConfiguration(network: net.resolved, userAgent: "/verack:\(Verack.version)/")
+        config.silenceTimeout = silence
+        config.corruptVersion = corrupt.flatMap(Corruption.init(rawValue:))
+        let session = MainActor.assumeIsolated { HeadlessRun(json: json) }
+        let engine = PeerEngine(configuration: config, eventQueue: .main) { event in
+            MainActor.assumeIsolated { session.handle(event) }
+        }
+        MainActor.assumeIsolated {
+            session.engine = engine
+            session.expectSeeds = addresses.isEmpty
+            SignalExit.install { session.finish(interrupted: true) }
+            for a in addresses {
+                if case let .failure(e) = engine.connect(a) {
+                    Output.error("verack handshake: \(e)")
+                    Foundation.exit(2)
+                }
+            }
+            if addresses.isEmpty { engine.connectToSeeds(count: count) }
+            DispatchQueue.main.asyncAfter(deadline: .now() + timeout) { MainActor.assumeIsolated { session.finish(interrupted: false) } }
+        }
+        dispatchMain()
+    }
+}
+
+/// The state of one `handshake` run: which peers are still undecided.
+@MainActor
+final class HeadlessRun {
+    let printer: EventPrinter
+    var engine: PeerEngine?
+    var expectSeeds = false
+    private var phases: [PeerID: PeerPhase] = [:]
+    private var finished = false
+
+    init(json: Bool) { printer = EventPrinter(json: json) }
+
+    func handle(_ event: PeerEvent) {
+        printer.handle(event, now: engine?.now ?? 0)
+        switch event {
+        case let .peerAdded(info): phases[info.id] = info.phase
+        case let .phaseChanged(info, _): phases[info.id] = info.phase
+        default: break
+        }
+        guard !phases.isEmpty, phases.values.allSatisfy({ $0 == .established || $0.isEnd }) else { return }
+        // With seeds, a failed peer is replaced; wait until none are in progress.
+        if expectSeeds, let engine, phases.values.contains(where: { $0 != .established }) {
+            guard engine.livePeerCount == phases.values.filter({ $0 == .established }).count else { return }
+        }
+        finish(interrupted: false)
+    }
+
+    func finish(interrupted: Bool) {
+        guard !finished else { return }
+        finished = true
+        let ok = !phases.isEmpty && phases.values.allSatisfy { $0 == .established }
+        if !ok && !interrupted {
+            let pending = phases.filter { !$0.value.isEnd && $0.value != .established }.keys.sorted()
+            if !pending.isEmpty {
+                printer.handle(.error(peer: nil, message: "timeout: peers \(pending.map(String.init).joined(separator: ", ")) did not complete the handshake"), now: engine?.now ?? 0)
+            }
+        }
+        engine?.shutdown()
+        Foundation.exit(ok ? 0 : 1)
+    }
 }

@@ -1,6 +1,64 @@
 import ArgumentParser
+import BitcoinWire
+import Dispatch
+import Foundation
+import PeerEngine
 
+/// `verack serve`: answers inbound handshakes until interrupted.
 struct ServeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Not written yet.")
-    func run() throws { throw ValidationError("serve: not written yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Listen for peers, answer their handshakes, keep them alive and print every event."
+    )
+
+    @OptionGroup var net: NetworkOptions
+
+    @Option(help: "Where to listen: HOST:PORT, or PORT for loopback.")
+    var listen: String
+
+    @Option(help: "Seconds an awaited reply may be late before the peer shows as silent.")
+    var silence: Double = 5
+
+    @Flag(help: "One JSON object per line.")
+    var json = false
+
+    @Flag(help: "Print peer events only, not every frame.")
+    var quiet = false
+
+    func validate() throws {
+        guard silence > 0 else { throw ValidationError("--silence must be above 0") }
+    }
+
+    func run() throws {
+        var config = EngineConfiguration(network: net.resolved, userAgent: "/verack:\(Verack.version)/")
+        config.silenceTimeout = silence
+        let printer = MainActor.assumeIsolated { EventPrinter(json: json, quiet: quiet) }
+        let box = EngineBox()
+        let engine = PeerEngine(configuration: config, eventQueue: .main) { event in
+            MainActor.assumeIsolated { printer.handle(event, now: box.engine?.now ?? 0) }
+        }
+        box.engine = engine
+        switch engine.listen(listen) {
+        case let .failure(e):
+            Output.error("verack serve: \(e)")
+            throw ExitCode(2)
+        case let .success(port):
+            let line = json
+                ? JSONValue.object([("event", .string("listening")), ("port", .int(Int64(port))), ("t", .double(0))]).serialized
+                : "   0.000 verack  listening on port \(port) (\(config.network.name), magic \(config.network.magic))"
+            Output.line(line)
+            }
+        MainActor.assumeIsolated {
+            SignalExit.install {
+                engine.shutdown()
+                        Foundation.exit(0)
+            }
+        }
+        dispatchMain()
+    }
+}
+
+/// Lets the event closure reach the engine it belongs to.
+final class EngineBox: @unchecked Sendable {
+    var engine: PeerEngine?
 }

@@ -1,0 +1,139 @@
+import BitcoinWire
+import Foundation
+import PeerEngine
+
+/// Prints engine events for the headless modes: one line each, human-readable or JSON.
+@MainActor
+final class EventPrinter {
+    let json: Bool
+    /// Only phase, silence and error events (no frames).
+    let quiet: Bool
+    private var addresses: [PeerID: String] = [:]
+    private var silent: Set<PeerID> = []
+
+    init(json: Bool, quiet: Bool = false) {
+        self.json = json
+        self.quiet = quiet
+    }
+
+    func handle(_ event: PeerEvent, now: Double) {
+        switch event {
+        case let .peerAdded(info):
+            addresses[info.id] = info.address
+            emit("connecting", info.id, info.startedAt, text: "\(info.direction == .outbound ? "connecting to" : "accepted") \(info.address)",
+                 extra: [("direction", .string(info.direction.rawValue))])
+        case let .phaseChanged(info, _):
+            phase(info, now: now)
+        case let .peerUpdated(info):
+            if let s = info.silence, !silent.contains(info.id) {
+                silent.insert(info.id)
+                let reason = "no \(s.awaiting) for \(formatSeconds(now - s.since)) s"
+                emit("silent", info.id, now, text: "silent: \(reason)", extra: [("reason", .string(reason)), ("awaiting", .string(s.awaiting))])
+            } else if info.silence == nil, silent.contains(info.id) {
+                silent.remove(info.id)
+                emit("heard", info.id, now, text: "no longer silent", extra: [])
+            }
+        case .peerRemoved:
+            break
+        case let .frame(f):
+            guard !quiet else { return }
+            frame(f)
+        case let .framesDropped(count):
+            emit("frames-dropped", nil, now, text: "\(count) frame events dropped (output too slow)", extra: [("count", .int(Int64(count)))])
+        case let .error(peer, message):
+            emit("error", peer, now, text: message, extra: [("reason", .string(message))])
+        }
+    }
+
+    private func phase(_ info: PeerInfo, now: Double) {
+        let t = info.phaseChangedAt
+        switch info.phase {
+        case .established:
+            let ms = ((info.establishedAt ?? t) - info.startedAt) * 1000
+            let v = info.version
+            var extra: [(String, JSONValue)] = [("ms", .double((ms * 10).rounded() / 10))]
+            if let v {
+                extra += [
+                    ("version", .int(Int64(v.version))), ("user_agent", .string(v.userAgent)),
+                    ("services", .uint(v.services.rawValue)), ("service_names", .array(v.services.names.map { .string($0) })),
+                    ("start_height", .int(Int64(v.startHeight))),
+                ]
+            }
+            let text = v.map { "established in \(formatMs(ms)) ms: \($0.userAgent) protocol \($0.version) services \($0.services) height \($0.startHeight)" }
+                ?? "established in \(formatMs(ms)) ms"
+            emit("established", info.id, t, text: text, extra: extra)
+        case .closed, .dropped, .failed:
+            let reason = info.phase.reason ?? ""
+            emit(info.phase.word, info.id, t, text: "\(info.phase.word): \(reason)", extra: [("reason", .string(reason))])
+        default:
+            emit(info.phase.word, info.id, t, text: info.phase.word, extra: [])
+        }
+    }
+
+    private func frame(_ f: FrameEvent) {
+        let arrow = f.direction == .sent ? "→" : "←"
+        var extra: [(String, JSONValue)] = [
+            ("direction", .string(f.direction.rawValue)), ("command", .string(f.command)), ("size", .int(Int64(f.size))),
+            ("checksum_ok", .bool(f.checksumOK)), ("hex", .string(Hex.encode(f.raw))),
+        ]
+        let inspected = f.inspected
+        extra.append(("fields", .array((inspected?.fields ?? []).map(\.json))))
+        extra.append(("summary", .string(f.summary)))
+        if let c = f.corruption { extra.append(("corrupt", .string(c.rawValue))) }
+        if case let .failure(e) = f.message { extra.append(("error", .string(e.description))) }
+        let verdict = f.checksumOK ? "checksum ok" : "checksum BAD"
+        let tag = f.corruption.map { " [corrupted: \($0)]" } ?? ""
+        emit("frame", f.peer, f.time, text: "\(arrow) \(f.summary)  (\(f.size) bytes, \(verdict))\(tag)", extra: extra)
+    }
+
+    private func emit(_ event: String, _ id: PeerID?, _ t: Double, text: String, extra: [(String, JSONValue)]) {
+        let address = id.flatMap { addresses[$0] } ?? ""
+        if json {
+            var members: [(String, JSONValue)] = [
+                ("event", .string(event)), ("peer", .string(address)), ("id", id.map { .int(Int64($0)) } ?? .null),
+                ("t", .double((t * 1000).rounded() / 1000)),
+            ]
+            members += extra
+            Output.line(JSONValue.object(members).serialized)
+        } else {
+            let who = id.map { "#\($0) \(address)" } ?? "verack"
+            Output.line("\(formatTime(t)) \(who)  \(text)")
+        }
+    }
+
+    private func formatTime(_ t: Double) -> String {
+        let s = String(format: "%8.3f", t)
+        return s
+    }
+
+    private func formatMs(_ ms: Double) -> String { String(format: "%.1f", ms) }
+    private func formatSeconds(_ s: Double) -> String { String(format: "%.1f", s) }
+}
+
+/// Exits cleanly (flushing stdout) when the process gets SIGINT or SIGTERM.
+@MainActor
+enum SignalExit {
+    private static var sources: [DispatchSourceSignal] = []
+
+    static func install(_ onSignal: @escaping @MainActor () -> Void) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .main)
+            source.setEventHandler { MainActor.assumeIsolated { onSignal() } }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}
+
+/// Unbuffered line output: each line is one write, so nothing is lost on exit and lines
+/// from a pipe arrive as they happen.
+enum Output {
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}

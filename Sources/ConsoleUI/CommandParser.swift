@@ -1,0 +1,110 @@
+import BitcoinWire
+import PeerEngine
+
+/// Parses the command line. Errors are one line, ready for the status bar.
+public enum CommandParser {
+    /// The command names, in the order help lists them.
+    public static let commands = ["connect", "drop", "resend", "send", "filter", "help", "quit"]
+
+    /// One usage line per command.
+    public static let usage: [(command: String, text: String)] = [
+        ("connect ADDRESS|seeds", "open a connection (HOST[:PORT], [v6]:PORT) or dial the DNS seeds"),
+        ("drop ID|all", "close one peer, or every peer"),
+        ("resend ID COMMAND [--corrupt KIND]", "send our last COMMAND again, optionally broken: " + Corruption.allCases.map(\.rawValue).joined(separator: "|")),
+        ("send ID ping|getaddr|getheaders", "send a fresh message"),
+        ("filter peer ID | command NAME | off", "show only some frames in the log"),
+        ("help", "show keys and commands"),
+        ("quit", "leave (also q or Ctrl-C outside the command line)"),
+    ]
+
+    public static func parse(_ line: String) -> Result<UserCommand, CommandError> {
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        guard let name = words.first else { return .failure(CommandError("empty command: type help")) }
+        let args = Array(words.dropFirst())
+        switch name.lowercased() {
+        case "connect":
+            guard args.count == 1 else { return .failure(CommandError("usage: connect ADDRESS|seeds")) }
+            return .success(.engine(args[0].lowercased() == "seeds" ? .connectSeeds : .connect(args[0])))
+        case "drop":
+            guard args.count == 1 else { return .failure(CommandError("usage: drop ID|all")) }
+            if args[0].lowercased() == "all" { return .success(.engine(.dropAll)) }
+            return peerID(args[0]).map { .engine(.drop($0)) }
+        case "resend":
+            return parseResend(args)
+        case "send":
+            guard args.count == 2 else { return .failure(CommandError("usage: send ID ping|getaddr|getheaders")) }
+            guard let kind = SendKind(rawValue: args[1].lowercased()) else {
+                return .failure(CommandError("send: unknown message '\(args[1])': use ping, getaddr or getheaders"))
+            }
+            return peerID(args[0]).map { .engine(.send($0, kind)) }
+        case "filter":
+            return parseFilter(args)
+        case "help", "?":
+            guard args.isEmpty else { return .failure(CommandError("usage: help")) }
+            return .success(.help)
+        case "quit", "exit", "q":
+            guard args.isEmpty else { return .failure(CommandError("usage: quit")) }
+            return .success(.quit)
+        default:
+            return .failure(CommandError("unknown command '\(name)': try connect, drop, resend, send, filter, help or quit"))
+        }
+    }
+
+    static func peerID(_ word: String) -> Result<PeerID, CommandError> {
+        guard let id = Int(word), id > 0 else { return .failure(CommandError("bad peer id '\(word)': a number from the table's id column")) }
+        return .success(id)
+    }
+
+    static func parseResend(_ args: [String]) -> Result<UserCommand, CommandError> {
+        let usage = CommandError("usage: resend ID COMMAND [--corrupt " + Corruption.allCases.map(\.rawValue).joined(separator: "|") + "]")
+        var plain: [String] = []
+        var corruption: Corruption?
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            var value: String?
+            if a == "--corrupt" {
+                guard i + 1 < args.count else { return .failure(usage) }
+                value = args[i + 1]
+                i += 1
+            } else if a.hasPrefix("--corrupt=") {
+                value = String(a.dropFirst("--corrupt=".count))
+            } else if a.hasPrefix("-") {
+                return .failure(CommandError("resend: unknown option '\(a)'"))
+            } else {
+                plain.append(a)
+            }
+            if let value {
+                guard let c = Corruption(rawValue: value.lowercased()) else {
+                    return .failure(CommandError("resend: unknown corruption '\(value)': use " + Corruption.allCases.map(\.rawValue).joined(separator: ", ")))
+                }
+                corruption = c
+            }
+            i += 1
+        }
+        guard plain.count == 2 else { return .failure(usage) }
+        let command = plain[1]
+        guard command.utf8.count <= MessageHeader.commandLength, command.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            return .failure(CommandError("resend: '\(command)' is not a command name (ASCII, at most 12 characters)"))
+        }
+        return peerID(plain[0]).map { .engine(.resend($0, command, corruption)) }
+    }
+
+    static func parseFilter(_ args: [String]) -> Result<UserCommand, CommandError> {
+        let usage = CommandError("usage: filter peer ID | filter command NAME | filter off")
+        guard let kind = args.first?.lowercased() else { return .failure(usage) }
+        switch (kind, args.count) {
+        case ("off", 1): return .success(.filter(nil))
+        case ("peer", 2): return peerID(args[1]).map { .filter(.peer($0)) }
+        case ("command", 2): return .success(.filter(.command(args[1])))
+        default: return .failure(usage)
+        }
+    }
+}
+
+/// A command line that did not parse, with a one-line reason.
+public struct CommandError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,57 @@
+import BitcoinWire
+import PeerEngine
+
+/// Tab completion of the command line: command names, then peer ids and the words each
+/// command takes.
+public enum Completion {
+    /// The outcome of completing a line.
+    public struct Result: Equatable, Sendable {
+        /// The completed line.
+        public var line: String
+        /// Every candidate, when more than one matched (for the status bar).
+        public var candidates: [String]
+    }
+
+    /// Completes the last word of `line` (the cursor is taken to be at the end).
+    public static func complete(_ line: String, peers: [PeerID]) -> Result {
+        let endsWithSpace = line.last == " "
+        var words = line.split(separator: " ").map(String.init)
+        let partial = endsWithSpace ? "" : (words.popLast() ?? "")
+        let options = candidates(before: words, peers: peers)
+        let matches = options.filter { $0.hasPrefix(partial) }
+        let prefix = words.isEmpty ? "" : words.joined(separator: " ") + " "
+        if matches.count == 1, let only = matches.first {
+            return Result(line: prefix + only + " ", candidates: [])
+        }
+        guard !matches.isEmpty else { return Result(line: line, candidates: []) }
+        let common = commonPrefix(matches)
+        let completed = common.count > partial.count ? prefix + common : line
+        return Result(line: completed, candidates: matches)
+    }
+
+    static func candidates(before words: [String], peers: [PeerID]) -> [String] {
+        let ids = peers.map(String.init)
+        guard let command = words.first?.lowercased() else { return CommandParser.commands }
+        switch (command, words.count) {
+        case ("connect", 1): return ["seeds"]
+        case ("drop", 1): return ids + ["all"]
+        case ("resend", 1), ("send", 1): return ids
+        case ("resend", _) where words.last == "--corrupt": return Corruption.allCases.map(\.rawValue)
+        case ("resend", 2): return Message.knownCommands
+        case ("resend", 3): return ["--corrupt"]
+        case ("send", 2): return SendKind.allCases.map(\.rawValue)
+        case ("filter", 1): return ["peer", "command", "off"]
+        case ("filter", 2) where words[1] == "peer": return ids
+        case ("filter", 2) where words[1] == "command": return Message.knownCommands
+        default: return []
+        }
+    }
+
+    static func commonPrefix(_ words: [String]) -> String {
+        guard var prefix = words.first else { return "" }
+        for w in words.dropFirst() {
+            while !w.hasPrefix(prefix) { prefix.removeLast() }
+        }
+        return prefix
+    }
+}

@@ -1,0 +1,18 @@
+import BitcoinWire
+import PeerEngine
+
+/// A request to the engine, made by a command typed in the console.
+public enum EngineCommand: Equatable, Sendable {
+    case connect(String)
+    case connectSeeds
+    case drop(PeerID)
+    case dropAll
+    case resend(PeerID, String, Corruption?)
+    case send(PeerID, SendKind)
+}
+
+/// What the model asks its host to do after a key press.
+public enum ConsoleAction: Equatable, Sendable {
+    case engine(EngineCommand)
+    case quit
+}

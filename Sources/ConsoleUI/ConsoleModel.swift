@@ -1,0 +1,348 @@
+import BitcoinWire
+import PeerEngine
+
+/// A detail view over the body of the console.
+public enum Detail: Equatable, Sendable {
+    /// The frame with this log sequence number: hex dump beside the field tree.
+    case message(seq: Int)
+    /// The ladder diagram of one peer's frames.
+    case ladder(peer: PeerID)
+}
+
+/// A line for the status bar.
+public struct StatusMessage: Equatable, Sendable {
+    public var text: String
+    public var isError: Bool
+}
+
+/// Everything the console shows, and how keys and engine events change it. Pure: no
+/// terminal, no engine; the host feeds it ``PeerEvent``s and ``Key``s, performs the
+/// returned ``ConsoleAction``s and draws ``render()``.
+public struct ConsoleModel {
+    /// Shown in the title bar, e.g. `mainnet`.
+    public var networkName: String
+    public private(set) var layout: Layout
+    /// Seconds since the engine started, for ages.
+    public private(set) var now: Double = 0
+    public private(set) var peers = PeerTable()
+    public private(set) var log: MessageLog
+    public private(set) var focus: Focus = .commandLine
+    public private(set) var editor = LineEditor()
+    public private(set) var selectedPeer: PeerID?
+    public private(set) var detail: Detail?
+    public private(set) var showHelp = false
+    public private(set) var status: StatusMessage?
+    public private(set) var framesDropped = 0
+    /// Whether the log shows its newest frames as they arrive.
+    public private(set) var following = true
+    /// The selected frame while not following.
+    public private(set) var logSelection: Int?
+    /// The frame at the top of the log pane while not following.
+    var logTop: Int?
+    var tableTop = 0
+    /// Detail view scroll: rows from the top (message) or from the newest frame (ladder).
+    var detailScroll = 0
+    /// The ladder's frames, kept up to date while the ladder is open.
+    var ladderIndex = FilteredIndex()
+
+    public init(networkName: String, logLimit: Int = 100_000, width: Int = 80, height: Int = 24) {
+        self.networkName = networkName
+        log = MessageLog(limit: logLimit)
+        layout = Layout(width: width, height: height, peerCount: 0)
+    }
+
+    // MARK: Outside input
+
+    public mutating func resize(width: Int, height: Int) {
+        layout = Layout(width: width, height: height, peerCount: peers.count)
+    }
+
+    /// The clock moved (the host calls this about once a second for ages and silences).
+    public mutating func tick(now: Double) { self.now = max(self.now, now) }
+
+    public mutating func showError(_ text: String) { status = StatusMessage(text: text, isError: true) }
+    public mutating func showInfo(_ text: String) { status = StatusMessage(text: text, isError: false) }
+
+    public mutating func handle(_ event: PeerEvent) {
+        switch event {
+        case let .peerAdded(info):
+            peers.update(info)
+            if selectedPeer == nil { selectedPeer = info.id }
+            relayout()
+        case let .phaseChanged(info, _):
+            peers.update(info)
+            if let reason = info.phase.reason {
+                showInfo("peer \(info.id) \(info.phase.word): \(reason)")
+            }
+        case let .peerUpdated(info):
+            peers.update(info)
+        case let .peerRemoved(id):
+            peers.remove(id)
+            if selectedPeer == id { selectedPeer = peers.ids.first }
+            relayout()
+        case let .frame(frame):
+            tick(now: frame.time)
+            let seq = log.append(frame)
+            if case let .ladder(peer) = detail {
+                if frame.peer == peer { ladderIndex.append(seq) }
+                ladderIndex.evict(below: log.ring.firstSeq)
+            }
+        case let .framesDropped(count):
+            framesDropped += count
+        case let .error(peer, message):
+            showError(peer.map { "peer \($0): \(message)" } ?? message)
+        }
+    }
+
+    mutating func relayout() {
+        if layout.table.height != Layout(width: layout.width, height: layout.height, peerCount: peers.count).table.height {
+            resize(width: layout.width, height: layout.height)
+        }
+    }
+
+    // MARK: Keys
+
+    /// Applies a key; returns what the host must do.
+    public mutating func handle(key: Key) -> [ConsoleAction] {
+        if showHelp {
+            showHelp = false
+            if key == .ctrl("c") && focus != .commandLine { return [.quit] }
+            return []
+        }
+        switch key {
+        case .f1:
+            showHelp = true
+            return []
+        case .resize:
+            return []
+        case .backTab:
+            focus = focus.previous
+            return []
+        default:
+            break
+        }
+        switch focus {
+        case .commandLine: return commandLineKey(key)
+        case .table, .log: return paneKey(key)
+        }
+    }
+
+    mutating func paneKey(_ key: Key) -> [ConsoleAction] {
+        switch key {
+        case .char("q"), .ctrl("c"): return [.quit]
+        case .char(":"): focus = .commandLine
+        case .char("?"): showHelp = true
+        case .tab: focus = focus.next
+        case .esc:
+            if detail != nil { closeDetail() } else { status = nil }
+        case .enter: openDetail()
+        default:
+            if detail != nil { detailKey(key) } else if focus == .table { tableKey(key) } else { logKey(key) }
+        }
+        return []
+    }
+
+    mutating func openDetail() {
+        detailScroll = 0
+        if focus == .table {
+            guard let id = selectedPeer ?? peers.ids.first else { return showError("no peer to show: connect ADDRESS first") }
+            selectedPeer = id
+            detail = .ladder(peer: id)
+            var index = FilteredIndex()
+            let ring = log.ring
+            for seq in ring.firstSeq..<ring.nextSeq where ring[seq]?.peer == id { index.append(seq) }
+            ladderIndex = index
+        } else {
+            let position = following ? log.count - 1 : selectedLogPosition
+            guard let seq = log.seq(at: position) else { return showError("no frame to show yet") }
+            detail = .message(seq: seq)
+        }
+    }
+
+    mutating func closeDetail() {
+        detail = nil
+        ladderIndex = FilteredIndex()
+        detailScroll = 0
+    }
+
+    mutating func detailKey(_ key: Key) {
+        let page = layout.detailRows
+        let ladder: Bool
+        if case .ladder = detail { ladder = true } else { ladder = false }
+        // The ladder counts its scroll from the newest frame, so up means more.
+        let sign = ladder ? -1 : 1
+        switch key {
+        case .up: detailScroll -= sign
+        case .down: detailScroll += sign
+        case .pgUp: detailScroll -= sign * page
+        case .pgDown: detailScroll += sign * page
+        case .home: detailScroll = ladder ? Int.max / 2 : 0
+        case .end, .char("F"): detailScroll = ladder ? 0 : Int.max / 2
+        default: return
+        }
+        detailScroll = max(0, detailScroll)
+    }
+
+    mutating func tableKey(_ key: Key) {
+        let ids = peers.ids
+        guard !ids.isEmpty else { return }
+        let current = selectedPeer.flatMap { ids.firstIndex(of: $0) } ?? 0
+        var next = current
+        switch key {
+        case .up: next -= 1
+        case .down: next += 1
+        case .pgUp: next -= layout.tableRows
+        case .pgDown: next += layout.tableRows
+        case .home: next = 0
+        case .end: next = ids.count - 1
+        default: return
+        }
+        next = min(max(0, next), ids.count - 1)
+        selectedPeer = ids[next]
+        if next < tableTop { tableTop = next }
+        if next >= tableTop + layout.tableRows { tableTop = next - layout.tableRows + 1 }
+    }
+
+    /// The position of the selected frame in the (filtered) log.
+    var selectedLogPosition: Int {
+        guard log.count > 0 else { return 0 }
+        if following { return log.count - 1 }
+        return min(log.position(atOrAfter: logSelection ?? 0), log.count - 1)
+    }
+
+    mutating func logKey(_ key: Key) {
+        switch key {
+        case .end, .char("F"), .char("f"):
+            following = true
+            logSelection = nil
+            logTop = nil
+            return
+        default: break
+        }
+        guard log.count > 0 else { return }
+        var position = selectedLogPosition
+        let rows = layout.logRows
+        switch key {
+        case .up: position -= 1
+        case .down: position += 1
+        case .pgUp: position -= rows
+        case .pgDown: position += rows
+        case .home: position = 0
+        default: return
+        }
+        position = min(max(0, position), log.count - 1)
+        var top = logViewport().top
+        if position < top { top = position }
+        if position >= top + rows { top = position - rows + 1 }
+        following = false
+        logSelection = log.seq(at: position)
+        logTop = log.seq(at: top)
+    }
+
+    /// The first position shown and the selected position, for the log pane.
+    func logViewport() -> (top: Int, selected: Int?) {
+        let rows = layout.logRows
+        let count = log.count
+        guard count > 0 else { return (0, nil) }
+        if following { return (max(0, count - rows), count - 1) }
+        let selected = selectedLogPosition
+        var top = min(logTop.map { log.position(atOrAfter: $0) } ?? 0, max(0, count - 1))
+        if selected < top { top = selected }
+        if selected >= top + rows { top = selected - rows + 1 }
+        return (top, selected)
+    }
+
+    // MARK: Command line
+
+    mutating func commandLineKey(_ key: Key) -> [ConsoleAction] {
+        switch key {
+        case let .char(ch): editor.insert(ch)
+        case .backspace: editor.backspace()
+        case .delete: editor.deleteForward()
+        case .left: editor.left()
+        case .right: editor.right()
+        case .home, .ctrl("a"): editor.home()
+        case .end, .ctrl("e"): editor.end()
+        case .ctrl("u"): editor.killToStart()
+        case .ctrl("w"): editor.killWord()
+        case .up: editor.historyUp()
+        case .down: editor.historyDown()
+        case .esc:
+            if detail != nil { closeDetail() } else { status = nil }
+        case .ctrl("c"):
+            if editor.isEmpty { return [.quit] }
+            editor.clear()
+        case .tab:
+            if editor.isEmpty {
+                focus = focus.next
+            } else {
+                let result = Completion.complete(editor.text, peers: peers.ids)
+                editor.set(result.line)
+                if !result.candidates.isEmpty { showInfo(result.candidates.joined(separator: "  ")) }
+            }
+        case .enter:
+            return runCommandLine()
+        default:
+            break
+        }
+        return []
+    }
+
+    mutating func runCommandLine() -> [ConsoleAction] {
+        let line = editor.submit()
+        guard !line.trimmingSpaces.isEmpty else { return [] }
+        switch CommandParser.parse(line) {
+        case let .failure(error):
+            editor.set(line)
+            showError(error.message)
+            return []
+        case let .success(command):
+            return run(command, line: line.trimmingSpaces)
+        }
+    }
+
+    /// Carries out a parsed command.
+    public mutating func run(_ command: UserCommand, line: String) -> [ConsoleAction] {
+        switch command {
+        case .quit:
+            return [.quit]
+        case .help:
+            showHelp = true
+            return []
+        case let .filter(filter):
+            log.setFilter(filter)
+            following = true
+            logSelection = nil
+            logTop = nil
+            showInfo(filter.map { "filter: \($0)" } ?? "filter off")
+            return []
+        case let .engine(engineCommand):
+            if let id = engineCommand.peer, peers[id] == nil {
+                editor.set(line)
+                showError("no peer \(id)" + (peers.ids.isEmpty ? "" : ": peers are " + peers.ids.map(String.init).joined(separator: ", ")))
+                return []
+            }
+            showInfo("ran: \(line)")
+            return [.engine(engineCommand)]
+        }
+    }
+
+    // MARK: Output
+
+    /// The whole screen for the current state.
+    public func render() -> Screen {
+        var screen = Screen(width: layout.width, height: layout.height)
+        ScreenRenderer.draw(self, into: &screen)
+        return screen
+    }
+}
+
+extension EngineCommand {
+    /// The peer the command is about, if one.
+    public var peer: PeerID? {
+        switch self {
+        case let .drop(id), let .resend(id, _, _), let .send(id, _): return id
+        case .connect, .connectSeeds, .dropAll: return nil
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import BitcoinWire
+import PeerEngine
+
+/// The peer table: one row per peer, phase in colour, selected row highlighted.
+enum PeerTablePane {
+    struct Column {
+        var title: String
+        var width: Int
+        var minWidth: Int
+        var alignRight = false
+    }
+
+    /// Columns in display order, with preferred and smallest widths.
+    static let allColumns: [Column] = [
+        Column(title: "id", width: 3, minWidth: 3, alignRight: true),
+        Column(title: "address", width: 21, minWidth: 12),
+        Column(title: "dir", width: 3, minWidth: 3),
+        Column(title: "phase", width: 16, minWidth: 11),
+        Column(title: "user agent", width: 20, minWidth: 8),
+        Column(title: "ver", width: 5, minWidth: 5, alignRight: true),
+        Column(title: "services", width: 9, minWidth: 6),
+        Column(title: "height", width: 7, minWidth: 6, alignRight: true),
+        Column(title: "ping", width: 7, minWidth: 6, alignRight: true),
+        Column(title: "in/out", width: 11, minWidth: 9, alignRight: true),
+        Column(title: "heard", width: 5, minWidth: 5, alignRight: true),
+    ]
+    /// Columns given up first when the terminal is narrow (indices into `allColumns`).
+    static let dropOrder = [6, 5, 2, 7]
+    /// Spare cells wanted for the address and user agent before a column is given up.
+    static let growthRoom = 18
+    /// Columns that get spare width first, up to their preferred width.
+    static let firstGrowth = [1, 4, 3]
+
+    /// The columns (indices and widths) that fit in `width` cells.
+    static func columns(fitting width: Int) -> [(index: Int, width: Int)] {
+        var shown = Array(allColumns.indices)
+        func total() -> Int { shown.map { allColumns[$0].minWidth }.reduce(0, +) + shown.count - 1 }
+        var drops = dropOrder[...]
+        while total() + growthRoom > width, let d = drops.popFirst() { shown.removeAll { $0 == d } }
+        var widths = Dictionary(uniqueKeysWithValues: shown.map { ($0, allColumns[$0].minWidth) })
+        var spare = width - total()
+        for i in firstGrowth + shown where spare > 0 && widths[i] != nil {
+            let grow = min(spare, allColumns[i].width - (widths[i] ?? 0))
+            if grow > 0 {
+                widths[i, default: 0] += grow
+                spare -= grow
+            }
+        }
+        if spare > 0, widths[4] != nil { widths[4, default: 0] += spare }
+        return shown.map { ($0, widths[$0] ?? 0) }
+    }
+
+    static func draw(_ model: ConsoleModel, in rect: Rect, into screen: inout Screen) {
+        let focused = model.focus == .table
+        screen.box(rect, title: "Peers \(model.peers.count)", style: borderStyle(focused))
+        let inner = rect.inner
+        guard inner.height > 0 else { return }
+        let cols = columns(fitting: inner.width)
+        var x = inner.col
+        for (i, w) in cols {
+            screen.putField(allColumns[i].title, row: inner.row, col: x, width: w, style: CellStyle(.accent, bold: true), alignRight: allColumns[i].alignRight)
+            x += w + 1
+        }
+        let ids = model.peers.ids
+        if ids.isEmpty {
+            screen.put("no peers yet: type  connect HOST:PORT  or  connect seeds", row: inner.row + 1, col: inner.col, style: CellStyle(.dim))
+            return
+        }
+        let rows = inner.height - 1
+        let selectedIndex = model.selectedPeer.flatMap { ids.firstIndex(of: $0) } ?? 0
+        var top = min(model.tableTop, max(0, ids.count - rows))
+        if selectedIndex < top { top = selectedIndex }
+        if selectedIndex >= top + rows { top = selectedIndex - rows + 1 }
+        for r in 0..<rows {
+            let index = top + r
+            guard index < ids.count, let peer = model.peers[ids[index]] else { break }
+            let row = inner.row + 1 + r
+            var x = inner.col
+            for (i, w) in cols {
+                let (text, style) = cell(i, peer, now: model.now)
+                screen.putField(text, row: row, col: x, width: w, style: style, alignRight: allColumns[i].alignRight)
+                x += w + 1
+            }
+            if index == selectedIndex {
+                let line = Rect(row: row, col: inner.col, width: inner.width, height: 1)
+                screen.restyle(line) { focused ? $0.reversed : $0.emboldened }
+            }
+        }
+    }
+
+    static func borderStyle(_ focused: Bool) -> CellStyle {
+        focused ? CellStyle(.accent, bold: true) : CellStyle(.dim)
+    }
+
+    /// The phase column: the phase word in its colour, or `silent Ns` in yellow.
+    static func phase(_ peer: PeerInfo, now: Double) -> (String, CellStyle) {
+        if let silence = peer.silence, !peer.phase.isEnd {
+            return ("silent \(Format.age(now - silence.since))", CellStyle(.warn, bold: true))
+        }
+        switch peer.phase {
+        case .established: return (peer.phase.word, CellStyle(.good, bold: true))
+        case .closed, .dropped, .failed: return (peer.phase.word, CellStyle(.bad, bold: true))
+        default: return (peer.phase.word, .plain)
+        }
+    }
+
+    static func cell(_ column: Int, _ peer: PeerInfo, now: Double) -> (String, CellStyle) {
+        let v = peer.version
+        switch column {
+        case 0: return (String(peer.id), .plain)
+        case 1: return (peer.address, .plain)
+        case 2: return (peer.direction.rawValue, .plain)
+        case 3: return phase(peer, now: now)
+        case 4: return (v?.userAgent ?? "", .plain)
+        case 5: return (v.map { String($0.version) } ?? "", .plain)
+        case 6: return (v.map { $0.services.shortNames } ?? "", .plain)
+        case 7: return (v.map { String($0.startHeight) } ?? "", .plain)
+        case 8: return (peer.pingMs.map { Format.milliseconds($0) + "ms" } ?? "", .plain)
+        case 9: return ("\(Format.bytes(peer.received.bytes))/\(Format.bytes(peer.sent.bytes))", .plain)
+        case 10: return (peer.lastHeard.map { Format.age(now - $0) } ?? "", CellStyle(.dim))
+        default: return ("", .plain)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import BitcoinWire
+import PeerEngine
+import Testing
+@testable import ConsoleUI
+
+@Suite struct CommandParserTests {
+    @Test(arguments: [
+        ("connect 127.0.0.1:18444", UserCommand.engine(.connect("127.0.0.1:18444"))),
+        ("connect [::1]:8333", .engine(.connect("[::1]:8333"))),
+        ("connect seeds", .engine(.connectSeeds)),
+        ("drop 3", .engine(.drop(3))),
+        ("drop all", .engine(.dropAll)),
+        ("resend 1 ping", .engine(.resend(1, "ping", nil))),
+        ("resend 1 ping --corrupt checksum", .engine(.resend(1, "ping", .checksum))),
+        ("resend 2 version --corrupt=length-oversized", .engine(.resend(2, "version", .lengthOversized))),
+        ("resend --corrupt truncate 2 version", .engine(.resend(2, "version", .truncate))),
+        ("send 1 getheaders", .engine(.send(1, .getheaders))),
+        ("  send   1   ping  ", .engine(.send(1, .ping))),
+        ("filter peer 2", .filter(.peer(2))),
+        ("filter command inv", .filter(.command("inv"))),
+        ("filter off", .filter(nil)),
+        ("help", .help),
+        ("quit", .quit),
+        ("QUIT", .quit),
+    ])
+    func parses(_ line: String, _ expected: UserCommand) {
+        #expect(CommandParser.parse(line) == .success(expected))
+    }
+
+    @Test(arguments: [
+        ("", "empty command: type help"),
+        ("frobnicate", "unknown command 'frobnicate': try connect, drop, resend, send, filter, help or quit"),
+        ("connect", "usage: connect ADDRESS|seeds"),
+        ("drop x", "bad peer id 'x': a number from the table's id column"),
+        ("drop 0", "bad peer id '0': a number from the table's id column"),
+        ("drop 1 2", "usage: drop ID|all"),
+        ("resend 1 ping --corrupt wrong", "resend: unknown corruption 'wrong': use checksum, magic, length, length-short, length-oversized, truncate"),
+        ("resend 1 ping --corrupt", "usage: resend ID COMMAND [--corrupt checksum|magic|length|length-short|length-oversized|truncate]"),
+        ("resend 1 ping --loud", "resend: unknown option '--loud'"),
+        ("resend 1 averyveryverylongcommand", "resend: 'averyveryverylongcommand' is not a command name (ASCII, at most 12 characters)"),
+        ("send 1 pong", "send: unknown message 'pong': use ping, getaddr or getheaders"),
+        ("filter", "usage: filter peer ID | filter command NAME | filter off"),
+        ("filter peer", "usage: filter peer ID | filter command NAME | filter off"),
+        ("help me", "usage: help"),
+    ])
+    func rejects(_ line: String, _ message: String) {
+        #expect(CommandParser.parse(line) == .failure(CommandError(message)))
+    }
+}
+
+@Suite struct LineEditorTests {
+    @Test func editingKeys() {
+        var e = LineEditor()
+        e.insert("drop 12")
+        e.left()
+        e.left()
+        e.insert("3")
+        #expect(e.text == "drop 312")
+        #expect(e.cursor == 6)
+        e.home()
+        e.deleteForward()
+        #expect(e.text == "rop 312")
+        e.end()
+        e.backspace()
+        #expect(e.text == "rop 31")
+        e.killWord()
+        #expect(e.text == "rop ")
+        e.insert("x y")
+        e.left()
+        e.killToStart()
+        #expect(e.text == "y")
+        #expect(e.cursor == 0)
+    }
+
+    @Test func historyKeepsTheDraft() {
+        var e = LineEditor()
+        e.insert("send 1 ping")
+        _ = e.submit()
+        e.insert("drop 1")
+        _ = e.submit()
+        e.insert("dr")
+        e.historyUp()
+        #expect(e.text == "drop 1")
+        e.historyUp()
+        #expect(e.text == "send 1 ping")
+        e.historyUp()
+        #expect(e.text == "send 1 ping")
+        e.historyDown()
+        e.historyDown()
+        #expect(e.text == "dr")
+        #expect(e.history == ["send 1 ping", "drop 1"])
+    }
+}
+
+@Suite struct CompletionTests {
+    @Test(arguments: [
+        ("re", "resend ", [String]()),
+        ("d", "drop ", []),
+        ("drop ", "drop ", ["1", "12", "all"]),
+        ("drop 1", "drop 1", ["1", "12"]),
+        ("drop a", "drop all ", []),
+        ("send 12 g", "send 12 get", ["getaddr", "getheaders"]),
+        ("resend 1 ver", "resend 1 ver", ["version", "verack"]),
+        ("resend 1 ping --c", "resend 1 ping --corrupt ", []),
+        ("resend 1 ping --corrupt ch", "resend 1 ping --corrupt checksum ", []),
+        ("filter c", "filter command ", []),
+        ("zzz", "zzz", []),
+    ])
+    func completes(_ line: String, _ completed: String, _ candidates: [String]) {
+        let result = Completion.complete(line, peers: [1, 12])
+        #expect(result.line == completed)
+        #expect(result.candidates == candidates)
+    }
+}

@@ -1,0 +1,188 @@
+import BitcoinWire
+import PeerEngine
+import Testing
+@testable import ConsoleUI
+
+@Suite struct ConsoleModelTests {
+    @Test func focusStartsOnTheCommandLineAndTabCycles() {
+        var m = Fixtures.handshake()
+        #expect(m.focus == .commandLine)
+        _ = m.press(.tab)
+        #expect(m.focus == .table)
+        _ = m.press(.tab)
+        #expect(m.focus == .log)
+        _ = m.press(.tab)
+        #expect(m.focus == .commandLine)
+        _ = m.press(.tab, .tab, .char(":"))
+        #expect(m.focus == .commandLine)
+    }
+
+    @Test func tabCompletesWhenTheLineIsNotEmpty() {
+        var m = Fixtures.handshake()
+        _ = m.type("res", enter: false)
+        _ = m.press(.tab)
+        #expect(m.editor.text == "resend ")
+        #expect(m.focus == .commandLine)
+    }
+
+    @Test func quitKeys() {
+        var m = Fixtures.handshake()
+        _ = m.type("q", enter: false)
+        #expect(m.editor.text == "q")
+        #expect(m.press(.ctrl("c")) == [])
+        #expect(m.editor.text == "")
+        #expect(m.press(.ctrl("c")) == [.quit])
+        _ = m.press(.tab)
+        #expect(m.press(.char("q")) == [.quit])
+        _ = m.press(.tab)
+        #expect(m.press(.ctrl("c")) == [.quit])
+        #expect(m.type("quit") == [.quit])
+    }
+
+    @Test func commandsBecomeEngineActions() {
+        var m = Fixtures.handshake()
+        #expect(m.type("resend 1 ping --corrupt checksum") == [.engine(.resend(1, "ping", .checksum))])
+        #expect(m.type("send 1 getaddr") == [.engine(.send(1, .getaddr))])
+        #expect(m.type("connect 10.0.0.1") == [.engine(.connect("10.0.0.1"))])
+        #expect(m.type("drop all") == [.engine(.dropAll)])
+        #expect(m.editor.history.last == "drop all")
+    }
+
+    @Test func aWrongCommandShowsAnErrorAndChangesNothing() {
+        var m = Fixtures.handshake()
+        let before = m.render()
+        #expect(m.type("drop 9") == [])
+        #expect(m.status == StatusMessage(text: "no peer 9: peers are 1", isError: true))
+        #expect(m.editor.text == "drop 9")
+        #expect(m.type("", enter: true) == [])
+        _ = m.press(.ctrl("u"))
+        #expect(m.type("resend 1 ping --corrupt sideways") == [])
+        #expect(m.status?.isError == true)
+        var after = m.render()
+        #expect(after.lines[..<22] == before.lines[..<22])
+        after = m.render()
+        #expect(after.lines[23].hasPrefix("error: resend: unknown corruption 'sideways'"))
+    }
+
+    @Test func engineErrorsGoToTheStatusBar() {
+        var m = Fixtures.handshake()
+        m.handle(.error(peer: 1, message: "not connected"))
+        #expect(m.render().lines[23] == "error: peer 1: not connected")
+        m.showError("connect: bad address")
+        #expect(m.render().lines[23] == "error: connect: bad address")
+    }
+
+    @Test func scrollingUpPausesAndEndFollows() {
+        var m = Fixtures.handshake()
+        _ = m.press(.tab, .tab)
+        #expect(m.following)
+        _ = m.press(.up)
+        #expect(!m.following)
+        m.handle(.frame(Fixtures.frame(.ping(nonce: 1), time: 1)))
+        // Paused: the selection stays where it was.
+        #expect(m.logSelection == 4)
+        #expect(m.render().lines[6].contains("paused — End/F to follow"))
+        _ = m.press(.char("F"))
+        #expect(m.following)
+        _ = m.press(.home, .end)
+        #expect(m.following)
+    }
+
+    @Test func detailOpensAndEscCloses() {
+        var m = Fixtures.handshake()
+        _ = m.press(.tab, .enter)
+        #expect(m.detail == .ladder(peer: 1))
+        m.handle(.frame(Fixtures.frame(.ping(nonce: 1), time: 1)))
+        m.handle(.frame(Fixtures.frame(.ping(nonce: 2), peer: 2, time: 1)))
+        #expect(m.ladderIndex.count == 7)
+        _ = m.press(.esc)
+        #expect(m.detail == nil)
+        _ = m.press(.tab, .enter)
+        #expect(m.detail == .message(seq: 7))
+        _ = m.press(.esc, .char("?"))
+        #expect(m.showHelp)
+        _ = m.press(.char("x"))
+        #expect(!m.showHelp)
+    }
+
+    @Test func filterCommandFiltersTheLog() {
+        var m = Fixtures.handshake()
+        _ = m.type("filter command ping")
+        #expect(m.log.count == 1)
+        #expect(m.render().lines[6].contains("Messages 1 · filter: command ping"))
+        _ = m.type("filter off")
+        #expect(m.log.count == 6)
+    }
+
+    @Test func endStatesAreRedAndSilenceYellow() {
+        var m = Fixtures.handshake()
+        var p = Fixtures.peer(1)
+        p.silence = Silence(awaiting: "pong", since: 1)
+        m.handle(.peerUpdated(p))
+        var screen = m.render()
+        var phase = screen.lines[3].range(of: "silent 2s").map { screen.lines[3].distance(from: screen.lines[3].startIndex, to: $0.lowerBound) }
+        #expect(phase != nil)
+        #expect(screen[3, 1 + (phase ?? 0)].style.role == .warn)
+        m.handle(.phaseChanged(Fixtures.peer(1, .dropped(reason: "by command")), from: .established))
+        screen = m.render()
+        phase = screen.lines[3].range(of: "dropped").map { screen.lines[3].distance(from: screen.lines[3].startIndex, to: $0.lowerBound) }
+        #expect(phase != nil)
+        #expect(screen[3, phase ?? 0].style.role == .bad)
+        #expect(m.status?.text == "peer 1 dropped: by command")
+    }
+
+    @Test func corruptFramesStandOut() {
+        let screen = RenderScenarios.silent()
+        let row = screen.lines.firstIndex { $0.contains("!corrupt:checksum") } ?? 0
+        #expect(row > 0)
+        #expect(screen[row, 1].style.role == .corrupt)
+    }
+
+    @Test func headerBytesAreMarkedInTheDump() {
+        let screen = RenderScenarios.messageDetail()
+        let row = screen.lines.firstIndex { $0.hasPrefix("│0000  ") } ?? 0
+        #expect(screen[row, 7].style.role == .magic)
+        #expect(screen[row, 7 + 12].style.role == .command)
+        let next = row + 1
+        #expect(screen[next, 7].style.role == .length)
+        #expect(screen[next, 7 + 12].style.role == .checksum)
+        #expect(screen[next, 7 + 25].style.role == .plain)
+    }
+
+    @Test func everySizeFromTheMinimumDrawsWithoutStrayCells() {
+        var m = RenderScenarios.silentAfterCorruptPing()
+        for (w, h) in [(80, 24), (81, 25), (100, 30), (120, 40), (200, 60)] {
+            m.resize(width: w, height: h)
+            let screen = m.render()
+            #expect(screen.width == w && screen.height == h)
+            #expect(screen.lines[0].hasPrefix(" verack"))
+            #expect(screen.lines.allSatisfy { $0.count <= w })
+        }
+    }
+
+    @Test func sanitizeKeepsOneCellPerCharacter() {
+        #expect(Screen.sanitize("a") == "a")
+        #expect(Screen.sanitize("─") == "─")
+        #expect(Screen.sanitize("\u{7}") == "?")
+        #expect(Screen.sanitize("漢") == "?")
+        #expect(Screen.sanitize("e\u{301}") == "?")
+        var s = Screen(width: 6, height: 1)
+        s.put("a\tb漢cdef", row: 0, col: 0)
+        #expect(s.lines == ["a?b?cd"])
+        #expect(Screen.fit("abcdef", 4) == "abc…")
+        #expect(Screen.fit("ab", 4, alignRight: true) == "  ab")
+    }
+
+    @Test func formats() {
+        #expect(Format.clock(3.25) == "00:03.250")
+        #expect(Format.clock(3725) == "1:02:05")
+        #expect(Format.age(7.9) == "7s")
+        #expect(Format.age(125) == "2m")
+        #expect(Format.bytes(999) == "999")
+        #expect(Format.bytes(1234) == "1.2k")
+        #expect(Format.bytes(45_600) == "46k")
+        #expect(Format.bytes(3_000_000) == "3.0M")
+        #expect(Format.milliseconds(0.44) == "0.4")
+        #expect(Format.milliseconds(123.4) == "123")
+    }
+}

@@ -1,0 +1,56 @@
+import PeerEngine
+@testable import ConsoleUI
+
+/// The screens the render tests pin down, by name.
+enum RenderScenarios {
+    static func established() -> Screen { Fixtures.handshake().render() }
+
+    static func silentAfterCorruptPing() -> ConsoleModel {
+        var m = Fixtures.handshake()
+        _ = m.type("resend 1 ping --corrupt checksum")
+        m.handle(.frame(Fixtures.frame(.ping(nonce: 7), time: 2.5, corruption: .checksum)))
+        var p = Fixtures.peer(1)
+        p.silence = Silence(awaiting: "pong", since: 2.5)
+        m.handle(.peerUpdated(p))
+        m.tick(now: 9.9)
+        return m
+    }
+
+    static func silent() -> Screen { silentAfterCorruptPing().render() }
+
+    static func pausedLog() -> Screen {
+        var m = silentAfterCorruptPing()
+        _ = m.press(.tab, .tab, .up, .up)
+        return m.render()
+    }
+
+    static func messageDetail() -> Screen {
+        var m = Fixtures.handshake()
+        _ = m.press(.tab, .tab, .up, .enter)
+        return m.render()
+    }
+
+    static func wideMessageDetail() -> Screen {
+        var m = Fixtures.handshake(width: 120, height: 30)
+        _ = m.press(.tab, .tab, .home, .enter)
+        return m.render()
+    }
+
+    static func ladder() -> Screen {
+        var m = silentAfterCorruptPing()
+        _ = m.press(.tab, .enter)
+        return m.render()
+    }
+
+    static func tooSmall() -> Screen {
+        var m = Fixtures.handshake()
+        m.resize(width: 79, height: 24)
+        return m.render()
+    }
+
+    static let all: [(String, @Sendable () -> Screen)] = [
+        ("established", established), ("silent", silent), ("pausedLog", pausedLog),
+        ("messageDetail", messageDetail), ("wideMessageDetail", wideMessageDetail), ("ladder", ladder),
+        ("tooSmall", tooSmall),
+    ]
+}

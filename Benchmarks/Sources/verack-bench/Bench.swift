@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Measuring and reporting, shared by every benchmark group.
+enum Bench {
+    /// Seconds each measured run lasts at least.
+    static let runSeconds = 1.0
+    /// Measured runs; the best one is reported.
+    static let runs = 3
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Calls `body` (which does `unitsPerCall` units of work) for a warm-up, then in
+    /// `runs` runs of at least `runSeconds` each; returns the best rate in units per second.
+    static func bestRate(unitsPerCall: Double, _ body: () -> Void) -> Double {
+        let warmEnd = now() + 0.3
+        repeat { body() } while now() < warmEnd
+        var best = 0.0
+        for _ in 0..<runs {
+            var calls = 0
+            let start = now()
+            var elapsed = 0.0
+            repeat {
+                body()
+                calls += 1
+                elapsed = now() - start
+            } while elapsed < runSeconds
+            best = max(best, Double(calls) * unitsPerCall / elapsed)
+        }
+        return best
+    }
+
+    /// Prints `{"name":…,"value":…,"unit":…}` on one line.
+    static func report(_ name: String, _ value: Double, _ unit: String) {
+        let rounded = (value * 100).rounded() / 100
+        write(to: 1, "{\"name\":\"\(name)\",\"value\":\(rounded),\"unit\":\"\(unit)\"}\n")
+    }
+
+    static func fail(_ message: String) -> Never {
+        write(to: 2, "verack-bench: \(message)\n")
+        exit(1)
+    }
+
+    /// Unbuffered, so lines appear as soon as each measurement ends.
+    static func write(to fd: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { bytes in _ = unistdWrite(fd, bytes.baseAddress, bytes.count) }
+    }
+
+    /// Keeps a result alive so the optimiser cannot drop the work that made it.
+    @inline(never)
+    static func consume<T>(_ value: T) {
+        withUnsafePointer(to: value) { sink = UnsafeRawPointer($0).load(as: UInt8.self) }
+    }
+    nonisolated(unsafe) static var sink: UInt8 = 0
+}
+
+/// SplitMix64, for reproducible payloads.
+struct BenchRNG: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+
+    mutating func bytes(_ count: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        out.withUnsafeMutableBytes { buffer in
+            var i = 0
+            while i + 8 <= buffer.count {
+                buffer.storeBytes(of: next(), toByteOffset: i, as: UInt64.self)
+                i += 8
+            }
+            while i < buffer.count { buffer[i] = UInt8(truncatingIfNeeded: next()); i += 1 }
+        }
+        return out
+    }
+}
+
+/// `write(2)`, named apart from `Bench.write`.
+@inline(__always)
+private func unistdWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+    write(fd, buffer, count)
+}

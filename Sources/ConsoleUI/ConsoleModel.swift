@@ -78,7 +78,7 @@ public struct ConsoleModel {
             peers.update(info)
         case let .peerRemoved(id):
             peers.remove(id)
-            if selectedPeer == id { selectedPeer = peers.ids.first }
+            if let selected = selectedPeer, peers[selected] == nil { selectedPeer = peers.ids.first }
             relayout()
         case let .frame(frame):
             tick(now: frame.time)

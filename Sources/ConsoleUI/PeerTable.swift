@@ -22,9 +22,27 @@ public struct PeerTable: Sendable {
         }
     }
 
+    /// Peers the engine has let go of but the table still shows (in end states, in red),
+    /// oldest first; at most ``keptEnded`` of them.
+    public private(set) var ended: [PeerID] = []
+    public static let keptEnded = 32
+
+    /// The engine forgot the peer. One that ended (closed, dropped, failed) stays visible
+    /// until ``keptEnded`` newer ones push it out; any other goes at once.
     public mutating func remove(_ id: PeerID) {
+        if let info = byID[id], info.phase.isEnd {
+            guard !ended.contains(id) else { return }
+            ended.append(id)
+            while ended.count > Self.keptEnded { forget(ended.removeFirst()) }
+        } else {
+            forget(id)
+        }
+    }
+
+    mutating func forget(_ id: PeerID) {
         guard byID.removeValue(forKey: id) != nil else { return }
         ids.removeAll { $0 == id }
+        ended.removeAll { $0 == id }
     }
 
     public var established: Int { byID.values.filter { $0.phase == .established }.count }

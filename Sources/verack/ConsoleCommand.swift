@@ -1,6 +1,71 @@
 import ArgumentParser
+import BitcoinWire
+import Dispatch
+import Foundation
+import PeerEngine
 
+/// `verack` (or `verack console`): the full-screen console.
 struct ConsoleCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "console", abstract: "Not written yet.")
-    func run() throws { throw ValidationError("console: not written yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "console",
+        abstract: "The full-screen console (the default): a live peer table, message log and command line.",
+        discussion: """
+            Without --connect it dials the network's seed peers (mainnet by default) unless \
+            --no-seeds is given. Type help in the console for keys and commands.
+            """
+    )
+
+    @OptionGroup var net: NetworkOptions
+
+    @Option(name: .customLong("connect"), help: ArgumentHelp("Connect to this peer (repeatable).", valueName: "address"))
+    var connect: [String] = []
+
+    @Flag(name: .customLong("no-seeds"), help: "Do not dial the network's seed peers.")
+    var noSeeds = false
+
+    @Option(help: ArgumentHelp("Accept inbound peers on HOST:PORT.", valueName: "host:port"))
+    var listen: String?
+
+    @Option(name: .customLong("max-peers"), help: "Seed peers to dial.")
+    var maxPeers: Int = 8
+
+    @Option(name: .customLong("log-limit"), help: "Frames the message log keeps (the oldest are dropped).")
+    var logLimit: Int = 100_000
+
+    func validate() throws {
+        guard (1...1000).contains(maxPeers) else { throw ValidationError("--max-peers must be from 1 to 1000") }
+        guard (1...50_000_000).contains(logLimit) else { throw ValidationError("--log-limit must be from 1 to 50000000") }
+        let network = net.resolved
+        for address in connect {
+            if case let .failure(e) = Endpoint.parse(address, defaultPort: network.defaultPort) {
+                throw ValidationError("bad --connect '\(address)': \(e)")
+            }
+        }
+        if let listen, case let .failure(e) = Endpoint.parse(listen, defaultPort: network.defaultPort) {
+            throw ValidationError("bad --listen '\(listen)': \(e)")
+        }
+    }
+
+    func run() throws {
+        guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
+            FileHandle.standardError.write(Data("verack: the console needs a terminal on stdin and stdout; for scripts use `verack handshake` or `verack serve`\n".utf8))
+            throw ExitCode(1)
+        }
+        let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        let options = ConsoleApp.Options(
+            network: net.resolved, connect: connect, seeds: !noSeeds, listen: listen, maxPeers: maxPeers,
+            logLimit: logLimit, color: !noColor)
+        try MainActor.assumeIsolated {
+            let app = ConsoleApp(options: options)
+            ConsoleApp.current = app
+            do {
+                try app.start()
+            } catch {
+                app.restoreTerminal()
+                FileHandle.standardError.write(Data("verack: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+        dispatchMain()
+    }
 }

@@ -186,3 +186,20 @@ import Testing
         #expect(Format.milliseconds(123.4) == "123")
     }
 }
+
+@Suite struct PeerTableTests {
+    @Test func endedPeersStayUntilNewerOnesPushThemOut() {
+        var table = PeerTable()
+        table.update(Fixtures.peer(1))
+        table.remove(1)
+        #expect(table.ids.isEmpty)
+        for id in 2...(PeerTable.keptEnded + 3) {
+            table.update(Fixtures.peer(id, .failed(reason: "refused")))
+            table.remove(id)
+        }
+        #expect(table.count == PeerTable.keptEnded)
+        #expect(table.ids.first == 4)
+        table.update(Fixtures.peer(100, .connecting))
+        #expect(table.ids.last == 100)
+    }
+}

@@ -1,0 +1,196 @@
+import BitcoinWire
+import ConsoleUI
+import Dispatch
+import Foundation
+import PeerEngine
+
+/// Wires the console together on the main queue: engine events and keys go into the
+/// ``ConsoleModel``, its actions go to the ``PeerEngine``, and the model's screen goes to
+/// the ``NcursesTerminal``. Nothing polls: stdin and signals are Dispatch sources, redraws
+/// are coalesced by a one-shot timer, and a 1 s timer ages the "last heard" column.
+@MainActor
+final class ConsoleApp {
+    struct Options {
+        var network: Network
+        var connect: [String]
+        var seeds: Bool
+        var listen: String?
+        var maxPeers: Int
+        var logLimit: Int
+        var color: Bool
+    }
+
+    /// The running console, kept alive until the process exits.
+    static var current: ConsoleApp?
+
+    /// The shortest time between two frames drawn.
+    static let frameInterval = 0.05
+
+    private let options: Options
+    private var model: ConsoleModel
+    private let terminal: NcursesTerminal
+    private var engine: PeerEngine?
+    private var sources: [DispatchSourceProtocol] = []
+    private var redrawTimer: DispatchSourceTimer?
+    private var lastDraw = DispatchTime(uptimeNanoseconds: 0)
+    private var quitting = false
+
+    init(options: Options) {
+        self.options = options
+        model = ConsoleModel(networkName: options.network.name, logLimit: options.logLimit)
+        terminal = NcursesTerminal(color: options.color)
+    }
+
+    /// Starts the engine and the terminal; returns at once (the caller runs `dispatchMain`).
+    func start() throws {
+        var config = EngineConfiguration(network: options.network, userAgent: "/verack:\(Verack.version)/")
+        config.silenceTimeout = 5
+        let engine = PeerEngine(configuration: config, eventQueue: .main) { [weak self] event in
+            MainActor.assumeIsolated { self?.handle(event) }
+        }
+        self.engine = engine
+        if let listen = options.listen, case let .failure(error) = engine.listen(listen) {
+            engine.shutdown()
+            throw ConsoleFailure("cannot listen on \(listen): \(error)")
+        }
+        terminal.start()
+        let size = terminal.refreshSize()
+        model.resize(width: size.width, height: size.height)
+        installSources()
+        for address in options.connect {
+            if case let .failure(error) = engine.connect(address) { model.showError("connect \(address): \(error)") }
+        }
+        if options.connect.isEmpty && options.seeds {
+            engine.connectToSeeds(count: options.maxPeers)
+            model.showInfo("dialling \(options.maxPeers) \(options.network.name) seed peers…")
+        }
+        draw()
+    }
+
+    private func installSources() {
+        let input = DispatchSource.makeReadSource(fileDescriptor: STDIN_FILENO, queue: .main)
+        input.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.readKeys() } }
+        input.resume()
+        sources.append(input)
+
+        let winch = DispatchSource.makeSignalSource(signal: SIGWINCH, queue: .main)
+        winch.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.resized() } }
+        winch.resume()
+        sources.append(winch)
+
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .main)
+            source.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.quit(status: 128 + sig) } }
+            source.resume()
+            sources.append(source)
+        }
+
+        let clock = DispatchSource.makeTimerSource(queue: .main)
+        clock.schedule(deadline: .now() + 1, repeating: 1, leeway: .milliseconds(100))
+        clock.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.tick() } }
+        clock.resume()
+        sources.append(clock)
+    }
+
+    private func handle(_ event: PeerEvent) {
+        model.handle(event)
+        setNeedsDraw()
+    }
+
+    private func tick() {
+        if let engine { model.tick(now: engine.now) }
+        setNeedsDraw()
+    }
+
+    private func resized() {
+        let size = terminal.refreshSize()
+        model.resize(width: size.width, height: size.height)
+        draw()
+    }
+
+    private func readKeys() {
+        let keys = terminal.readKeys()
+        // EOF or a hung-up terminal: nothing to read ever again.
+        if keys.isEmpty, isatty(STDIN_FILENO) == 0 { return quit(status: 1) }
+        for key in keys {
+            if key == .resize {
+                resized()
+                continue
+            }
+            for action in model.handle(key: key) { perform(action) }
+            if quitting { return }
+        }
+        setNeedsDraw()
+    }
+
+    private func perform(_ action: ConsoleAction) {
+        guard let engine else { return }
+        switch action {
+        case .quit:
+            quit(status: 0)
+        case let .engine(command):
+            let result: Result<Void, EngineError>
+            switch command {
+            case let .connect(address): result = engine.connect(address).map { _ in () }
+            case .connectSeeds:
+                engine.connectToSeeds(count: options.maxPeers)
+                result = .success(())
+            case let .drop(id): result = engine.drop(id)
+            case .dropAll:
+                engine.dropAll()
+                result = .success(())
+            case let .resend(id, name, corruption): result = engine.resend(id, command: name, corruption: corruption)
+            case let .send(id, kind): result = engine.send(id, kind)
+            }
+            if case let .failure(error) = result { model.showError(error.message) }
+        }
+    }
+
+    /// Draws now if the last frame is old enough, else once the interval has passed; many
+    /// events in a burst make one frame.
+    private func setNeedsDraw() {
+        guard redrawTimer == nil, !quitting else { return }
+        let due = lastDraw + Self.frameInterval
+        if DispatchTime.now() >= due {
+            draw()
+            return
+        }
+        let timer = DispatchSource.makeTimerSource(queue: .main)
+        timer.schedule(deadline: due, leeway: .milliseconds(5))
+        timer.setEventHandler { [weak self] in
+            MainActor.assumeIsolated {
+                self?.redrawTimer = nil
+                self?.draw()
+            }
+        }
+        redrawTimer = timer
+        timer.resume()
+    }
+
+    private func draw() {
+        guard !quitting else { return }
+        if let engine { model.tick(now: engine.now) }
+        terminal.draw(model.render())
+        lastDraw = .now()
+    }
+
+    /// Restores the terminal, closes every connection and exits.
+    func quit(status: Int32) {
+        quitting = true
+        for source in sources { source.cancel() }
+        redrawTimer?.cancel()
+        terminal.stop()
+        engine?.shutdown()
+        exit(status)
+    }
+
+    /// Restores the terminal before a fatal error is printed.
+    func restoreTerminal() { terminal.stop() }
+}
+
+/// A reason the console could not start, printed on one line.
+struct ConsoleFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

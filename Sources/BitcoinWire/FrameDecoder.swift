@@ -66,13 +66,20 @@ public struct FrameDecoder {
             throw error
         case .waitingForHeader:
             let available = buffer.count - readIndex
-            let magicBytes = magic.bytes
-            for i in 0..<min(4, available) where buffer[readIndex + i] != magicBytes[i] {
-                var got = Array(buffer[readIndex..<(readIndex + min(4, available))])
-                got += [UInt8](repeating: 0, count: 4 - got.count)
-                return try fail(.badMagic(expected: magic, actual: Magic(got[0], got[1], got[2], got[3]), offset: streamOffset))
+            if available < MessageHeader.size {
+                // Judge the magic on its first bytes already, as Core does.
+                for i in 0..<min(4, available) where buffer[readIndex + i] != UInt8(truncatingIfNeeded: magic.value >> (8 * UInt32(i))) {
+                    var got: [UInt8] = [0, 0, 0, 0]
+                    for j in 0..<min(4, available) { got[j] = buffer[readIndex + j] }
+                    return try fail(.badMagic(expected: magic, actual: Magic(got[0], got[1], got[2], got[3]), offset: streamOffset))
+                }
+                return nil
             }
-            guard available >= MessageHeader.size else { return nil }
+            let start = readIndex
+            let received = buffer.withUnsafeBytes { Magic(value: UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: start, as: UInt32.self))) }
+            if received != magic {
+                return try fail(.badMagic(expected: magic, actual: received, offset: streamOffset))
+            }
             let header: MessageHeader
             do {
                 header = try MessageHeader.parse(buffer[readIndex..<(readIndex + MessageHeader.size)], streamOffset: streamOffset)
@@ -95,31 +102,41 @@ public struct FrameDecoder {
             guard Int(header.length) <= maxPayloadLength else {
                 return try fail(.payloadTooLarge(length: header.length, limit: maxPayloadLength, offset: streamOffset + 16))
             }
-            state = .waitingForPayload(header: header, total: MessageHeader.size + Int(header.length))
-            return try next()
+            let total = MessageHeader.size + Int(header.length)
+            guard available >= total else {
+                state = .waitingForPayload(header: header, total: total)
+                if buffer.capacity < readIndex + total { buffer.reserveCapacity(readIndex + total) }
+                return nil
+            }
+            return emit(header: header, total: total)
         case let .waitingForPayload(header, total):
             guard buffer.count - readIndex >= total else {
                 if buffer.capacity < readIndex + total { buffer.reserveCapacity(readIndex + total) }
                 return nil
             }
-            let raw = takeFrameBytes(total)
-            let offset = streamOffset
-            streamOffset += total
             state = .waitingForHeader
-            let payload = raw[MessageHeader.size...]
-            let result: Result<Message, WireError>
-            if let error = pendingError {
-                pendingError = nil
-                result = .failure(error)
-            } else {
-                do {
-                    result = .success(try Message.decode(command: header.command, payload: payload))
-                } catch {
-                    result = .failure(error)
-                }
-            }
-            return Frame(raw: raw, header: header, streamOffset: offset, payloadChecksum: Checksum(of: payload), message: result)
+            return emit(header: header, total: total)
         }
+    }
+
+    /// Takes the complete frame of `total` bytes at the front and decodes it.
+    private mutating func emit(header: MessageHeader, total: Int) -> Frame {
+        let raw = takeFrameBytes(total)
+        let offset = streamOffset
+        streamOffset += total
+        let payload = raw[MessageHeader.size...]
+        let result: Result<Message, WireError>
+        if let error = pendingError {
+            pendingError = nil
+            result = .failure(error)
+        } else {
+            do {
+                result = .success(try Message.decode(command: header.command, payload: payload))
+            } catch {
+                result = .failure(error)
+            }
+        }
+        return Frame(raw: raw, header: header, streamOffset: offset, payloadChecksum: Checksum(of: payload), message: result)
     }
 
     private var pendingError: WireError?

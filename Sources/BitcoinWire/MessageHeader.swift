@@ -37,8 +37,28 @@ public struct MessageHeader: Hashable, Sendable {
         return MessageHeader(magic: Magic(value: u32(0)), command: command, length: u32(16), checksum: Checksum(value: u32(20)))
     }
 
+    /// Common commands as their 12 wire bytes read as two little-endian words, so the
+    /// header of a frame carrying one is parsed with a few integer compares and no
+    /// validation loop. Most frequent first.
+    private static let internedCommands: [(low: UInt64, high: UInt32, name: String)] =
+        (["ping", "pong", "inv", "getdata", "tx", "headers", "addr", "addrv2", "block", "cmpctblock",
+          "notfound", "feefilter", "version", "verack", "sendcmpct", "sendheaders", "getheaders",
+          "wtxidrelay", "sendaddrv2", "getaddr", "getblocks", "mempool", "reject", "protoconf", "authch"]
+        ).map { name in
+            let bytes = Array(name.utf8) + [UInt8](repeating: 0, count: commandLength - name.utf8.count)
+            let low = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+            let high = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self) }
+            return (low, high, name)
+        }
+
     /// Printable ASCII, then only NULs.
     static func parseCommand(_ field: ArraySlice<UInt8>, streamOffset: Int) throws(WireError) -> String {
+        if field.count == commandLength {
+            let (low, high) = field.withUnsafeBytes {
+                ($0.loadUnaligned(as: UInt64.self), $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+            }
+            for entry in internedCommands where entry.low == low && entry.high == high { return entry.name }
+        }
         var end = field.startIndex
         while end < field.endIndex, field[end] != 0 { end += 1 }
         let name = field[field.startIndex..<end]

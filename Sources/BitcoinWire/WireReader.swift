@@ -72,9 +72,13 @@ public struct WireReader {
 
     @inline(__always)
     private mutating func readLE<T: FixedWidthInteger>(_: T.Type, _ field: String) throws(WireError) -> T {
-        let bytes = try take(MemoryLayout<T>.size, field)
-        var v: T = 0
-        for (i, b) in bytes.enumerated() { v |= T(truncatingIfNeeded: b) << (8 * i) }
+        let size = MemoryLayout<T>.size
+        guard size <= remaining else {
+            throw .truncated(field: field, offset: offset, needed: size, available: remaining)
+        }
+        let at = index - storage.startIndex
+        let v = storage.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: T.self)) }
+        index += size
         return v
     }
 

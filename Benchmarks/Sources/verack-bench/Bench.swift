@@ -37,6 +37,16 @@ enum Bench {
         return best
     }
 
+    /// `VERACK_BENCH_FILTER`: only measurements whose name contains it run (for profiling).
+    static let filter: String? = getenv("VERACK_BENCH_FILTER").map { String(cString: $0) }
+
+    /// Measures and reports `name` unless the filter excludes it: the best rate of `body`,
+    /// which does `unitsPerCall` units of work, divided by `divisor` (1e6 for MB/s).
+    static func measure(_ name: String, unit: String, unitsPerCall: Double, divisor: Double = 1, _ body: () -> Void) {
+        if let filter, !name.contains(filter) { return }
+        report(name, bestRate(unitsPerCall: unitsPerCall, body) / divisor, unit)
+    }
+
     /// Prints `{"name":…,"value":…,"unit":…}` on one line.
     static func report(_ name: String, _ value: Double, _ unit: String) {
         let rounded = (value * 100).rounded() / 100

@@ -47,19 +47,17 @@ enum WireBenchmarks {
         let frames = (0..<count).map { _ in FrameEncoder.frame(command: "block", payload: rng.bytes(1 << 20), magic: magic) }
         let stream = frames.flatMap { $0 }
         guard decodeStream(stream) == count else { Bench.fail("large frames: wrong frame count") }
-        let bytesPerSecond = Bench.bestRate(unitsPerCall: Double(stream.count)) {
+        Bench.measure("decode_1mib_mb_per_s", unit: "MB/s", unitsPerCall: Double(stream.count), divisor: 1e6) {
             Bench.consume(decodeStream(stream))
         }
-        Bench.report("decode_1mib_mb_per_s", bytesPerSecond / 1e6, "MB/s")
     }
 
     static func sha256Reference() {
         var rng = BenchRNG(state: 2)
         let buffer = rng.bytes(1 << 20)
-        let bytesPerSecond = Bench.bestRate(unitsPerCall: Double(buffer.count)) {
+        Bench.measure("sha256_1mib_mb_per_s", unit: "MB/s", unitsPerCall: Double(buffer.count), divisor: 1e6) {
             Bench.consume(SHA256.hash(data: buffer))
         }
-        Bench.report("sha256_1mib_mb_per_s", bytesPerSecond / 1e6, "MB/s")
     }
 
     static func decodeSmallFrames() {
@@ -68,10 +66,9 @@ enum WireBenchmarks {
         stream.reserveCapacity(count * 32)
         for i in 0..<count { stream += FrameEncoder.encode(.ping(nonce: UInt64(i)), magic: magic) }
         guard decodeStream(stream) == count else { Bench.fail("ping frames: wrong frame count") }
-        let framesPerSecond = Bench.bestRate(unitsPerCall: Double(count)) {
+        Bench.measure("decode_small_frames_per_s", unit: "frames/s", unitsPerCall: Double(count)) {
             Bench.consume(decodeStream(stream))
         }
-        Bench.report("decode_small_frames_per_s", framesPerSecond, "frames/s")
     }
 
     static let version = VersionMessage(
@@ -81,20 +78,19 @@ enum WireBenchmarks {
 
     static func encodeVersion() {
         let batch = 1000
-        let perSecond = Bench.bestRate(unitsPerCall: Double(batch)) {
+        Bench.measure("encode_version_per_s", unit: "messages/s", unitsPerCall: Double(batch)) {
             for i in 0..<batch {
                 var v = version
                 v.nonce = UInt64(i)
                 Bench.consume(FrameEncoder.encode(.version(v), magic: magic).count)
             }
         }
-        Bench.report("encode_version_per_s", perSecond, "messages/s")
     }
 
     static func decodeVersion() {
         let payload = Message.version(version).encodePayload()
         let batch = 1000
-        let perSecond = Bench.bestRate(unitsPerCall: Double(batch)) {
+        Bench.measure("decode_version_per_s", unit: "messages/s", unitsPerCall: Double(batch)) {
             for _ in 0..<batch {
                 do {
                     Bench.consume(try Message.decode(command: "version", payload: payload[...]).command.utf8.count)
@@ -103,6 +99,5 @@ enum WireBenchmarks {
                 }
             }
         }
-        Bench.report("decode_version_per_s", perSecond, "messages/s")
     }
 }

@@ -37,9 +37,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BitcoinWireTests", dependencies: ["BitcoinWire"], resources: [.copy("Vectors")]),
-        .testTarget(name: "PeerEngineTests", dependencies: ["PeerEngine", "BitcoinWire"]),
+        .target(name: "NodeHarness", path: "Tests/NodeHarness"),
+        .testTarget(name: "PeerEngineTests", dependencies: ["PeerEngine", "BitcoinWire", "NodeHarness"]),
         .testTarget(name: "ConsoleUITests", dependencies: ["ConsoleUI", "PeerEngine", "BitcoinWire"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["verack", "BitcoinWire"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["verack", "BitcoinWire", "NodeHarness"]),
     ],
     swiftLanguageModes: [.v6]
 )

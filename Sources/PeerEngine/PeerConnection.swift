@@ -18,7 +18,8 @@ final class PeerConnection: @unchecked Sendable {
 
     let id: PeerID
     let queue: DispatchQueue
-    private unowned let engine: PeerEngine
+    /// Strong: the engine holds live peers and a peer holds its engine until it ends.
+    private let engine: PeerEngine
     private var info: PeerInfo
     private var session: PeerSession
     private var decoder: FrameDecoder

@@ -1,0 +1,120 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real Bitcoin-protocol node (the Bitcoin SV `bitcoind` from PyPI, see
+/// `scripts/install-node`) on free loopback ports with a fresh datadir, for end-to-end
+/// tests. Its regtest magic on the wire is `dab5bffa`.
+public final class RealNode: @unchecked Sendable {
+    public static let magicHex = "dab5bffa"
+
+    public let datadir: String
+    public let p2pPort: UInt16
+    public var address: String { "127.0.0.1:\(p2pPort)" }
+
+    /// Why the node could not start, when it could not.
+    public struct Unavailable: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The repository root (this file is `Tests/NodeHarness/RealNode.swift`).
+    public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// In CI the node must run: tests fail instead of skipping.
+    public static var isRequired: Bool {
+        let ci = ProcessInfo.processInfo.environment["CI"] ?? ""
+        return !ci.isEmpty && ci != "0" && ci.lowercased() != "false"
+    }
+
+    private init(datadir: String, p2pPort: UInt16) {
+        self.datadir = datadir
+        self.p2pPort = p2pPort
+    }
+
+    /// Starts a node (installing it first if needed).
+    public static func start() throws -> RealNode {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("verack-node-\(UUID().uuidString.prefix(8))").path
+        let result = try run(["start", dir])
+        guard result.status == 0,
+              let line = result.stdout.split(separator: "\n").last,
+              let portText = line.split(separator: ":").last, let port = UInt16(portText)
+        else {
+            throw Unavailable(description: "scripts/node start failed: \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return RealNode(datadir: dir, p2pPort: port)
+    }
+
+    /// A started node, or nil when none can run here and CI does not require one (the
+    /// caller then skips). In CI a failure to start throws.
+    public static func startIfAvailable() throws -> RealNode? {
+        do {
+            return try start()
+        } catch {
+            if isRequired { throw error }
+            FileHandle.standardError.write(Data("skipping: no real node (\(error))\n".utf8))
+            return nil
+        }
+    }
+
+    /// `bitcoin-cli` with the node's connection options.
+    @discardableResult
+    public func cli(_ args: String...) throws -> String {
+        let r = try Self.run(["cli", datadir] + args)
+        guard r.status == 0 else { throw Unavailable(description: "bitcoin-cli \(args.joined(separator: " ")): \(r.stderr)") }
+        return r.stdout
+    }
+
+    /// The node's debug log so far.
+    public func log() -> String {
+        (try? String(contentsOfFile: "\(datadir)/regtest/bitcoind.log", encoding: .utf8)) ?? ""
+    }
+
+    /// Number of peers the node has connected.
+    public func peerCount() throws -> Int {
+        let json = try cli("getconnectioncount").trimmingCharacters(in: .whitespacesAndNewlines)
+        return Int(json) ?? -1
+    }
+
+    public func stop() {
+        _ = try? Self.run(["stop", datadir])
+        try? FileManager.default.removeItem(atPath: datadir)
+    }
+
+    deinit { stop() }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `scripts/node ARGS` with posix_spawn and waitpid (Foundation's `Process` can
+    /// hang in `waitUntilExit` while the test process shuts down).
+    static func run(_ args: [String]) throws -> Result {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("verack-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let outPath = dir.appendingPathComponent("out").path
+        let errPath = dir.appendingPathComponent("err").path
+        let script = repositoryRoot.appendingPathComponent("scripts/node").path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv = ([script] + args).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, script, &actions, nil, argv, environ)
+        guard rc == 0 else { throw Unavailable(description: "cannot run \(script): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        return Result(status: exitCode, stdout: out, stderr: err)
+    }
+}

@@ -6,6 +6,7 @@
 
 let groups: [(name: String, run: () -> Void)] = [
     ("wire", WireBenchmarks.run),
+    ("engine", EngineBenchmarks.run),
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

@@ -1,0 +1,208 @@
+import BitcoinWire
+import Dispatch
+import Foundation
+import PeerEngine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The engine under load: 2,000 concurrent outbound handshakes against `verack serve` in
+/// another process, and sequential handshakes against the real node.
+///
+/// Needs `VERACK_BIN` (the verack executable; scripts/bench builds it). The real-node
+/// figure needs `scripts/node` and is skipped with a note when the node cannot start.
+enum EngineBenchmarks {
+    static let peers = 2000
+    static let magic = Magic(0xfa, 0xbf, 0xb5, 0xda)
+
+    static func run() {
+        raiseFileLimit()
+        concurrentHandshakes()
+        realNodeHandshakes()
+    }
+
+    static func raiseFileLimit() {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        limit.rlim_cur = min(limit.rlim_max, 65536)
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+
+    /// Counts established and ended peers; signals when all are decided.
+    final class Tally: @unchecked Sendable {
+        let lock = NSLock()
+        var established = 0
+        var ended = 0
+        var firstFailure: String?
+        let done = DispatchSemaphore(value: 0)
+        let expected: Int
+        var durations: [Double] = []
+        init(expected: Int) { self.expected = expected }
+
+        func handle(_ event: PeerEvent) {
+            lock.lock()
+            defer { lock.unlock() }
+            guard case let .phaseChanged(info, _) = event else { return }
+            if info.phase == .established {
+                established += 1
+                durations.append(((info.establishedAt ?? 0) - info.startedAt) * 1000)
+            } else if info.phase.isEnd {
+                ended += 1
+                if firstFailure == nil { firstFailure = "\(info.address): \(info.phase)" }
+            } else {
+                return
+            }
+            if established + ended == expected { done.signal() }
+        }
+    }
+
+    static func concurrentHandshakes() {
+        guard let bin = getenv("VERACK_BIN").map({ String(cString: $0) }) else {
+            Bench.fail("engine: set VERACK_BIN to the verack executable (scripts/bench does)")
+        }
+        let serve = Process()
+        serve.executableURL = URL(fileURLWithPath: bin)
+        serve.arguments = ["serve", "--listen", "127.0.0.1:0", "--network", "regtest", "--quiet", "--json"]
+        let pipe = Pipe()
+        serve.standardOutput = pipe
+        serve.standardError = FileHandle.standardError
+        do { try serve.run() } catch { Bench.fail("engine: cannot start verack serve: \(error)") }
+        defer { serve.terminate() }
+        // The first line says where it listens.
+        let reader = pipe.fileHandleForReading
+        var firstLine = Data()
+        while !firstLine.contains(UInt8(ascii: "\n")) {
+            let chunk = reader.availableData
+            if chunk.isEmpty { Bench.fail("engine: verack serve exited before listening") }
+            firstLine.append(chunk)
+        }
+        // Keep draining its output so it never blocks on a full pipe.
+        DispatchQueue.global().async { while !reader.availableData.isEmpty {} }
+        let text = String(decoding: firstLine, as: UTF8.self)
+        guard let range = text.range(of: #""port":(\d+)"#, options: .regularExpression),
+              let port = Int(text[range].dropFirst(7)) else { Bench.fail("engine: no port in '\(text)'") }
+
+        let tally = Tally(expected: peers)
+        var config = EngineConfiguration(network: .regtest, userAgent: "/verack-bench/")
+        config.handshakeTimeout = 60
+        config.connectTimeout = 30
+        let engine = PeerEngine(configuration: config, eventQueue: DispatchQueue(label: "bench.events")) { tally.handle($0) }
+        let sampler = Sampler(serve: serve.processIdentifier)
+        sampler.start()
+        let start = Bench.now()
+        for _ in 0..<peers { _ = engine.connect("127.0.0.1:\(port)") }
+        let finished = tally.done.wait(timeout: .now() + 120) == .success
+        let elapsed = Bench.now() - start
+        sampler.stop()
+        tally.lock.lock()
+        let established = tally.established
+        let failure = tally.firstFailure
+        tally.lock.unlock()
+        if !finished || established != peers {
+            Bench.write(to: 2, "engine: \(established) of \(peers) established\(failure.map { "; first failure: \($0)" } ?? "")\n")
+        }
+        Bench.report("handshakes_established", Double(established), "count")
+        Bench.report("handshakes_per_s", Double(established) / elapsed, "handshakes/s")
+        Bench.report("peak_rss_mb", Double(Sampler.selfPeakRSSKB()) / 1024, "MB")
+        Bench.report("threads", Double(sampler.peakThreads), "threads")
+        Bench.report("serve_peak_rss_mb", Double(sampler.servePeakRSSKB) / 1024, "MB")
+        Bench.report("serve_threads", Double(sampler.servePeakThreads), "threads")
+        engine.shutdown()
+    }
+
+    static func realNodeHandshakes() {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let datadir = NSTemporaryDirectory() + "verack-bench-node-\(getpid())"
+        let start = shell(root.appendingPathComponent("scripts/node").path, ["start", datadir])
+        defer { _ = shell(root.appendingPathComponent("scripts/node").path, ["stop", datadir]) }
+        guard start.status == 0, let address = start.output.split(separator: "\n").last.map(String.init) else {
+            Bench.write(to: 2, "engine: real node unavailable, handshake_ms_median skipped\n")
+            return
+        }
+        let config = EngineConfiguration(network: .custom(magic: Magic(0xda, 0xb5, 0xbf, 0xfa)), userAgent: "/verack-bench/")
+        var durations: [Double] = []
+        for _ in 0..<50 {
+            let tally = Tally(expected: 1)
+            let engine = PeerEngine(configuration: config, eventQueue: DispatchQueue(label: "bench.node")) { tally.handle($0) }
+            _ = engine.connect(address)
+            _ = tally.done.wait(timeout: .now() + 10)
+            tally.lock.lock()
+            durations += tally.durations
+            tally.lock.unlock()
+            engine.shutdown()
+        }
+        guard durations.count == 50 else {
+            Bench.write(to: 2, "engine: only \(durations.count) of 50 handshakes with the node completed\n")
+            return
+        }
+        durations.sort()
+        Bench.report("handshake_ms_median", (durations[24] + durations[25]) / 2, "ms")
+    }
+
+    static func shell(_ path: String, _ args: [String]) -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return (-1, "") }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// Samples thread counts and RSS of this process and of `verack serve` every 5 ms.
+final class Sampler: @unchecked Sendable {
+    private let servePID: Int32
+    private let lock = NSLock()
+    private var running = true
+    private(set) var peakThreads = 0
+    private(set) var servePeakThreads = 0
+    private(set) var servePeakRSSKB = 0
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(serve: Int32) { servePID = serve }
+
+    func start() {
+        Thread.detachNewThread { [self] in
+            while true {
+                lock.lock()
+                let go = running
+                lock.unlock()
+                if !go { break }
+                let mine = Self.threads(pid: getpid())
+                let theirs = Self.threads(pid: servePID)
+                let rss = Self.statusField(pid: servePID, "VmHWM:")
+                lock.lock()
+                peakThreads = max(peakThreads, mine)
+                servePeakThreads = max(servePeakThreads, theirs)
+                servePeakRSSKB = max(servePeakRSSKB, rss)
+                lock.unlock()
+                usleep(5000)
+            }
+            finished.signal()
+        }
+    }
+
+    func stop() {
+        lock.lock()
+        running = false
+        lock.unlock()
+        finished.wait()
+    }
+
+    static func threads(pid: Int32) -> Int { statusField(pid: pid, "Threads:") }
+
+    static func statusField(pid: Int32, _ key: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix(key) {
+            return Int(line.dropFirst(key.count).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") ?? 0
+        }
+        return 0
+    }
+
+    static func selfPeakRSSKB() -> Int { statusField(pid: getpid(), "VmHWM:") }
+}

@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "BitcoinWire", targets: ["BitcoinWire"]),
         .library(name: "PeerEngine", targets: ["PeerEngine"]),
         .library(name: "ConsoleUI", targets: ["ConsoleUI"]),
+        // Starts the real test node; for the tests and the benchmarks.
+        .library(name: "NodeHarness", targets: ["NodeHarness"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -22,6 +22,7 @@ let package = Package(
                 .product(name: "BitcoinWire", package: rootPackage),
                 .product(name: "PeerEngine", package: rootPackage),
                 .product(name: "ConsoleUI", package: rootPackage),
+                .product(name: "NodeHarness", package: rootPackage),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

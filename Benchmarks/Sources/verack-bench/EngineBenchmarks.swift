@@ -1,6 +1,7 @@
 import BitcoinWire
 import Dispatch
 import Foundation
+import NodeHarness
 import PeerEngine
 #if canImport(Glibc)
 import Glibc
@@ -111,21 +112,20 @@ enum EngineBenchmarks {
     }
 
     static func realNodeHandshakes() {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        let datadir = NSTemporaryDirectory() + "verack-bench-node-\(getpid())"
-        let start = shell(root.appendingPathComponent("scripts/node").path, ["start", datadir])
-        defer { _ = shell(root.appendingPathComponent("scripts/node").path, ["stop", datadir]) }
-        guard start.status == 0, let address = start.output.split(separator: "\n").last.map(String.init) else {
-            Bench.write(to: 2, "engine: real node unavailable, handshake_ms_median skipped\n")
+        let node: RealNode
+        do {
+            node = try RealNode.start()
+        } catch {
+            Bench.write(to: 2, "engine: real node unavailable (\(error)), handshake_ms_median skipped\n")
             return
         }
+        defer { node.stop() }
         let config = EngineConfiguration(network: .custom(magic: Magic(0xda, 0xb5, 0xbf, 0xfa)), userAgent: "/verack-bench/")
         var durations: [Double] = []
         for _ in 0..<50 {
             let tally = Tally(expected: 1)
             let engine = PeerEngine(configuration: config, eventQueue: DispatchQueue(label: "bench.node")) { tally.handle($0) }
-            _ = engine.connect(address)
+            _ = engine.connect(node.address)
             _ = tally.done.wait(timeout: .now() + 10)
             tally.lock.lock()
             durations += tally.durations
@@ -138,19 +138,6 @@ enum EngineBenchmarks {
         }
         durations.sort()
         Bench.report("handshake_ms_median", (durations[24] + durations[25]) / 2, "ms")
-    }
-
-    static func shell(_ path: String, _ args: [String]) -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return (-1, "") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
 

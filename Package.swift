@@ -15,7 +15,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(
@@ -24,7 +23,7 @@ let package = Package(
         ),
         .target(
             name: "PeerEngine",
-            dependencies: ["BitcoinWire", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["BitcoinWire"]
         ),
         .target(
             name: "ConsoleUI",

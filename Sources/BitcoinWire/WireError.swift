@@ -41,7 +41,10 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .trailingBytes(offset, count):
             return "\(count) unexpected trailing bytes at offset \(offset)"
         case let .badMagic(expected, actual, offset):
-            return "wrong magic at offset \(offset): expected \(expected), got \(actual)"
+            // Text where a frame should start usually means another protocol ("HTTP").
+            let bytes = actual.bytes
+            let text = bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) ? " (\"\(String(decoding: bytes, as: UTF8.self))\")" : ""
+            return "wrong magic at offset \(offset): expected \(expected), got \(actual)\(text)"
         case let .payloadTooLarge(length, limit, offset):
             return "payload length \(length) at offset \(offset) is above the limit of \(limit) bytes"
         case let .invalidCommand(bytes, offset):

@@ -14,13 +14,9 @@ enum AddrCodec {
         for i in 0..<count {
             r.beginGroup("addr[\(i)]")
             let time = try r.readTime32("time")
-            let services = try r.readServices("services")
-            let ipStart = r.offset
-            let ip = IPAddress(bytes: try r.readBytesUntraced(16, "ip"))
-            r.record("ip", from: ipStart, .address(ip.description))
-            let port = try r.readPort("port")
+            let address = try NetworkAddress.decodeFields(&r)
             r.endGroup()
-            out.append(TimestampedAddress(time: time, address: NetworkAddress(services: services, ip: ip, port: port)))
+            out.append(TimestampedAddress(time: time, address: address))
         }
         return out
     }

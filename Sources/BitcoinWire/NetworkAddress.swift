@@ -108,16 +108,21 @@ public struct NetworkAddress: Hashable, Sendable, CustomStringConvertible {
     /// 26 bytes: services, IP, port.
     public static let encodedSize = 26
 
+    /// An address as the group field `name` (as `addr_recv` in version).
     static func decode(_ r: inout WireReader, _ name: String) throws(WireError) -> NetworkAddress {
-        let start = r.offset
         r.beginGroup(name)
+        let address = try decodeFields(&r)
+        r.endGroup()
+        return address
+    }
+
+    /// The three fields, recorded in the current group (an `addr` entry adds its time).
+    static func decodeFields(_ r: inout WireReader) throws(WireError) -> NetworkAddress {
         let services = try r.readServices("services")
         let ipStart = r.offset
         let ip = IPAddress(bytes: try r.readBytesUntraced(16, "ip"))
         r.record("ip", from: ipStart, .address(ip.description))
         let port = try r.readPort("port")
-        r.endGroup()
-        _ = start
         return NetworkAddress(services: services, ip: ip, port: port)
     }
 

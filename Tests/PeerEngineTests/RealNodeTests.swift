@@ -8,110 +8,103 @@ import Testing
 /// starts its own node, and two at once would only compete for the two cores.
 @Suite(.serialized)
 struct RealNodeTests {
-    @Test func outboundHandshakeReachesEstablished() throws {
+    /// Runs `body` with a fresh node and an engine configured by `configure`; returns
+    /// without running it when no node can start here (in CI that throws instead).
+    func withNode(
+        _ configure: (inout EngineConfiguration) -> Void = { _ in },
+        _ body: (RealNode, EventCollector, PeerEngine) throws -> Void
+    ) throws {
         guard let node = try RealNode.startIfAvailable() else { return }
         defer { node.stop() }
         let events = EventCollector()
-        let engine = events.makeEngine()
+        let engine = events.makeEngine(configure)
         defer { engine.shutdown() }
-        let id = try engine.connect(node.address).get()
-        #expect(id == 1)
-        #expect(events.wait { EventCollector.phase(of: id, in: $0) == .established })
-        let info = try #require(EventCollector.latestInfo(of: id, in: events.snapshot))
-        #expect(info.version?.userAgent.contains("Bitcoin SV") == true)
-        #expect(info.version?.version == 70016)
-        let received = EventCollector.frames(of: id, .received, in: events.snapshot).map(\.command)
-        #expect(Array(received.prefix(2)) == ["version", "verack"])
-        // Our ping is answered: the round trip is measured.
-        #expect(events.wait { EventCollector.latestInfo(of: id, in: $0)?.pingMs != nil })
+        try body(node, events, engine)
+    }
+
+    @Test func outboundHandshakeReachesEstablished() throws {
+        try withNode { node, events, engine in
+            let id = try engine.connect(node.address).get()
+            #expect(id == 1)
+            #expect(events.wait { EventCollector.phase(of: id, in: $0) == .established })
+            let info = try #require(EventCollector.latestInfo(of: id, in: events.snapshot))
+            #expect(info.version?.userAgent.contains("Bitcoin SV") == true)
+            #expect(info.version?.version == 70016)
+            let received = EventCollector.frames(of: id, .received, in: events.snapshot).map(\.command)
+            #expect(Array(received.prefix(2)) == ["version", "verack"])
+            // Our ping is answered: the round trip is measured.
+            #expect(events.wait { EventCollector.latestInfo(of: id, in: $0)?.pingMs != nil })
+        }
     }
 
     @Test func inboundHandshakeFromTheNode() throws {
-        guard let node = try RealNode.startIfAvailable() else { return }
-        defer { node.stop() }
-        let events = EventCollector()
-        let engine = events.makeEngine()
-        defer { engine.shutdown() }
-        let port = try engine.listen("127.0.0.1:0").get()
-        try node.cli("addnode", "127.0.0.1:\(port)", "onetry")
-        #expect(events.wait { EventCollector.phase(of: 1, in: $0) == .established })
-        let info = try #require(EventCollector.latestInfo(of: 1, in: events.snapshot))
-        #expect(info.direction == .inbound)
-        // Inbound, the node speaks first.
-        let first = events.snapshot.compactMap { e -> FrameEvent? in if case let .frame(f) = e { return f } else { return nil } }.first
-        #expect(first?.direction == .received)
-        #expect(first?.command == "version")
+        try withNode { node, events, engine in
+            let port = try engine.listen("127.0.0.1:0").get()
+            try node.cli("addnode", "127.0.0.1:\(port)", "onetry")
+            #expect(events.wait { EventCollector.phase(of: 1, in: $0) == .established })
+            let info = try #require(EventCollector.latestInfo(of: 1, in: events.snapshot))
+            #expect(info.direction == .inbound)
+            // Inbound, the node speaks first.
+            let first = events.snapshot.compactMap { e -> FrameEvent? in if case let .frame(f) = e { return f } else { return nil } }.first
+            #expect(first?.direction == .received)
+            #expect(first?.command == "version")
+        }
     }
 
     @Test func badChecksumVersionLeavesTheNodeSilent() throws {
-        guard let node = try RealNode.startIfAvailable() else { return }
-        defer { node.stop() }
-        let events = EventCollector()
-        let engine = events.makeEngine {
-            $0.corruptVersion = .checksum
-            $0.silenceTimeout = 2
+        try withNode({ $0.corruptVersion = .checksum; $0.silenceTimeout = 2 }) { node, events, engine in
+            let id = try engine.connect(node.address).get()
+            #expect(events.wait { EventCollector.latestInfo(of: id, in: $0)?.silence?.awaiting == "version" })
+            let sent = EventCollector.frames(of: id, .sent, in: events.snapshot)
+            #expect(sent.first?.command == "version")
+            #expect(sent.first?.checksumOK == false)
+            #expect(sent.first?.corruption == .checksum)
+            #expect(EventCollector.frames(of: id, .received, in: events.snapshot).isEmpty, "the node said nothing")
+            #expect(EventCollector.phase(of: id, in: events.snapshot) == .versionSent)
+            #expect(node.log().contains("CHECKSUM ERROR"))
         }
-        defer { engine.shutdown() }
-        let id = try engine.connect(node.address).get()
-        #expect(events.wait { EventCollector.latestInfo(of: id, in: $0)?.silence?.awaiting == "version" })
-        let sent = EventCollector.frames(of: id, .sent, in: events.snapshot)
-        #expect(sent.first?.command == "version")
-        #expect(sent.first?.checksumOK == false)
-        #expect(sent.first?.corruption == .checksum)
-        #expect(EventCollector.frames(of: id, .received, in: events.snapshot).isEmpty, "the node said nothing")
-        #expect(EventCollector.phase(of: id, in: events.snapshot) == .versionSent)
-        #expect(node.log().contains("CHECKSUM ERROR"))
     }
 
     @Test func wrongMagicMakesTheNodeHangUp() throws {
-        guard let node = try RealNode.startIfAvailable() else { return }
-        defer { node.stop() }
-        let events = EventCollector()
-        let engine = events.makeEngine { $0.corruptVersion = .magic }
-        defer { engine.shutdown() }
-        let id = try engine.connect(node.address).get()
-        #expect(events.wait { EventCollector.phase(of: id, in: $0)?.isEnd == true })
-        guard case .closed? = EventCollector.phase(of: id, in: events.snapshot) else {
-            Issue.record("expected closed, got \(String(describing: EventCollector.phase(of: id, in: events.snapshot)))")
-            return
+        try withNode({ $0.corruptVersion = .magic }) { node, events, engine in
+            let id = try engine.connect(node.address).get()
+            #expect(events.wait { EventCollector.phase(of: id, in: $0)?.isEnd == true })
+            guard case .closed? = EventCollector.phase(of: id, in: events.snapshot) else {
+                Issue.record("expected closed, got \(String(describing: EventCollector.phase(of: id, in: events.snapshot)))")
+                return
+            }
         }
     }
 
     @Test func corruptedPingAfterHandshakeGetsNoPong() throws {
-        guard let node = try RealNode.startIfAvailable() else { return }
-        defer { node.stop() }
-        let events = EventCollector()
-        let engine = events.makeEngine { $0.silenceTimeout = 2 }
-        defer { engine.shutdown() }
-        let id = try engine.connect(node.address).get()
-        #expect(events.wait { EventCollector.latestInfo(of: id, in: $0)?.pingMs != nil })
-        let pongsBefore = EventCollector.frames(of: id, .received, in: events.snapshot).filter { $0.command == "pong" }.count
-        try engine.resend(id, command: "ping", corruption: .checksum).get()
-        #expect(events.wait { EventCollector.latestInfo(of: id, in: $0)?.silence?.awaiting == "pong" })
-        let snapshot = events.snapshot
-        let corrupted = EventCollector.frames(of: id, .sent, in: snapshot).last
-        #expect(corrupted?.command == "ping" && corrupted?.checksumOK == false)
-        #expect(EventCollector.frames(of: id, .received, in: snapshot).filter { $0.command == "pong" }.count == pongsBefore)
-        #expect(EventCollector.phase(of: id, in: snapshot) == .established, "a bad checksum does not cost the connection")
+        try withNode({ $0.silenceTimeout = 2 }) { node, events, engine in
+            let id = try engine.connect(node.address).get()
+            #expect(events.wait { EventCollector.latestInfo(of: id, in: $0)?.pingMs != nil })
+            let pongsBefore = EventCollector.frames(of: id, .received, in: events.snapshot).filter { $0.command == "pong" }.count
+            try engine.resend(id, command: "ping", corruption: .checksum).get()
+            #expect(events.wait { EventCollector.latestInfo(of: id, in: $0)?.silence?.awaiting == "pong" })
+            let snapshot = events.snapshot
+            let corrupted = EventCollector.frames(of: id, .sent, in: snapshot).last
+            #expect(corrupted?.command == "ping" && corrupted?.checksumOK == false)
+            #expect(EventCollector.frames(of: id, .received, in: snapshot).filter { $0.command == "pong" }.count == pongsBefore)
+            #expect(EventCollector.phase(of: id, in: snapshot) == .established, "a bad checksum does not cost the connection")
+        }
     }
 
     @Test func dropClosesTheConnectionOnBothSides() throws {
-        guard let node = try RealNode.startIfAvailable() else { return }
-        defer { node.stop() }
-        let events = EventCollector()
-        let engine = events.makeEngine()
-        defer { engine.shutdown() }
-        let id = try engine.connect(node.address).get()
-        #expect(events.wait { EventCollector.phase(of: id, in: $0) == .established })
-        #expect(try node.peerCount() == 1)
-        try engine.drop(id).get()
-        #expect(events.wait { EventCollector.phase(of: id, in: $0) == .dropped(reason: "dropped by command") })
-        #expect(events.wait { $0.contains { if case .peerRemoved(id) = $0 { return true } else { return false } } })
-        #expect(throws: EngineError.self) { try engine.drop(id).get() }
-        // The node notices: poll its RPC (each call is a real round trip) with a deadline.
-        let deadline = Date().addingTimeInterval(10)
-        var count = try node.peerCount()
-        while count != 0 && Date() < deadline { count = try node.peerCount() }
-        #expect(count == 0)
+        try withNode { node, events, engine in
+            let id = try engine.connect(node.address).get()
+            #expect(events.wait { EventCollector.phase(of: id, in: $0) == .established })
+            #expect(try node.peerCount() == 1)
+            try engine.drop(id).get()
+            #expect(events.wait { EventCollector.phase(of: id, in: $0) == .dropped(reason: "dropped by command") })
+            #expect(events.wait { $0.contains { if case .peerRemoved(id) = $0 { return true } else { return false } } })
+            #expect(throws: EngineError.self) { try engine.drop(id).get() }
+            // The node notices: poll its RPC (each call is a real round trip) with a deadline.
+            let deadline = Date().addingTimeInterval(10)
+            var count = try node.peerCount()
+            while count != 0 && Date() < deadline { count = try node.peerCount() }
+            #expect(count == 0)
+        }
     }
 }

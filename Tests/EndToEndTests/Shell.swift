@@ -1,0 +1,139 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs programs and tmux for the end-to-end tests.
+enum Shell {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `executable` with `arguments` and waits at most `timeout` seconds (then kills it).
+    ///
+    /// posix_spawn and waitpid rather than Foundation's `Process`, whose exit monitoring
+    /// left `waitUntilExit` hanging on a reaped-never child here; output goes through
+    /// temporary files, not pipes, because a daemon the child starts (tmux's server,
+    /// bitcoind) may inherit a pipe and keep it open for ever.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Double = 120) throws -> Output {
+        let base = NSTemporaryDirectory() + "verack-e2e-\(getpid())-\(UInt64.random(in: 0..<UInt64.max))"
+        let outPath = base + ".out", errPath = base + ".err"
+        defer {
+            unlink(outPath)
+            unlink(errPath)
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        let argv = [executable] + arguments
+        var pid: pid_t = 0
+        let status = withCStrings(argv) { cArgv in
+            withCStrings(env) { cEnv in posix_spawn(&pid, executable, &actions, nil, cArgv, cEnv) }
+        }
+        guard status == 0 else { throw TmuxError("cannot start \(executable): error \(status)") }
+        let deadline = Date().addingTimeInterval(timeout)
+        var wstatus: Int32 = 0
+        while true {
+            let r = waitpid(pid, &wstatus, WNOHANG)
+            if r == pid { break }
+            if r < 0 { throw TmuxError("waitpid \(executable): errno \(errno)") }
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &wstatus, 0)
+                throw TmuxError("\(executable) \(arguments.joined(separator: " ")) took longer than \(Int(timeout)) s")
+            }
+            usleep(20_000)
+        }
+        // WIFEXITED / WEXITSTATUS by hand (macros are not imported).
+        let exitStatus: Int32 = (wstatus & 0x7f) == 0 ? (wstatus >> 8) & 0xff : 128 + (wstatus & 0x7f)
+        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        return Output(status: exitStatus, stdout: stdout, stderr: stderr)
+    }
+
+    /// Calls `body` with a NULL-terminated C array of the strings.
+    static func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+        var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+        pointers.append(nil)
+        defer { for p in pointers { free(p) } }
+        return body(pointers)
+    }
+
+    /// The full path of a program on PATH.
+    static func which(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}
+
+/// A private tmux server with one fixed-size session, driven like a person at a terminal.
+final class TmuxSession {
+    let tmux: String
+    let socket: String
+    let name = "e2e"
+
+    init(tmux: String, width: Int, height: Int, directory: String) throws {
+        self.tmux = tmux
+        socket = "verack-e2e-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        let env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "TERM": "xterm-256color", "HOME": NSTemporaryDirectory(), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"]
+        let r = try Shell.run(tmux, [
+            "-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", String(width), "-y", String(height), "-s", name,
+            "-c", directory, "env", "PS1=e2e$ ", "bash", "--norc", "--noprofile",
+        ], environment: env)
+        guard r.status == 0 else { throw TmuxError("tmux new-session failed: \(r.stderr)") }
+        _ = try? tmuxCommand(["set-option", "-t", name, "remain-on-exit", "on"])
+    }
+
+    @discardableResult
+    func tmuxCommand(_ args: [String]) throws -> String {
+        let r = try Shell.run(tmux, ["-L", socket] + args)
+        guard r.status == 0 else { throw TmuxError("tmux \(args.first ?? ""): \(r.stderr)") }
+        return r.stdout
+    }
+
+    /// Types `text` literally, then presses Enter.
+    func type(_ text: String) throws {
+        try tmuxCommand(["send-keys", "-t", name, "-l", text])
+        try tmuxCommand(["send-keys", "-t", name, "Enter"])
+    }
+
+    func capture(colors: Bool = false) throws -> String {
+        try tmuxCommand(["capture-pane", "-p", "-t", name] + (colors ? ["-e"] : []))
+    }
+
+    /// Polls the screen until `condition` holds or `timeout` seconds pass; returns the last
+    /// screen, and whether it matched.
+    func wait(timeout: Double, for condition: (String) -> Bool) throws -> (matched: Bool, screen: String) {
+        let deadline = Date().addingTimeInterval(timeout)
+        var screen = ""
+        while true {
+            screen = try capture()
+            if condition(screen) { return (true, screen) }
+            if Date() > deadline { return (false, screen) }
+            usleep(100_000)
+        }
+    }
+
+    func display(_ format: String) throws -> String {
+        try tmuxCommand(["display-message", "-p", "-t", name, format]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func kill() {
+        _ = try? Shell.run(tmux, ["-L", socket, "kill-server"])
+    }
+}
+
+struct TmuxError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

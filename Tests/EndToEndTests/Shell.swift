@@ -30,11 +30,25 @@ enum Shell {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // Dispatch's worker threads block most signals and posix_spawn passes the mask on:
+        // without this, tmux's server (and the console under it) would never see SIGCHLD,
+        // SIGTERM or SIGWINCH.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in [SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGWINCH, SIGPIPE, SIGQUIT] { sigaddset(&defaults, sig) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         let argv = [executable] + arguments
         var pid: pid_t = 0
         let status = withCStrings(argv) { cArgv in
-            withCStrings(env) { cEnv in posix_spawn(&pid, executable, &actions, nil, cArgv, cEnv) }
+            withCStrings(env) { cEnv in posix_spawn(&pid, executable, &actions, &attributes, cArgv, cEnv) }
         }
         guard status == 0 else { throw TmuxError("cannot start \(executable): error \(status)") }
         let deadline = Date().addingTimeInterval(timeout)
@@ -92,7 +106,11 @@ final class TmuxSession {
         ], environment: env)
         guard r.status == 0 else { throw TmuxError("tmux new-session failed: \(r.stderr)") }
         _ = try? tmuxCommand(["set-option", "-t", name, "remain-on-exit", "on"])
+        socketPath = (try? display("#{socket_path}")) ?? ""
     }
+
+    private var socketPath = ""
+
 
     @discardableResult
     func tmuxCommand(_ args: [String]) throws -> String {
@@ -130,6 +148,7 @@ final class TmuxSession {
 
     func kill() {
         _ = try? Shell.run(tmux, ["-L", socket, "kill-server"])
+        if !socketPath.isEmpty { unlink(socketPath) }
     }
 }
 

@@ -7,6 +7,7 @@
 let groups: [(name: String, run: () -> Void)] = [
     ("wire", WireBenchmarks.run),
     ("engine", EngineBenchmarks.run),
+    ("render", RenderBenchmarks.run),
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

@@ -34,6 +34,7 @@ final class ConsoleApp {
     private var redrawTimer: DispatchSourceTimer?
     private var lastDraw = DispatchTime(uptimeNanoseconds: 0)
     private var quitting = false
+    private var emptyReads = 0
 
     init(options: Options) {
         self.options = options
@@ -111,8 +112,10 @@ final class ConsoleApp {
 
     private func readKeys() {
         let keys = terminal.readKeys()
-        // EOF or a hung-up terminal: nothing to read ever again.
-        if keys.isEmpty, isatty(STDIN_FILENO) == 0 { return quit(status: 1) }
+        // A readable stdin that yields nothing, again and again, is at EOF (a hung-up
+        // terminal that sent no SIGHUP): leave rather than spin.
+        emptyReads = keys.isEmpty ? emptyReads + 1 : 0
+        if emptyReads >= 100 || (keys.isEmpty && isatty(STDIN_FILENO) == 0) { return quit(status: 1) }
         for key in keys {
             if key == .resize {
                 resized()

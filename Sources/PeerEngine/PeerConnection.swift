@@ -62,6 +62,14 @@ final class PeerConnection: @unchecked Sendable {
 
     var nonce: UInt64 { session.ourVersion.nonce }
 
+    /// Dispatch traps on releasing a suspended source: resume the write source first.
+    deinit {
+        if let writeSource, writeSourceSuspended {
+            writeSource.resume()
+            writeSource.cancel()
+        }
+    }
+
     // MARK: - Start
 
     func start() {

@@ -1,10 +1,11 @@
 import Foundation
+import NodeHarness
 import Testing
 
 /// The real console in tmux against a real node: handshake, a corrupted ping that the
 /// node silently drops, drop, quit, and a terminal left in cooked mode.
 @Suite(.serialized) struct ConsoleEndToEndTests {
-    static let inCI = !(ProcessInfo.processInfo.environment["CI"] ?? "").isEmpty
+    static let inCI = RealNode.isRequired
 
     /// Skips outside CI; fails in CI.
     func unavailable(_ reason: String) throws {
@@ -18,10 +19,10 @@ import Testing
     @Test(.timeLimit(.minutes(3))) func corruptPingSilencesThePeerAndQuitRestoresTheTerminal() throws {
         guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
         guard let tmux = Shell.which("tmux") else { return try unavailable("tmux is not installed (apt-get install tmux)") }
-        let node: TestNode
-        do { node = try TestNode() } catch { return try unavailable("the test node did not start: \(error)") }
+        let node: RealNode
+        do { node = try RealNode.start() } catch { return try unavailable("the test node did not start: \(error)") }
         defer { node.stop() }
-        let session = try TmuxSession(tmux: tmux, width: 120, height: 40, directory: TestNode.repository)
+        let session = try TmuxSession(tmux: tmux, width: 120, height: 40, directory: RealNode.repositoryRoot.path)
         defer { session.kill() }
 
         try session.type("'\(verack)' --magic dab5bffa --no-seeds --connect \(node.address); echo \"verack exited $?\"")

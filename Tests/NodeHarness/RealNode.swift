@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A real Bitcoin-protocol node (the Bitcoin SV `bitcoind` from PyPI, see
 /// `scripts/install-node`) on free loopback ports with a fresh datadir, for end-to-end
@@ -84,37 +81,7 @@ public final class RealNode: @unchecked Sendable {
 
     deinit { stop() }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// Runs `scripts/node ARGS` with posix_spawn and waitpid (Foundation's `Process` can
-    /// hang in `waitUntilExit` while the test process shuts down).
-    static func run(_ args: [String]) throws -> Result {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("verack-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let outPath = dir.appendingPathComponent("out").path
-        let errPath = dir.appendingPathComponent("err").path
-        let script = repositoryRoot.appendingPathComponent("scripts/node").path
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let argv = ([script] + args).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, script, &actions, nil, argv, environ)
-        guard rc == 0 else { throw Unavailable(description: "cannot run \(script): \(String(cString: strerror(rc)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        return Result(status: exitCode, stdout: out, stderr: err)
+    static func run(_ args: [String]) throws -> Shell.Output {
+        try Shell.run(repositoryRoot.appendingPathComponent("scripts/node").path, args)
     }
 }

@@ -1,0 +1,18 @@
+import Foundation
+
+/// Where the `verack` executable of this build is: beside the test bundle.
+enum Products {
+    static var verack: String? {
+        var dirs: [URL] = []
+        if let first = CommandLine.arguments.first { dirs.append(URL(fileURLWithPath: first).deletingLastPathComponent()) }
+        dirs.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        dirs.append(Bundle.main.bundleURL)
+        for dir in dirs {
+            // The test binary may sit inside `X.xctest/` or beside it.
+            for candidate in [dir.appendingPathComponent("verack"), dir.deletingLastPathComponent().appendingPathComponent("verack")] {
+                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate.path }
+            }
+        }
+        return nil
+    }
+}

@@ -38,7 +38,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BitcoinWireTests", dependencies: ["BitcoinWire"], resources: [.copy("Vectors")]),
-        .target(name: "NodeHarness", path: "Tests/NodeHarness"),
+        .target(name: "NodeHarness", dependencies: ["BitcoinWire"], path: "Tests/NodeHarness"),
         .testTarget(name: "PeerEngineTests", dependencies: ["PeerEngine", "BitcoinWire", "NodeHarness"]),
         .testTarget(name: "ConsoleUITests", dependencies: ["ConsoleUI", "PeerEngine", "BitcoinWire"]),
         .testTarget(name: "EndToEndTests", dependencies: ["verack", "BitcoinWire", "NodeHarness"]),

@@ -1,3 +1,4 @@
+import BitcoinWire
 import Foundation
 import NodeHarness
 import Testing
@@ -77,6 +78,42 @@ import Testing
         let words = Set(step.screen.split(whereSeparator: { $0 == " " || $0 == ";" || $0 == "\n" }).map(String.init))
         #expect(words.contains("icanon") && !words.contains("-icanon"), "icanon is off:\n\(step.screen)")
         #expect(words.contains("echo") && !words.contains("-echo"), "echo is off:\n\(step.screen)")
+    }
+
+    /// A peer that floods pings as fast as loopback allows: the console keeps taking keys,
+    /// `drop 1` ends the flood, and `quit` still restores the terminal.
+    @Test(.timeLimit(.minutes(2))) func aFloodKeepsTheKeysResponsive() throws {
+        guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
+        guard let tmux = Shell.which("tmux") else { return try unavailable("tmux is not installed (apt-get install tmux)") }
+        let flood = try FakePeer()
+        let ping = FrameEncoder.encode(.ping(nonce: 7), magic: FakePeer.magic)
+        let burst = [UInt8](Array(repeating: ping, count: 2000).joined())
+        flood.serve { fd in
+            FakePeer.handshake(fd)
+            Thread.detachNewThread { _ = FakePeer.readFrames(fd, count: Int.max) }
+            // Until the console drops us: send fails once the socket is closed.
+            while FakePeer.send(fd, burst) {}
+            close(fd)
+        }
+        let session = try TmuxSession(tmux: tmux, width: 120, height: 40, directory: RealNode.repositoryRoot.path)
+        defer { session.kill() }
+        try session.type("'\(verack)' --magic \(RealNode.magicHex) --no-seeds --connect \(flood.address); echo \"verack exited $?\"")
+
+        func frameCount(_ screen: String) -> Int {
+            guard let header = screen.split(separator: "\n").first,
+                  let range = header.range(of: #"frames \d+"#, options: .regularExpression) else { return 0 }
+            return Int(header[range].dropFirst(7)) ?? 0
+        }
+        // The flood is on once tens of thousands of frames have been logged.
+        var step = try session.wait(timeout: 30) { frameCount($0) > 20_000 }
+        #expect(step.matched, "no flood seen:\n\(step.screen)")
+        try session.type("drop 1")
+        step = try session.wait(timeout: 10) { $0.split(separator: "\n").contains { $0.hasPrefix("│  1 ") && $0.contains("dropped") } }
+        #expect(step.matched, "drop 1 was not handled during the flood:\n\(step.screen)")
+        try session.type("quit")
+        step = try session.wait(timeout: 10) { $0.contains("verack exited 0") }
+        #expect(step.matched, "verack did not quit after the flood:\n\(step.screen)")
+        #expect(try session.display("#{alternate_on}") == "0")
     }
 
     @Test func refusesToStartWithoutATerminal() throws {

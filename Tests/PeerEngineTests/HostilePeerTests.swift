@@ -1,90 +1,12 @@
 import BitcoinWire
 import Dispatch
 import Foundation
+import NodeHarness
 import Testing
 @testable import PeerEngine
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// A scripted peer on a loopback socket, for input no honest node sends.
-final class FakePeer: @unchecked Sendable {
-    let listenFD: Int32
-    let port: UInt16
-    static let magic = Magic(0xda, 0xb5, 0xbf, 0xfa)
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, len) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &len) == 0
-            }
-        }
-        guard ok else { throw EngineError("fake peer cannot listen") }
-        listenFD = fd
-        port = UInt16(bigEndian: addr.sin_port)
-    }
-
-    var address: String { "127.0.0.1:\(port)" }
-
-    /// Accepts one connection and runs `script` with its descriptor on a background thread.
-    func serve(_ script: @escaping @Sendable (Int32) -> Void) {
-        let fd = listenFD
-        Thread.detachNewThread {
-            let client = accept(fd, nil, nil)
-            guard client >= 0 else { return }
-            script(client)
-        }
-    }
-
-    deinit { close(listenFD) }
-
-    static func send(_ fd: Int32, _ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { return }
-            offset += n
-        }
-    }
-
-    /// Reads until `count` frames of the engine's arrived (or the socket closes).
-    static func readFrames(_ fd: Int32, count: Int) -> [Frame] {
-        var decoder = FrameDecoder(magic: magic)
-        var frames: [Frame] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while frames.count < count {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            decoder.feed(buffer[0..<n])
-            while let f = try? decoder.next() { frames.append(f) }
-        }
-        return frames
-    }
-
-    /// Closes with a TCP reset instead of a FIN.
-    static func reset(_ fd: Int32) {
-        var l = linger(l_onoff: 1, l_linger: 0)
-        setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
-        close(fd)
-    }
-
-    static func version() -> [UInt8] {
-        FrameEncoder.encode(.version(VersionMessage(
-            timestamp: 1_700_000_000, receiver: NetworkAddress(), nonce: 77, userAgent: "/fake:1/", startHeight: 5)), magic: magic)
-    }
-
-    /// Answers the engine's version and ends the handshake.
-    static func handshake(_ fd: Int32) {
-        _ = readFrames(fd, count: 1)
-        send(fd, version() + FrameEncoder.encode(.verack, magic: magic))
-    }
-}
 
 /// Each bad input becomes a clear phase and reason for that one peer.
 struct HostilePeerTests {

@@ -29,7 +29,7 @@ final class PeerConnection: @unchecked Sendable {
     private var readSource: DispatchSourceRead?
     private var writeSource: DispatchSourceWrite?
     private var writeSourceSuspended = true
-    private var connectSource: DispatchSourceWrite?
+    private var isConnected = false
     private var timer: DispatchSourceTimer?
     private var sendBuffer: [UInt8] = []
     /// Our last message of each command, for `resend`.
@@ -113,20 +113,35 @@ final class PeerConnection: @unchecked Sendable {
             if rc == 0 {
                 becameConnected()
             } else if errno == EINPROGRESS {
-                let source = DispatchSource.makeWriteSource(fileDescriptor: socketFD, queue: queue)
-                source.setEventHandler { [weak self] in self?.connectCompleted() }
-                connectSource = source
-                source.resume()
+                // The one write source of this socket reports the connect's completion
+                // first, then serves writes: a second source on the same descriptor,
+                // made while the first is being cancelled, can miss its events.
+                makeWriteSource()
+                setWriteInterest(true)
             } else {
                 finish(.failed(reason: Sockets.connectFailureReason(errno)))
             }
         }
     }
 
+    private func makeWriteSource() {
+        let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+        write.setEventHandler { [weak self] in self?.writable() }
+        writeSource = write
+        writeSourceSuspended = true
+    }
+
+    private func writable() {
+        if isConnected {
+            flush()
+        } else {
+            connectCompleted()
+        }
+    }
+
     private func connectCompleted() {
         dispatchPrecondition(condition: .onQueue(queue))
-        connectSource?.cancel()
-        connectSource = nil
+        guard !finished else { return }
         let err = Sockets.pendingError(fd)
         if err == 0 {
             becameConnected()
@@ -138,14 +153,13 @@ final class PeerConnection: @unchecked Sendable {
     private func becameConnected() {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !finished else { return }
+        isConnected = true
+        if writeSource == nil { makeWriteSource() }
+        setWriteInterest(false)
         let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         read.setEventHandler { [weak self] in self?.readAvailable() }
         readSource = read
         read.resume()
-        let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-        write.setEventHandler { [weak self] in self?.flush() }
-        writeSource = write
-        writeSourceSuspended = true
         apply(session.connected(now: engine.now))
         armTimer()
     }
@@ -459,8 +473,7 @@ final class PeerConnection: @unchecked Sendable {
             writeSource.resume()
             writeSourceSuspended = false
         }
-        let sources: [any DispatchSourceProtocol] = [connectSource, writeSource, readSource].compactMap { $0 }
-        connectSource = nil
+        let sources: [any DispatchSourceProtocol] = [writeSource, readSource].compactMap { $0 }
         writeSource = nil
         readSource = nil
         sendBuffer = []

@@ -6,7 +6,7 @@ import Glibc
 
 /// A scripted peer on a loopback socket, for input no honest node sends.
 public final class FakePeer: @unchecked Sendable {
-    public let listenFD: Int32
+    private let listenFD: Int32
     public let port: UInt16
     public static let magic = Magic(0xda, 0xb5, 0xbf, 0xfa)
 
@@ -30,13 +30,19 @@ public final class FakePeer: @unchecked Sendable {
     public var address: String { "127.0.0.1:\(port)" }
 
     /// Accepts one connection and runs `script` with its descriptor on a background thread.
+    /// The thread holds the fake peer until it has accepted, so the listening socket
+    /// outlives the test's last use of the object.
     public func serve(_ script: @escaping @Sendable (Int32) -> Void) {
-        let fd = listenFD
-        Thread.detachNewThread {
-            let client = accept(fd, nil, nil)
+        Thread.detachNewThread { [self] in
+            let client = accept(listenFD, nil, nil)
             guard client >= 0 else { return }
             script(client)
         }
+    }
+
+    /// A loopback address where nothing listens (a port that was just free).
+    public static func closedAddress() throws -> String {
+        try FakePeer().address
     }
 
     deinit { close(listenFD) }

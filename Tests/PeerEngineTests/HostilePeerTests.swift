@@ -16,9 +16,7 @@ struct HostilePeerTests {
     }
 
     @Test func refusedConnection() throws {
-        let fake = try FakePeer()
-        let address = fake.address
-        close(fake.listenFD)  // nothing listens there now
+        let address = try FakePeer.closedAddress()
         let events = EventCollector()
         let engine = events.makeEngine()
         defer { engine.shutdown() }

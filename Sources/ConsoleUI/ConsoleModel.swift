@@ -91,6 +91,8 @@ public struct ConsoleModel {
             framesDropped += count
         case let .error(peer, message):
             showError(peer.map { "peer \($0): \(message)" } ?? message)
+        case let .notice(message):
+            showInfo(message)
         }
     }
 

@@ -8,8 +8,23 @@ public struct MessageLog {
     public private(set) var filter: LogFilter?
     private var index = FilteredIndex()
 
-    public init(limit: Int) {
+    /// Raw bytes the log keeps before it trims the oldest big frames.
+    public let byteBudget: Int
+    /// Frames longer than this are trimmed to it when the budget is spent.
+    public static let trimmedLength = 512
+    /// Raw bytes of the frames kept.
+    public private(set) var keptBytes = 0
+    /// Sequence numbers of untrimmed frames longer than `trimmedLength`, oldest first.
+    private var bigFrames: [Int] = []
+    private var bigFramesHead = 0
+
+    /// A log of the newest `limit` frames holding at most about `byteBudget` raw bytes:
+    /// past that, the oldest big frames keep only their first 512 bytes and their summary.
+    /// So a peer sending 4 MB frames cannot exhaust memory: the bound is `byteBudget` plus
+    /// `limit` × 512 bytes.
+    public init(limit: Int, byteBudget: Int = 256 << 20) {
         ring = RingBuffer(capacity: limit)
+        self.byteBudget = byteBudget
     }
 
     public var limit: Int { ring.capacity }
@@ -18,12 +33,34 @@ public struct MessageLog {
 
     @discardableResult
     public mutating func append(_ frame: FrameEvent) -> Int {
+        if let evicted = ring.nextEvicted { keptBytes -= evicted.raw.count }
         let seq = ring.append(frame)
+        keptBytes += frame.raw.count
+        if frame.raw.count > Self.trimmedLength { bigFrames.append(seq) }
+        trimToBudget()
         if let filter {
             if filter.matches(frame) { index.append(seq) }
             index.evict(below: ring.firstSeq)
         }
         return seq
+    }
+
+    private mutating func trimToBudget() {
+        // Frames the ring has already dropped need no trimming.
+        while bigFramesHead < bigFrames.count && bigFrames[bigFramesHead] < ring.firstSeq { bigFramesHead += 1 }
+        while keptBytes > byteBudget, bigFramesHead < bigFrames.count {
+            let seq = bigFrames[bigFramesHead]
+            bigFramesHead += 1
+            guard var frame = ring[seq] else { continue }
+            keptBytes -= frame.raw.count
+            frame.trim(keeping: Self.trimmedLength)
+            keptBytes += frame.raw.count
+            ring[seq] = frame
+        }
+        if bigFramesHead > 4096 && bigFramesHead * 2 > bigFrames.count {
+            bigFrames.removeFirst(bigFramesHead)
+            bigFramesHead = 0
+        }
     }
 
     /// Sets the filter; builds the index once (one pass over the kept frames).

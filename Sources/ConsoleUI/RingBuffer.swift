@@ -30,8 +30,17 @@ public struct RingBuffer<Element> {
         return seq
     }
 
+    /// The element that the next append evicts, if the ring is full.
+    public var nextEvicted: Element? { storage.count < capacity ? nil : storage[nextSeq % capacity] }
+
     public subscript(seq: Int) -> Element? {
-        guard seq >= firstSeq && seq < nextSeq else { return nil }
-        return storage[seq % capacity]
+        get {
+            guard seq >= firstSeq && seq < nextSeq else { return nil }
+            return storage[seq % capacity]
+        }
+        set {
+            guard let newValue, seq >= firstSeq && seq < nextSeq else { return }
+            storage[seq % capacity] = newValue
+        }
     }
 }

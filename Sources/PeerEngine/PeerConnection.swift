@@ -30,6 +30,8 @@ final class PeerConnection: @unchecked Sendable {
     private var writeSource: DispatchSourceWrite?
     private var writeSourceSuspended = true
     private var isConnected = false
+    /// Resolved addresses not yet tried.
+    private var candidates: [SocketAddress] = []
     private var timer: DispatchSourceTimer?
     private var sendBuffer: [UInt8] = []
     /// Our last message of each command, for `resend`.
@@ -45,6 +47,7 @@ final class PeerConnection: @unchecked Sendable {
         info = PeerInfo(id: id, address: endpoint.description, direction: .outbound, phase: .connecting, startedAt: engine.now)
         let ip = IPAddress(endpoint.host) ?? .unspecified
         session = PeerSession(direction: .outbound, ourVersion: ourVersion(ip, endpoint.port), settings: engine.sessionSettings, now: engine.now)
+        nonce = session.ourVersion.nonce
         decoder = FrameDecoder(magic: engine.configuration.network.magic)
     }
 
@@ -57,10 +60,12 @@ final class PeerConnection: @unchecked Sendable {
         queue = DispatchQueue(label: "verack.peer.\(id)", target: DispatchQueue.global())
         info = PeerInfo(id: id, address: address.description, direction: .inbound, phase: .connecting, startedAt: engine.now)
         session = PeerSession(direction: .inbound, ourVersion: ourVersion(address.ip, address.port), settings: engine.sessionSettings, now: engine.now)
+        nonce = session.ourVersion.nonce
         decoder = FrameDecoder(magic: engine.configuration.network.magic)
     }
 
-    var nonce: UInt64 { session.ourVersion.nonce }
+    /// Our version's nonce: set once, so other queues may read it (self-connection check).
+    let nonce: UInt64
 
     /// Dispatch traps on releasing a suspended source: resume the write source first.
     deinit {
@@ -87,16 +92,39 @@ final class PeerConnection: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let endpoint else { return }
         armTimer()
-        // getaddrinfo blocks; a numeric address resolves at once.
         let numeric = IPAddress(endpoint.host) != nil
-        let resolved = SocketAddress.resolve(endpoint, numericOnly: numeric)
+        if numeric {
+            resolved(SocketAddress.resolve(endpoint, numericOnly: true))
+            return
+        }
+        // getaddrinfo blocks: keep it off this queue, so the connect timeout and `drop`
+        // still work while a slow DNS server thinks.
+        DispatchQueue.global().async { [self] in
+            let result = SocketAddress.resolve(endpoint)
+            queue.async { [self] in resolved(result) }
+        }
+    }
+
+    private func resolved(_ result: Result<[SocketAddress], EngineError>) {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard !finished else { return }
-        switch resolved {
+        switch result {
         case let .failure(error):
             finish(.failed(reason: error.message))
         case let .success(addresses):
-            connect(to: addresses[0])
+            candidates = addresses
+            connectToNextCandidate(lastError: nil)
         }
+    }
+
+    /// Tries the resolved addresses in order until one accepts.
+    private func connectToNextCandidate(lastError: Int32?) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !candidates.isEmpty else {
+            finish(.failed(reason: Sockets.connectFailureReason(lastError ?? ECONNREFUSED)))
+            return
+        }
+        connect(to: candidates.removeFirst())
     }
 
     private func connect(to address: SocketAddress) {
@@ -113,13 +141,15 @@ final class PeerConnection: @unchecked Sendable {
             if rc == 0 {
                 becameConnected()
             } else if errno == EINPROGRESS {
-                // The one write source of this socket reports the connect's completion
-                // first, then serves writes: a second source on the same descriptor,
-                // made while the first is being cancelled, can miss its events.
+                // One write source serves the socket: first it reports the connect's
+                // completion, then it drives writes.
                 makeWriteSource()
                 setWriteInterest(true)
             } else {
-                finish(.failed(reason: Sockets.connectFailureReason(errno)))
+                let code = errno
+                close(socketFD)
+                fd = -1
+                connectToNextCandidate(lastError: code)
             }
         }
     }
@@ -146,7 +176,18 @@ final class PeerConnection: @unchecked Sendable {
         if err == 0 {
             becameConnected()
         } else {
-            finish(.failed(reason: Sockets.connectFailureReason(err)))
+            // This address refused: release its socket and sources, try the next one.
+            let failed = fd
+            fd = -1
+            if let writeSource {
+                if writeSourceSuspended { writeSource.resume() }
+                writeSource.setCancelHandler { close(failed) }
+                writeSource.cancel()
+                self.writeSource = nil
+            } else {
+                close(failed)
+            }
+            connectToNextCandidate(lastError: err)
         }
     }
 

@@ -30,6 +30,7 @@ public final class PeerEngine: @unchecked Sendable {
     private var seedCandidates: [String] = []
     private var seedPeers: Set<PeerID> = []
     private var seedTarget = 0
+    private var seedsResolving = 0
     private var isShutDown = false
 
     /// Creates an engine that delivers events by calling `onEvent` on `eventQueue`.
@@ -105,14 +106,22 @@ public final class PeerEngine: @unchecked Sendable {
     /// candidate until they run out.
     public func connectToSeeds(count: Int = 8) {
         let network = configuration.network
+        lock.lock()
+        seedsResolving += 1
+        lock.unlock()
         DispatchQueue.global().async { [self] in
-            var found: [String] = []
+            // All seeds at once, each lookup on its own worker; at most 6 s in all.
+            let group = DispatchGroup()
+            let found = LockedList<String>()
             for seed in network.dnsSeeds {
-                if case let .success(addresses) = SocketAddress.resolve(Endpoint(host: seed, port: network.defaultPort)) {
-                    found += addresses.map(\.description)
+                DispatchQueue.global().async(group: group) {
+                    if case let .success(addresses) = SocketAddress.resolve(Endpoint(host: seed, port: network.defaultPort)) {
+                        found.append(contentsOf: addresses.map(\.description))
+                    }
                 }
             }
-            var candidates = Array(Set(found)).shuffled()
+            _ = group.wait(timeout: .now() + 6)
+            var candidates = Array(Set(found.items)).shuffled()
             let source: String
             if candidates.isEmpty {
                 candidates = FixedSeeds.addresses(for: network).shuffled()
@@ -120,17 +129,25 @@ public final class PeerEngine: @unchecked Sendable {
             } else {
                 source = "DNS seeds"
             }
+            lock.lock()
+            seedsResolving -= 1
+            seedCandidates += candidates
+            seedTarget += candidates.isEmpty ? 0 : count
+            lock.unlock()
             if candidates.isEmpty {
                 post(.error(peer: nil, message: "no peers for \(network.name): DNS seeds gave nothing and there are no built-in addresses"))
                 return
             }
-            post(.error(peer: nil, message: "\(candidates.count) candidate peers from \(source); connecting to \(min(count, candidates.count))"))
-            lock.lock()
-            seedCandidates += candidates
-            seedTarget += count
-            lock.unlock()
+            post(.notice("\(candidates.count) candidate peers from \(source); connecting to \(min(count, candidates.count))"))
             topUpSeeds()
         }
+    }
+
+    /// Whether seeds are still being resolved or candidates remain untried.
+    public var isSeeding: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return seedsResolving > 0 || (!seedCandidates.isEmpty && seedTarget > 0)
     }
 
     private func topUpSeeds() {
@@ -154,12 +171,10 @@ public final class PeerEngine: @unchecked Sendable {
     /// Listens for inbound peers on `HOST:PORT` or `PORT` (loopback); returns the bound port.
     @discardableResult
     public func listen(_ endpoint: String) -> Result<UInt16, EngineError> {
-        let text = endpoint.allSatisfy(\.isNumber) ? "127.0.0.1:\(endpoint)" : endpoint
-        guard case let .success(parsed) = Endpoint.parse(text, defaultPort: 0, allowPortZero: true) else {
-            return .failure(EngineError("bad listen address '\(endpoint)': use HOST:PORT or PORT (0 picks a free port)"))
-        }
-        guard parsed.port != 0 || text.hasSuffix(":0") else {
-            return .failure(EngineError("bad listen address '\(endpoint)': a port is needed (HOST:PORT or PORT)"))
+        let parsed: Endpoint
+        switch Endpoint.parseListen(endpoint) {
+        case let .failure(error): return .failure(error)
+        case let .success(e): parsed = e
         }
         switch Listener.open(parsed, engine: self) {
         case let .failure(error):
@@ -258,5 +273,23 @@ public final class PeerEngine: @unchecked Sendable {
         lock.unlock()
         for l in ls { l.close() }
         for p in all { p.drop(reason: "shutting down") }
+    }
+}
+
+/// An array appended to from several threads.
+final class LockedList<Element>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Element] = []
+
+    func append(contentsOf elements: [Element]) {
+        lock.lock()
+        storage += elements
+        lock.unlock()
+    }
+
+    var items: [Element] {
+        lock.lock()
+        defer { lock.unlock() }
+        return storage
     }
 }

@@ -173,10 +173,32 @@ public struct FrameEvent: Sendable {
 
     /// The summary for a log row.
     public var summary: String {
+        if let trimmed { return trimmed.summary }
         switch message {
         case let .success(m): return m.summary
         case let .failure(e): return "\(command): \(e)"
         }
+    }
+
+    /// Set when a log dropped most of this frame's bytes to stay within its memory budget.
+    public private(set) var trimmed: Trimmed?
+
+    /// What a trimmed frame still knows about itself.
+    public struct Trimmed: Sendable, Equatable {
+        /// The summary of the whole frame, with a note that it was trimmed.
+        public var summary: String
+        /// The frame's length on the wire.
+        public var originalLength: Int
+    }
+
+    /// Keeps only the first `bytes` of `raw` and forgets the decoded message (a big
+    /// `headers` or `inv` decodes to more memory than its bytes); the summary survives.
+    public mutating func trim(keeping bytes: Int) {
+        guard raw.count > bytes, trimmed == nil else { return }
+        let note = "\(summary) [only the first \(bytes) of \(raw.count) bytes kept]"
+        trimmed = Trimmed(summary: note, originalLength: raw.count)
+        raw = Array(raw.prefix(bytes))
+        message = .success(.unknown(command: command, payload: []))
     }
 }
 
@@ -194,4 +216,6 @@ public enum PeerEvent: Sendable {
     case framesDropped(count: Int)
     /// Something went wrong that is not one peer's phase: a bad command, a listener error.
     case error(peer: PeerID?, message: String)
+    /// News that is not an error, such as how many seed candidates were found.
+    case notice(String)
 }

@@ -84,8 +84,8 @@ public struct PeerSession: Sendable {
                 sentVersion = true
                 actions.append(.send(.version(ourVersion)))
             }
-            if v.version >= 70016 { actions.append(.send(.wtxidrelay)) }
-            actions.append(.send(.sendaddrv2))
+            // BIP339 and BIP155 announcements, as Core sends them: to 70016 and later.
+            if v.version >= 70016 { actions += [.send(.wtxidrelay), .send(.sendaddrv2)] }
             actions.append(.send(.verack))
             sentVerack = true
             if receivedVerack {
@@ -108,7 +108,12 @@ public struct PeerSession: Sendable {
         case let .pong(nonce):
             guard let sentAt = pingsInFlight.removeValue(forKey: nonce) else { return [] }
             actions.append(.roundTrip(ms: (now - sentAt) * 1000))
-            if pingsInFlight.isEmpty, awaiting?.command == "pong" { awaiting = nil }
+            // Pongs come in order: pings older than this one will never be answered (a
+            // corrupted one, say). The wait goes on only for newer pings.
+            pingsInFlight = pingsInFlight.filter { $0.value > sentAt }
+            if awaiting?.command == "pong" {
+                awaiting = pingsInFlight.values.min().map { ("pong", $0) }
+            }
         default:
             break
         }

@@ -42,6 +42,18 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         return .success(Endpoint(host: host, port: port))
     }
 
+    /// A place to listen: `HOST:PORT`, or a bare `PORT` meaning loopback (0 picks a free
+    /// port).
+    public static func parseListen(_ text: String) -> Result<Endpoint, EngineError> {
+        let full = !text.isEmpty && text.allSatisfy(\.isNumber) ? "127.0.0.1:\(text)" : text
+        guard case let .success(parsed) = parse(full, defaultPort: 0, allowPortZero: true),
+              parsed.port != 0 || full.hasSuffix(":0")
+        else {
+            return .failure(EngineError("bad listen address '\(text)': use HOST:PORT or PORT (1-65535, or 0 for any free port)"))
+        }
+        return .success(parsed)
+    }
+
     /// `host:port`, or `[v6]:port`.
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

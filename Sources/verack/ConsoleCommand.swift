@@ -26,10 +26,10 @@ struct ConsoleCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Accept inbound peers on HOST:PORT.", valueName: "host:port"))
     var listen: String?
 
-    @Option(name: .customLong("max-peers"), help: "Seed peers to dial.")
+    @Option(name: .customLong("max-peers"), parsing: .unconditional, help: "Seed peers to dial.")
     var maxPeers: Int = 8
 
-    @Option(name: .customLong("log-limit"), help: "Frames the message log keeps (the oldest are dropped).")
+    @Option(name: .customLong("log-limit"), parsing: .unconditional, help: "Frames the message log keeps (the oldest are dropped).")
     var logLimit: Int = 100_000
 
     func validate() throws {
@@ -41,8 +41,8 @@ struct ConsoleCommand: ParsableCommand {
                 throw ValidationError("bad --connect '\(address)': \(e)")
             }
         }
-        if let listen, case let .failure(e) = Endpoint.parse(listen, defaultPort: network.defaultPort) {
-            throw ValidationError("bad --listen '\(listen)': \(e)")
+        if let listen, case let .failure(e) = Endpoint.parseListen(listen) {
+            throw ValidationError(e.message)
         }
     }
 

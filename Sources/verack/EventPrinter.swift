@@ -40,6 +40,8 @@ final class EventPrinter {
             frame(f)
         case let .framesDropped(count):
             emit("frames-dropped", nil, now, text: "\(count) frame events dropped (output too slow)", extra: [("count", .int(Int64(count)))])
+        case let .notice(message):
+            emit("notice", nil, now, text: message, extra: [("message", .string(message))])
         case let .error(peer, message):
             emit("error", peer, now, text: message, extra: [("reason", .string(message))])
         }

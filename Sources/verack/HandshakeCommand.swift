@@ -18,16 +18,16 @@ struct HandshakeCommand: ParsableCommand {
 
     @OptionGroup var net: NetworkOptions
 
-    @Option(help: "Seconds to wait for every handshake to finish.")
+    @Option(parsing: .unconditional, help: "Seconds to wait for every handshake to finish.")
     var timeout: Double = 15
 
     @Option(help: "Send our version corrupted: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")).")
     var corrupt: String?
 
-    @Option(help: "Seconds an awaited reply may be late before the peer shows as silent.")
+    @Option(parsing: .unconditional, help: "Seconds an awaited reply may be late before the peer shows as silent.")
     var silence: Double = 5
 
-    @Option(help: "Number of seed peers when no address is given.")
+    @Option(parsing: .unconditional, help: "Number of seed peers when no address is given.")
     var count: Int = 8
 
     @Flag(help: "One JSON object per line.")
@@ -62,7 +62,7 @@ struct HandshakeCommand: ParsableCommand {
         }
         MainActor.assumeIsolated {
             session.engine = engine
-            session.expectSeeds = addresses.isEmpty
+            session.seedTarget = addresses.isEmpty ? count : nil
             SignalExit.install { session.finish(interrupted: true) }
             for a in addresses {
                 if case let .failure(e) = engine.connect(a) {
@@ -82,7 +82,8 @@ struct HandshakeCommand: ParsableCommand {
 final class HeadlessRun {
     let printer: EventPrinter
     var engine: PeerEngine?
-    var expectSeeds = false
+    /// In seed mode: how many established peers make a success.
+    var seedTarget: Int?
     private var phases: [PeerID: PeerPhase] = [:]
     private var finished = false
 
@@ -93,24 +94,36 @@ final class HeadlessRun {
         switch event {
         case let .peerAdded(info): phases[info.id] = info.phase
         case let .phaseChanged(info, _): phases[info.id] = info.phase
-        default: break
+        case .error, .notice: break  // the seed lookup reports through these: decide below
+        default: return
         }
-        guard !phases.isEmpty, phases.values.allSatisfy({ $0 == .established || $0.isEnd }) else { return }
-        // With seeds, a failed peer is replaced; wait until none are in progress.
-        if expectSeeds, let engine, phases.values.contains(where: { $0 != .established }) {
-            guard engine.livePeerCount == phases.values.filter({ $0 == .established }).count else { return }
+        let decided = !phases.isEmpty && phases.values.allSatisfy { $0 == .established || $0.isEnd }
+        if let seedTarget {
+            // Seeds: replacements for failed peers do not count; `seedTarget` established
+            // peers do, or running out of candidates.
+            let established = phases.values.filter { $0 == .established }.count
+            if established >= seedTarget || (decided && engine?.isSeeding == false) {
+                finish(interrupted: false)
+            }
+        } else if decided {
+            finish(interrupted: false)
         }
-        finish(interrupted: false)
     }
 
     func finish(interrupted: Bool) {
         guard !finished else { return }
         finished = true
-        let ok = !phases.isEmpty && phases.values.allSatisfy { $0 == .established }
+        let established = phases.values.filter { $0 == .established }.count
+        let ok = seedTarget.map { established >= $0 } ?? (!phases.isEmpty && established == phases.count)
         if !ok && !interrupted {
             let pending = phases.filter { !$0.value.isEnd && $0.value != .established }.keys.sorted()
-            if !pending.isEmpty {
-                printer.handle(.error(peer: nil, message: "timeout: peers \(pending.map(String.init).joined(separator: ", ")) did not complete the handshake"), now: engine?.now ?? 0)
+            let now = engine?.now ?? 0
+            if phases.isEmpty {
+                printer.handle(.error(peer: nil, message: "timeout: no peer was reached (DNS seeds still resolving?)"), now: now)
+            } else if !pending.isEmpty {
+                printer.handle(.error(peer: nil, message: "timeout: peers \(pending.map(String.init).joined(separator: ", ")) did not complete the handshake"), now: now)
+            } else if let seedTarget {
+                printer.handle(.error(peer: nil, message: "\(established) of \(seedTarget) peers established; no candidates left"), now: now)
             }
         }
         engine?.shutdown()

@@ -13,10 +13,10 @@ struct ServeCommand: ParsableCommand {
 
     @OptionGroup var net: NetworkOptions
 
-    @Option(help: "Where to listen: HOST:PORT, or PORT for loopback.")
+    @Option(parsing: .unconditional, help: "Where to listen: HOST:PORT, or PORT for loopback (0: any free port).")
     var listen: String
 
-    @Option(help: "Seconds an awaited reply may be late before the peer shows as silent.")
+    @Option(parsing: .unconditional, help: "Seconds an awaited reply may be late before the peer shows as silent.")
     var silence: Double = 5
 
     @Flag(help: "One JSON object per line.")
@@ -27,6 +27,7 @@ struct ServeCommand: ParsableCommand {
 
     func validate() throws {
         guard silence > 0 else { throw ValidationError("--silence must be above 0") }
+        if case let .failure(e) = Endpoint.parseListen(listen) { throw ValidationError(e.message) }
     }
 
     func run() throws {

@@ -13,6 +13,25 @@ struct Verack: ParsableCommand {
         subcommands: [ConsoleCommand.self, DecodeCommand.self, HandshakeCommand.self, ServeCommand.self],
         defaultSubcommand: ConsoleCommand.self
     )
+
+    /// Like ArgumentParser's, but a bad flag gets one line (no usage block after it);
+    /// `--help` and `--version` print as usual.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is ExitCode {
+                exit(withError: error)
+            }
+            let text = message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !text.isEmpty {
+                Output.error("Error: " + (text.split(separator: "\n").first.map(String.init) ?? text))
+            }
+            exit(withError: ExitCode(code.rawValue))
+        }
+    }
 }
 
 /// `--network NAME | --magic HEX`, shared by every subcommand.

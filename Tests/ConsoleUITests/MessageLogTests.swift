@@ -37,6 +37,27 @@ import Testing
         #expect(log.totalLogged == 25)
     }
 
+    /// A peer sending big frames cannot exhaust memory: past the byte budget the oldest big
+    /// frames keep their first bytes and their summary only.
+    @Test func bigFramesAreTrimmedToTheByteBudget() {
+        let budget = 8 << 20
+        var log = MessageLog(limit: 1000, byteBudget: budget)
+        let payload = [UInt8](repeating: 0xab, count: 1 << 20)
+        for i in 0..<100 {
+            log.append(Fixtures.frame(.unknown(command: "block", payload: payload), peer: 1, time: Double(i)))
+            log.append(frame(i))
+        }
+        #expect(log.keptBytes <= budget)
+        #expect(log.keptBytes > budget - (2 << 20), "only as much is trimmed as needed")
+        let oldest = log[0]
+        #expect(oldest?.raw.count == MessageLog.trimmedLength)
+        #expect(oldest?.summary.hasPrefix("block (1048576 bytes, not decoded) [only the first 512 of 1048600 bytes kept]") == true)
+        #expect(oldest?.raw.prefix(4) == log[198]?.raw.prefix(4), "the header survives")
+        #expect(log[198]?.raw.count == 1_048_600, "the newest frame is whole")
+        #expect(log[1]?.command == "ping", "small frames are untouched")
+        #expect(log[1]?.trimmed == nil)
+    }
+
     @Test func filteredIndexCompacts() {
         var index = FilteredIndex()
         for i in 0..<5000 { index.append(i) }

@@ -33,6 +33,20 @@ struct HostilePeerTests {
         #expect(reason.hasPrefix("failed (cannot resolve no-such-host.invalid"))
     }
 
+    /// `localhost` may resolve to ::1 first, where nothing listens: the next address is tried.
+    @Test func aHostnameTriesEachAddress() throws {
+        let fake = try FakePeer()
+        fake.serve { fd in
+            FakePeer.handshake(fd)
+            _ = FakePeer.readFrames(fd, count: Int.max)
+        }
+        let events = EventCollector()
+        let engine = events.makeEngine()
+        defer { engine.shutdown() }
+        let id = try engine.connect("localhost:\(fake.port)").get()
+        #expect(events.wait { EventCollector.phase(of: id, in: $0) == .established })
+    }
+
     @Test func garbageIsABadMagic() throws {
         let fake = try FakePeer()
         fake.serve { fd in

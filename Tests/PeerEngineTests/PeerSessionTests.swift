@@ -59,7 +59,7 @@ struct PeerSessionTests {
     @Test func oldPeersGetNoWtxidrelay() {
         var s = outbound()
         _ = s.connected(now: 0)
-        #expect(Self.sent(s.receive(.version(Self.version(nonce: 7, protocolVersion: 70015)), now: 0)) == ["sendaddrv2", "verack"])
+        #expect(Self.sent(s.receive(.version(Self.version(nonce: 7, protocolVersion: 70015)), now: 0)) == ["verack"])
     }
 
     @Test func verackBeforeVersionIsVerackReceived() {
@@ -137,6 +137,21 @@ struct PeerSessionTests {
         // Other traffic does not end the silence: only the pong would.
         #expect(s.receive(.inv([]), now: 16).isEmpty)
         #expect(s.silence != nil)
+    }
+
+    @Test func aLaterPongEndsTheSilenceOfALostPing() {
+        var s = outbound()
+        _ = s.connected(now: 0)
+        _ = s.receive(.version(Self.version(nonce: 7)), now: 0)
+        guard case let .send(.ping(first))? = s.receive(.verack, now: 0).last else { return }
+        _ = s.receive(.pong(nonce: first), now: 0.01)
+        _ = s.makePing(now: 10)  // corrupted on the wire: never answered
+        #expect(s.tick(now: 15) == [.silenceChanged(Silence(awaiting: "pong", since: 10))])
+        guard case let .ping(second) = s.makePing(now: 20) else { return }
+        let answered = s.receive(.pong(nonce: second), now: 20.5)
+        #expect(answered.contains(.silenceChanged(nil)))
+        #expect(s.silence == nil)
+        #expect(s.tick(now: 100).isEmpty, "the lost ping is no longer awaited")
     }
 
     @Test func handshakeTimeoutDrops() {

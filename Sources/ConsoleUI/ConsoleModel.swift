@@ -312,6 +312,10 @@ public struct ConsoleModel {
             showHelp = true
             return []
         case let .filter(filter):
+            if case let .peer(id)? = filter, peers[id] == nil {
+                editor.set(line)
+                return unknownPeer(id)
+            }
             log.setFilter(filter)
             following = true
             logSelection = nil
@@ -321,12 +325,16 @@ public struct ConsoleModel {
         case let .engine(engineCommand):
             if let id = engineCommand.peer, peers[id] == nil {
                 editor.set(line)
-                showError("no peer \(id)" + (peers.ids.isEmpty ? "" : ": peers are " + peers.ids.map(String.init).joined(separator: ", ")))
-                return []
+                return unknownPeer(id)
             }
             showInfo("ran: \(line)")
             return [.engine(engineCommand)]
         }
+    }
+
+    private mutating func unknownPeer(_ id: PeerID) -> [ConsoleAction] {
+        showError("no peer \(id)" + (peers.ids.isEmpty ? "" : ": peers are " + peers.ids.map(String.init).joined(separator: ", ")))
+        return []
     }
 
     // MARK: Output

@@ -112,6 +112,10 @@ import Testing
         #expect(m.render().lines[6].contains("Messages 1 · filter: command ping"))
         _ = m.type("filter off")
         #expect(m.log.count == 6)
+        _ = m.type("filter peer 9")
+        #expect(m.status?.isError == true)
+        #expect(m.status?.text == "no peer 9: peers are 1")
+        #expect(m.log.filter == nil, "a bad filter changes nothing")
     }
 
     @Test func endStatesAreRedAndSilenceYellow() {

@@ -38,6 +38,17 @@ import Testing
         guard step.matched else { return }
         #expect(try session.display("#{alternate_on}") == "1")
 
+        // Idle, the console uses (almost) no CPU: no polling loop. A busy loop would burn
+        // the whole 3 s window; the 1 s clock and the node's traffic cost a few ticks.
+        if let pid = try consolePID(session), let before = cpuTicks(pid) {
+            usleep(3_000_000)  // the measuring window, not a wait for anything
+            if let after = cpuTicks(pid) {
+                #expect(after - before <= 30, "the idle console used \((after - before) * 10) ms of CPU in 3 s")
+            }
+        } else {
+            Issue.record("could not find the console's process")
+        }
+
         // The console follows the terminal's size (SIGWINCH): the narrow layout at 80×24
         // drops the dir column, the wide one has it back.
         try session.tmuxCommand(["resize-window", "-t", session.name, "-x", "80", "-y", "24"])
@@ -114,6 +125,24 @@ import Testing
         step = try session.wait(timeout: 10) { $0.contains("verack exited 0") }
         #expect(step.matched, "verack did not quit after the flood:\n\(step.screen)")
         #expect(try session.display("#{alternate_on}") == "0")
+    }
+
+    /// The console's process: the child of the pane's shell.
+    func consolePID(_ session: TmuxSession) throws -> String? {
+        let shell = try session.display("#{pane_pid}")
+        guard let pgrep = Shell.which("pgrep") else { return nil }
+        let r = try Shell.run(pgrep, ["-P", shell, "-x", "verack"])
+        return r.stdout.split(separator: "\n").first.map(String.init)
+    }
+
+    /// User plus system CPU time of a process, in clock ticks (1/100 s).
+    func cpuTicks(_ pid: String) -> Int? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // Fields after the command name: state is field 3, utime 14, stime 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
+        return user + system
     }
 
     @Test func refusesToStartWithoutATerminal() throws {

@@ -16,6 +16,9 @@ public struct EngineConfiguration: Sendable {
     public var pingInterval: Double = 120
     /// Frame events waiting for a slow consumer before further ones are dropped and counted.
     public var maxPendingFrameEvents: Int = 20_000
+    /// The relay flag of our version: true asks peers to announce transactions (a busy
+    /// log on mainnet); false, the default, keeps the log to the protocol's own talk.
+    public var relay = false
     /// Send our first `version` corrupted this way (for `handshake --corrupt`).
     public var corruptVersion: Corruption?
 

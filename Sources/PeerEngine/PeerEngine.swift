@@ -71,7 +71,7 @@ public final class PeerEngine: @unchecked Sendable {
         VersionMessage(
             version: configuration.protocolVersion, services: [], timestamp: Int64(time(nil)),
             receiver: NetworkAddress(services: [], ip: ip, port: port), sender: NetworkAddress(),
-            nonce: UInt64.random(in: 1...UInt64.max), userAgent: configuration.userAgent, startHeight: 0, relay: false)
+            nonce: UInt64.random(in: 1...UInt64.max), userAgent: configuration.userAgent, startHeight: 0, relay: configuration.relay)
     }
 
     private func register(_ make: (PeerID) -> PeerConnection) -> PeerConnection? {

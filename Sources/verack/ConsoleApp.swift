@@ -18,6 +18,8 @@ final class ConsoleApp {
         var maxPeers: Int
         var logLimit: Int
         var color: Bool
+        var relay: Bool
+        var silence: Double
     }
 
     /// The running console, kept alive until the process exits.
@@ -45,7 +47,8 @@ final class ConsoleApp {
     /// Starts the engine and the terminal; returns at once (the caller runs `dispatchMain`).
     func start() throws {
         var config = EngineConfiguration(network: options.network, userAgent: "/verack:\(Verack.version)/")
-        config.silenceTimeout = 5
+        config.silenceTimeout = options.silence
+        config.relay = options.relay
         let engine = PeerEngine(configuration: config, eventQueue: .main) { [weak self] event in
             MainActor.assumeIsolated { self?.handle(event) }
         }

@@ -32,7 +32,14 @@ struct ConsoleCommand: ParsableCommand {
     @Option(name: .customLong("log-limit"), parsing: .unconditional, help: "Frames the message log keeps (the oldest are dropped).")
     var logLimit: Int = 100_000
 
+    @Option(parsing: .unconditional, help: "Seconds an awaited reply may be late before the peer shows as silent.")
+    var silence: Double = 5
+
+    @Flag(help: "Ask peers to announce transactions (relay=1 in our version): a much busier log.")
+    var relay = false
+
     func validate() throws {
+        guard silence > 0 else { throw ValidationError("--silence must be above 0") }
         guard (1...1000).contains(maxPeers) else { throw ValidationError("--max-peers must be from 1 to 1000") }
         guard (1...50_000_000).contains(logLimit) else { throw ValidationError("--log-limit must be from 1 to 50000000") }
         let network = net.resolved
@@ -54,7 +61,7 @@ struct ConsoleCommand: ParsableCommand {
         let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         let options = ConsoleApp.Options(
             network: net.resolved, connect: connect, seeds: !noSeeds, listen: listen, maxPeers: maxPeers,
-            logLimit: logLimit, color: !noColor)
+            logLimit: logLimit, color: !noColor, relay: relay, silence: silence)
         try MainActor.assumeIsolated {
             let app = ConsoleApp(options: options)
             ConsoleApp.current = app

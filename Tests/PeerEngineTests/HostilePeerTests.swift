@@ -47,6 +47,22 @@ struct HostilePeerTests {
         #expect(events.wait { EventCollector.phase(of: id, in: $0) == .established })
     }
 
+    /// Connecting to our own listener: the inbound side sees its sibling's nonce.
+    @Test func aConnectionToOurselvesIsRefused() throws {
+        let events = EventCollector()
+        let engine = events.makeEngine()
+        defer { engine.shutdown() }
+        let port = try engine.listen("0").get()
+        let id = try engine.connect("127.0.0.1:\(port)").get()
+        // The inbound twin (peer 2) fails; our outbound side then sees the connection close.
+        #expect(events.wait { EventCollector.phase(of: 2, in: $0)?.isEnd == true && EventCollector.phase(of: id, in: $0)?.isEnd == true })
+        #expect(EventCollector.phase(of: 2, in: events.snapshot) == .failed(reason: "connected to ourselves (our own nonce came back)"))
+        guard case .closed? = EventCollector.phase(of: id, in: events.snapshot) else {
+            Issue.record("outbound side: \(String(describing: EventCollector.phase(of: id, in: events.snapshot)))")
+            return
+        }
+    }
+
     @Test func garbageIsABadMagic() throws {
         let fake = try FakePeer()
         fake.serve { fd in

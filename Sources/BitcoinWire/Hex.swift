@@ -47,3 +47,21 @@ public enum Hex {
         return out
     }
 }
+
+/// Text from the wire made safe for a terminal.
+public enum DisplayText {
+    /// Replaces control characters (C0, DEL, C1), which a hostile peer could use to send
+    /// escape sequences to the user's terminal through a user agent, with `\u{FFFD}`.
+    public static func sanitize(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = String.UnicodeScalarView()
+        for s in text.unicodeScalars {
+            out.append(isControl(s) && s != "\n" ? "\u{FFFD}" : s)
+        }
+        return String(out)
+    }
+
+    static func isControl(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x20 || (s.value >= 0x7f && s.value < 0xa0)
+    }
+}

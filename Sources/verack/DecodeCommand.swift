@@ -46,7 +46,8 @@ struct DecodeCommand: ParsableCommand {
         let explicit = net.network != nil || net.magic != nil
         let report = FrameStreamReport(bytes: bytes, network: explicit ? net.resolved : nil)
         let lines = json ? report.jsonLines : report.lines
-        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        // Text from the frames (user agents, reasons) must not reach the terminal raw.
+        FileHandle.standardOutput.write(Data((DisplayText.sanitize(lines.joined(separator: "\n")) + "\n").utf8))
         if !report.isValid { throw ExitCode(1) }
     }
 }

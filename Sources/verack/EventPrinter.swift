@@ -99,7 +99,8 @@ final class EventPrinter {
             Output.line(JSONValue.object(members).serialized)
         } else {
             let who = id.map { "#\($0) \(address)" } ?? "verack"
-            Output.line("\(formatTime(t)) \(who)  \(text)")
+            // A peer's user agent must not reach the terminal with its escape sequences.
+            Output.line(DisplayText.sanitize("\(formatTime(t)) \(who)  \(text)"))
         }
     }
 

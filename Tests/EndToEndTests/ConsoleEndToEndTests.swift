@@ -145,6 +145,36 @@ import Testing
         return user + system
     }
 
+    /// A hostile user agent carrying terminal escape sequences reaches the output of
+    /// `verack handshake` with its control characters replaced.
+    @Test func escapeSequencesFromAPeerDoNotReachTheTerminal() throws {
+        guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
+        let hostile = "/evil:\u{1b}]0;pwned\u{07}\u{1b}[2J\u{9b}31m/"
+        func hostilePeer() throws -> FakePeer {
+            let fake = try FakePeer()
+            fake.serve { fd in
+                FakePeer.handshake(fd, userAgent: hostile)
+                _ = FakePeer.readFrames(fd, count: Int.max)
+            }
+            return fake
+        }
+        func hasControl(_ text: String) -> Bool {
+            text.unicodeScalars.contains { $0.value == 0x1b || $0.value == 0x07 || $0.value == 0x9b }
+        }
+        let human = try Shell.run(verack, ["handshake", "--magic", RealNode.magicHex, "--timeout", "10", try hostilePeer().address])
+        #expect(human.status == 0, "\(human.stdout)\(human.stderr)")
+        #expect(human.stdout.contains("/evil:\u{FFFD}]0;pwned\u{FFFD}\u{FFFD}[2J\u{FFFD}31m/"), "\(human.stdout)")
+        #expect(!hasControl(human.stdout))
+        let json = try Shell.run(verack, ["handshake", "--json", "--magic", RealNode.magicHex, "--timeout", "10", try hostilePeer().address])
+        #expect(json.status == 0, "\(json.stdout)\(json.stderr)")
+        #expect(json.stdout.contains(#""user_agent":"/evil:\u001b]0;pwned\u0007\u001b[2J\u009b31m/""#), "\(json.stdout)")
+        #expect(!hasControl(json.stdout))
+        let decoded = try Shell.run(verack, ["decode", "--magic", RealNode.magicHex, Hex.encode(FakePeer.version(userAgent: hostile))])
+        #expect(decoded.status == 0, "\(decoded.stdout)\(decoded.stderr)")
+        #expect(decoded.stdout.contains("pwned"))
+        #expect(!hasControl(decoded.stdout))
+    }
+
     @Test func refusesToStartWithoutATerminal() throws {
         guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
         let r = try Shell.run(verack, ["--no-seeds"])

@@ -80,15 +80,15 @@ public final class FakePeer: @unchecked Sendable {
         close(fd)
     }
 
-    public static func version() -> [UInt8] {
+    public static func version(userAgent: String = "/fake:1/") -> [UInt8] {
         FrameEncoder.encode(.version(VersionMessage(
-            timestamp: 1_700_000_000, receiver: NetworkAddress(), nonce: 77, userAgent: "/fake:1/", startHeight: 5)), magic: magic)
+            timestamp: 1_700_000_000, receiver: NetworkAddress(), nonce: 77, userAgent: userAgent, startHeight: 5)), magic: magic)
     }
 
     /// Answers the engine's version and ends the handshake.
-    public static func handshake(_ fd: Int32) {
+    public static func handshake(_ fd: Int32, userAgent: String = "/fake:1/") {
         _ = readFrames(fd, count: 1)
-        send(fd, version() + FrameEncoder.encode(.verack, magic: magic))
+        send(fd, version(userAgent: userAgent) + FrameEncoder.encode(.verack, magic: magic))
     }
 }
 

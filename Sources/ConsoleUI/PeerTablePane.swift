@@ -111,7 +111,10 @@ enum PeerTablePane {
         case 1: return (peer.address, .plain)
         case 2: return (peer.direction.rawValue, .plain)
         case 3: return phase(peer, now: now)
-        case 4: return (v?.userAgent ?? "", .plain)
+        case 4:
+            // A peer that ended before its version came: the reason is what there is to say.
+            if v == nil, let reason = peer.phase.reason { return (reason, CellStyle(.bad)) }
+            return (v?.userAgent ?? "", .plain)
         case 5: return (v.map { String($0.version) } ?? "", .plain)
         case 6: return (v.map { $0.services.shortNames } ?? "", .plain)
         case 7: return (v.map { String($0.startHeight) } ?? "", .plain)

@@ -118,6 +118,18 @@ import Testing
         #expect(m.log.filter == nil, "a bad filter changes nothing")
     }
 
+    @Test func aPeerThatFailedBeforeItsVersionShowsWhy() {
+        var m = Fixtures.handshake(width: 120, height: 40)
+        var p = Fixtures.peer(2, .connecting, address: "10.0.0.2:8333")
+        m.handle(.peerAdded(p))
+        p.phase = .failed(reason: "connection refused")
+        m.handle(.phaseChanged(p, from: .connecting))
+        let row = m.render().lines.first { $0.hasPrefix("│  2 10.0.0.2:8333") } ?? ""
+        #expect(row.contains("failed") && row.contains("connection refused"), "\(row)")
+        let established = m.render().lines.first { $0.hasPrefix("│  1 ") } ?? ""
+        #expect(established.contains("/Bitcoin SV:1.0.13/"), "a peer with a version keeps its user agent")
+    }
+
     @Test func endStatesAreRedAndSilenceYellow() {
         var m = Fixtures.handshake()
         var p = Fixtures.peer(1)

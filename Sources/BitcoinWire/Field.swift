@@ -92,10 +92,15 @@ public struct Field: Equatable, Sendable {
 
 /// UTC date formatting without Foundation's formatters.
 public enum UTCTime {
-    /// `2024-05-01 12:00:00Z`.
+    /// `2024-05-01 12:00:00Z`. Any Int64 (a peer chooses the timestamp): the floor
+    /// division below cannot overflow, unlike `(seconds - 86399) / 86400` near Int64.min.
     public static func format(_ seconds: Int64) -> String {
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let secs = seconds - days * 86400
+        var days = seconds / 86400
+        var secs = seconds % 86400
+        if secs < 0 {
+            days -= 1
+            secs += 86400
+        }
         // Civil-from-days (Howard Hinnant's algorithm).
         let z = days + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097

@@ -1,6 +1,6 @@
 /// Turns a byte stream into frames, in any chunking.
 ///
-/// The check order follows Bitcoin Core: magic (as soon as its bytes arrive), command,
+/// The check order follows Bitcoin Core: magic (as soon as its 4 bytes arrive), command,
 /// length limit (before anything is buffered for the payload), then, once the payload is
 /// in, checksum and message decoding. A wrong checksum or an undecodable payload is a
 /// property of that one ``Frame``, and decoding goes on after it. A wrong magic or an
@@ -66,20 +66,15 @@ public struct FrameDecoder {
             throw error
         case .waitingForHeader:
             let available = buffer.count - readIndex
-            if available < MessageHeader.size {
-                // Judge the magic on its first bytes already, as Core does.
-                for i in 0..<min(4, available) where buffer[readIndex + i] != UInt8(truncatingIfNeeded: magic.value >> (8 * UInt32(i))) {
-                    var got: [UInt8] = [0, 0, 0, 0]
-                    for j in 0..<min(4, available) { got[j] = buffer[readIndex + j] }
-                    return try fail(.badMagic(expected: magic, actual: Magic(got[0], got[1], got[2], got[3]), offset: streamOffset))
-                }
-                return nil
-            }
+            // The magic is judged as soon as its 4 bytes are in, before the rest of the
+            // header: garbage fails at once, and the error shows the bytes really received.
+            guard available >= 4 else { return nil }
             let start = readIndex
             let received = buffer.withUnsafeBytes { Magic(value: UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: start, as: UInt32.self))) }
             if received != magic {
                 return try fail(.badMagic(expected: magic, actual: received, offset: streamOffset))
             }
+            guard available >= MessageHeader.size else { return nil }
             let header: MessageHeader
             do {
                 header = try MessageHeader.parse(buffer[readIndex..<(readIndex + MessageHeader.size)], streamOffset: streamOffset)

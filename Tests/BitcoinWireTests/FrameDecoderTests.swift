@@ -89,11 +89,14 @@ struct FrameDecoderTests {
         #expect(expected.isFatalToStream)
     }
 
-    /// The magic is judged as soon as its first byte arrives.
-    @Test func wrongMagicFirstByte() {
+    /// The magic is judged as soon as its 4 bytes arrive, before the rest of the header,
+    /// and the error shows exactly those bytes.
+    @Test func wrongMagicAsSoonAsItsBytesArrive() throws {
         var decoder = FrameDecoder(magic: Network.mainnet.magic)
         decoder.feed([0xf9, 0x00])
-        #expect(throws: WireError.badMagic(expected: Network.mainnet.magic, actual: Magic(0xf9, 0, 0, 0), offset: 0)) {
+        #expect(try decoder.next() == nil, "two bytes cannot be judged yet")
+        decoder.feed([0x01, 0x02])
+        #expect(throws: WireError.badMagic(expected: Network.mainnet.magic, actual: Magic(0xf9, 0x00, 0x01, 0x02), offset: 0)) {
             try decoder.next()
         }
     }

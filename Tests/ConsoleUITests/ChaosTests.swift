@@ -1,0 +1,100 @@
+import BitcoinWire
+import PeerEngine
+import Testing
+@testable import ConsoleUI
+
+/// The console never crashes: random keys, random terminal sizes (including too small)
+/// and random engine events, interleaved, with a render after every step. Seeded, so a
+/// failure reproduces.
+struct ChaosTests {
+    /// SplitMix64: small, seedable, good enough to pick test inputs.
+    struct Random: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let keys: [Key] = [
+        .enter, .esc, .tab, .backTab, .up, .down, .left, .right, .pgUp, .pgDown, .home, .end,
+        .backspace, .delete, .ctrl("a"), .ctrl("e"), .ctrl("u"), .ctrl("w"), .ctrl("c"), .f1,
+        .char(":"), .char("?"), .char("F"), .char("q"), .char(" "), .char("1"), .char("é"), .char("漢"),
+    ]
+    static let lines = [
+        "drop 1", "drop all", "resend 1 ping --corrupt checksum", "resend 2 version --corrupt", "send 1 getaddr",
+        "filter peer 1", "filter command ping", "filter off", "filter peer x", "connect", "connect 1.2.3.4:0",
+        "help", "resend", "send 99 ping", "\u{1b}[2J", String(repeating: "x", count: 300),
+    ]
+
+    func randomEvent(_ rng: inout Random, peers: inout [PeerInfo]) -> PeerEvent {
+        switch Int.random(in: 0..<10, using: &rng) {
+        case 0:
+            let id = peers.count + 1
+            let info = PeerInfo(id: id, address: "10.0.0.\(id):8333", direction: .outbound, phase: .connecting, startedAt: 0)
+            peers.append(info)
+            return .peerAdded(info)
+        case 1 where !peers.isEmpty:
+            let i = Int.random(in: 0..<peers.count, using: &rng)
+            let phases: [PeerPhase] = [.versionSent, .established, .failed(reason: "x"), .closed(reason: String(repeating: "y", count: 200))]
+            let old = peers[i].phase
+            peers[i].phase = phases.randomElement(using: &rng) ?? .established
+            peers[i].version = VersionMessage(
+                timestamp: Int64.min, receiver: NetworkAddress(), nonce: 1,
+                userAgent: "/agent\u{0}\u{1b}漢\u{301}:\(i)/" + String(repeating: "w", count: Int.random(in: 0..<300, using: &rng)),
+                startHeight: Int32.min)
+            return .phaseChanged(peers[i], from: old)
+        case 2 where !peers.isEmpty:
+            var info = peers[Int.random(in: 0..<peers.count, using: &rng)]
+            info.silence = Bool.random(using: &rng) ? Silence(awaiting: "pong", since: -1e9) : nil
+            info.pingMs = Double.random(in: 0...1e9, using: &rng)
+            return .peerUpdated(info)
+        case 3 where !peers.isEmpty:
+            return .peerRemoved(peers[Int.random(in: 0..<peers.count, using: &rng)].id)
+        case 4:
+            return .error(peer: nil, message: String(repeating: "e", count: Int.random(in: 0..<500, using: &rng)))
+        case 5:
+            return .framesDropped(count: Int.random(in: 1..<1000, using: &rng))
+        default:
+            let peer = peers.isEmpty ? 1 : peers[Int.random(in: 0..<peers.count, using: &rng)].id
+            let length = Int.random(in: 0..<200, using: &rng)
+            var raw = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            if Bool.random(using: &rng) { raw = FrameEncoder.encode(.ping(nonce: 5), magic: Magic(0xda, 0xb5, 0xbf, 0xfa)) }
+            let message: Result<Message, WireError> = Bool.random(using: &rng)
+                ? .success(.unknown(command: "blob\u{1b}", payload: raw))
+                : .failure(.truncated(field: "x", offset: 3, needed: 9, available: 1))
+            return .frame(FrameEvent(
+                peer: peer, direction: Bool.random(using: &rng) ? .sent : .received, time: Double.random(in: 0...1e7, using: &rng),
+                raw: raw, command: "blob", size: length, checksumOK: Bool.random(using: &rng), message: message,
+                corruption: Corruption.allCases.randomElement(using: &rng)))
+        }
+    }
+
+    @Test(arguments: [1, 2, 3, 4] as [UInt64])
+    func randomUseNeverCrashes(seed: UInt64) {
+        var rng = Random(state: seed)
+        var model = ConsoleModel(networkName: "chaos", width: 100, height: 30)
+        var peers: [PeerInfo] = []
+        for _ in 0..<3000 {
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0:
+                model.resize(width: Int.random(in: 1...220, using: &rng), height: Int.random(in: 1...70, using: &rng))
+                _ = model.handle(key: .resize)
+            case 1:
+                for ch in Self.lines.randomElement(using: &rng) ?? "" { _ = model.handle(key: .char(ch)) }
+                _ = model.handle(key: .enter)
+            case 2, 3, 4:
+                model.handle(randomEvent(&rng, peers: &peers))
+            default:
+                let key = Self.keys.randomElement(using: &rng) ?? .enter
+                // Quitting is an action for the app; the model itself goes on.
+                _ = model.handle(key: key)
+            }
+            let screen = model.render()
+            #expect(screen.lines.count == max(0, model.layout.height) || model.layout.isTooSmall)
+        }
+    }
+}

@@ -66,10 +66,21 @@ final class EventPrinter {
             emit("established", info.id, t, text: text, extra: extra)
         case .closed, .dropped, .failed:
             let reason = info.phase.reason ?? ""
-            emit(info.phase.word, info.id, t, text: "\(info.phase.word): \(reason)", extra: [("reason", .string(reason))])
+            let traffic = "in \(info.received.messages) msgs/\(info.received.bytes) B, out \(info.sent.messages) msgs/\(info.sent.bytes) B"
+            emit(info.phase.word, info.id, t, text: "\(info.phase.word): \(reason) (\(traffic))", extra: [
+                ("reason", .string(reason)), ("received", Self.json(info.received)), ("sent", Self.json(info.sent)),
+            ])
         default:
             emit(info.phase.word, info.id, t, text: info.phase.word, extra: [])
         }
+    }
+
+    /// `{"messages":…, "bytes":…, "per_command":{"ping":{"messages":…,"bytes":…},…}}`.
+    static func json(_ c: TrafficCounters) -> JSONValue {
+        let perCommand = c.perCommand.sorted { $0.key < $1.key }.map { key, value in
+            (key, JSONValue.object([("messages", .int(Int64(value.messages))), ("bytes", .int(Int64(value.bytes)))]))
+        }
+        return .object([("messages", .int(Int64(c.messages))), ("bytes", .int(Int64(c.bytes))), ("per_command", .object(perCommand))])
     }
 
     private func frame(_ f: FrameEvent) {

@@ -63,50 +63,43 @@ struct HostilePeerTests {
         }
     }
 
-    @Test func garbageIsABadMagic() throws {
+    /// Connects an engine to a fake peer running `script` and returns how the peer ended.
+    func endOfConnection(to script: @escaping @Sendable (Int32) -> Void) throws -> String {
         let fake = try FakePeer()
-        fake.serve { fd in
-            FakePeer.send(fd, Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8))
-            _ = FakePeer.readFrames(fd, count: 10)
-            close(fd)
-        }
+        fake.serve(script)
         let events = EventCollector()
         let engine = events.makeEngine()
         defer { engine.shutdown() }
         let id = try engine.connect(fake.address).get()
-        let reason = try #require(failedReason(events, id))
+        return try #require(failedReason(events, id))
+    }
+
+    @Test func garbageIsABadMagic() throws {
+        let reason = try endOfConnection { fd in
+            FakePeer.send(fd, Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8))
+            _ = FakePeer.readFrames(fd, count: 10)
+            close(fd)
+        }
         #expect(reason.hasPrefix("failed (bad magic: wrong magic at offset 0: expected dab5bffa, got 48545450"))
     }
 
     @Test func oversizedLengthFailsOnTheHeader() throws {
-        let fake = try FakePeer()
-        fake.serve { fd in
+        let reason = try endOfConnection { fd in
             var header = MessageHeader(magic: FakePeer.magic, command: "block", length: 4_000_001, checksum: Checksum(value: 0)).encode()
             header += [1, 2, 3]
             FakePeer.send(fd, header)
             _ = FakePeer.readFrames(fd, count: 10)
             close(fd)
         }
-        let events = EventCollector()
-        let engine = events.makeEngine()
-        defer { engine.shutdown() }
-        let id = try engine.connect(fake.address).get()
-        let reason = try #require(failedReason(events, id))
         #expect(reason.contains("oversized frame: payload length 4000001"))
     }
 
     @Test func resetInTheMiddleOfAFrame() throws {
-        let fake = try FakePeer()
-        fake.serve { fd in
+        let reason = try endOfConnection { fd in
             _ = FakePeer.readFrames(fd, count: 1)
             FakePeer.send(fd, Array(FakePeer.version().prefix(40)))
             FakePeer.reset(fd)
         }
-        let events = EventCollector()
-        let engine = events.makeEngine()
-        defer { engine.shutdown() }
-        let id = try engine.connect(fake.address).get()
-        let reason = try #require(failedReason(events, id))
         #expect(reason.hasPrefix("closed ("))
         #expect(reason.contains("in the middle of a frame (40 bytes pending)"))
     }

@@ -32,6 +32,8 @@ public struct ConsoleModel {
     public private(set) var detail: Detail?
     public private(set) var showHelp = false
     public private(set) var status: StatusMessage?
+    /// Whether the status bar shows Tab's completion candidates.
+    private var showingCompletions = false
     public private(set) var framesDropped = 0
     /// Whether the log shows its newest frames as they arrive.
     public private(set) var following = true
@@ -248,7 +250,8 @@ public struct ConsoleModel {
         guard count > 0 else { return (0, nil) }
         if following { return (max(0, count - rows), count - 1) }
         let selected = selectedLogPosition
-        var top = min(logTop.map { log.position(atOrAfter: $0) } ?? 0, max(0, count - 1))
+        // Never leave rows empty below the last frame (a taller pane shows older ones).
+        var top = min(logTop.map { log.position(atOrAfter: $0) } ?? 0, max(0, count - rows))
         if selected < top { top = selected }
         if selected >= top + rows { top = selected - rows + 1 }
         return (top, selected)
@@ -257,6 +260,11 @@ public struct ConsoleModel {
     // MARK: Command line
 
     mutating func commandLineKey(_ key: Key) -> [ConsoleAction] {
+        // A completion list is about the line as it was: any other key retires it.
+        if showingCompletions && key != .tab {
+            status = nil
+            showingCompletions = false
+        }
         switch key {
         case let .char(ch): editor.insert(ch)
         case .backspace: editor.backspace()
@@ -280,7 +288,13 @@ public struct ConsoleModel {
             } else {
                 let result = Completion.complete(editor.text, peers: peers.ids)
                 editor.set(result.line)
-                if !result.candidates.isEmpty { showInfo(result.candidates.joined(separator: "  ")) }
+                if result.candidates.isEmpty {
+                    if showingCompletions { status = nil }
+                    showingCompletions = false
+                } else {
+                    showInfo(result.candidates.joined(separator: "  "))
+                    showingCompletions = true
+                }
             }
         case .enter:
             return runCommandLine()

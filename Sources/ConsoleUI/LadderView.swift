@@ -44,14 +44,14 @@ enum LadderView {
             screen.put("│", row: row, col: left, style: CellStyle(.dim))
             screen.put("│", row: row, col: right, style: CellStyle(.dim))
             guard top + r < bottom, let seq = frames.seq(at: top + r), let frame = log[seq] else { continue }
-            let style: CellStyle = frame.corruption != nil ? CellStyle(.corrupt, bold: true)
+            let style: CellStyle = frame.injected ? CellStyle(.corrupt, bold: frame.corruption != nil)
                 : (frame.checksumOK ? (frame.direction == .sent ? CellStyle(.accent) : CellStyle(.good)) : CellStyle(.bad, bold: true))
             screen.put(Format.clock(frame.time), row: row, col: inner.col, style: CellStyle(.dim))
             screen.put(arrow(frame.command, span: span, sent: frame.direction == .sent), row: row, col: left + 1, style: style, limit: span)
             var note = frame.summary
-            if let corruption = frame.corruption { note = "!corrupt:\(corruption) " + note }
+            if let tag = frame.injectionTag { note = tag + " " + note }
             if !frame.checksumOK { note = "✗ " + note }
-            screen.put(note, row: row, col: right + 2, style: frame.corruption != nil ? style : .plain, limit: inner.right - right - 2)
+            screen.put(note, row: row, col: right + 2, style: frame.injected ? style : .plain, limit: inner.right - right - 2)
         }
         if count > rows {
             let more = " \(top + 1)-\(bottom)/\(count) ↑↓ PgUp PgDn "

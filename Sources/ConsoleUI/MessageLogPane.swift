@@ -35,8 +35,9 @@ enum MessageLogPane {
 
     /// One log row.
     static func drawRow(_ frame: FrameEvent, row: Int, col: Int, width: Int, into screen: inout Screen) {
-        let corrupt = frame.corruption != nil
-        let base = corrupt ? CellStyle(.corrupt, bold: true) : CellStyle.plain
+        // Frames we injected stand out: bold magenta when corrupted, magenta otherwise.
+        let corrupt = frame.injected
+        let base = frame.corruption != nil ? CellStyle(.corrupt, bold: true) : corrupt ? CellStyle(.corrupt) : CellStyle.plain
         var x = col
         func field(_ text: String, _ w: Int, _ style: CellStyle, right: Bool = false) {
             screen.putField(text, row: row, col: x, width: min(w, col + width - x), style: style, alignRight: right)
@@ -51,7 +52,7 @@ enum MessageLogPane {
         let rest = col + width - x
         guard rest > 0 else { return }
         var summary = frame.summary
-        if let corruption = frame.corruption { summary = "!corrupt:\(corruption) " + summary }
+        if let tag = frame.injectionTag { summary = tag + " " + summary }
         let payload = frame.raw.count > MessageHeader.size ? frame.raw[MessageHeader.size...] : []
         let summaryWidth = rest < 30 ? rest : rest * 11 / 20
         let hexBytes = min(payload.count, max(0, (rest - summaryWidth) / 3))

@@ -269,7 +269,8 @@ final class PeerConnection: @unchecked Sendable {
 
     // MARK: - Writing
 
-    private func sendMessage(_ message: Message, corruption: Corruption? = nil) {
+    /// `injected`: sent by a person's command rather than by the session.
+    private func sendMessage(_ message: Message, corruption: Corruption? = nil, injected: Bool = false) {
         dispatchPrecondition(condition: .onQueue(queue))
         let magic = engine.configuration.network.magic
         var raw = FrameEncoder.encode(message, magic: magic)
@@ -288,7 +289,7 @@ final class PeerConnection: @unchecked Sendable {
         info.sent.count(command: message.command, bytes: raw.count)
         engine.post(.frame(FrameEvent(
             peer: id, direction: .sent, time: engine.now, raw: raw, command: message.command, size: size,
-            checksumOK: checksumOK, message: .success(message), corruption: corruption)))
+            checksumOK: checksumOK, message: .success(message), corruption: corruption, injected: injected)))
         sendBuffer.append(contentsOf: raw)
         flush()
     }
@@ -441,7 +442,7 @@ final class PeerConnection: @unchecked Sendable {
                     return
                 }
             }
-            sendMessage(message, corruption: corruption)
+            sendMessage(message, corruption: corruption, injected: true)
             armTimer()
         }
     }
@@ -453,9 +454,9 @@ final class PeerConnection: @unchecked Sendable {
                 return
             }
             switch kind {
-            case .ping: sendMessage(session.makePing(now: engine.now))
-            case .getaddr: sendMessage(.getaddr)
-            case .getheaders: sendMessage(.getheaders(BlockLocator(hashes: [engine.genesisHash])))
+            case .ping: sendMessage(session.makePing(now: engine.now), injected: true)
+            case .getaddr: sendMessage(.getaddr, injected: true)
+            case .getheaders: sendMessage(.getheaders(BlockLocator(hashes: [engine.genesisHash])), injected: true)
             }
             armTimer()
         }

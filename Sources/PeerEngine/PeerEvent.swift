@@ -145,10 +145,12 @@ public struct FrameEvent: Sendable {
     public var message: Result<Message, WireError>
     /// Set on frames we broke on purpose.
     public var corruption: Corruption?
+    /// Sent by a person's command (`resend`, `send`), not by the protocol's own course.
+    public var injected: Bool
 
     public init(
         peer: PeerID, direction: FrameDirection, time: Double, raw: [UInt8], command: String, size: Int,
-        checksumOK: Bool, message: Result<Message, WireError>, corruption: Corruption? = nil
+        checksumOK: Bool, message: Result<Message, WireError>, corruption: Corruption? = nil, injected: Bool = false
     ) {
         self.peer = peer
         self.direction = direction
@@ -159,6 +161,13 @@ public struct FrameEvent: Sendable {
         self.checksumOK = checksumOK
         self.message = message
         self.corruption = corruption
+        self.injected = injected || corruption != nil
+    }
+
+    /// How a log marks a frame we injected: `!corrupt:checksum`, or `!injected`.
+    public var injectionTag: String? {
+        if let corruption { return "!corrupt:\(corruption)" }
+        return injected ? "!injected" : nil
     }
 
     /// The frame from the received bytes.

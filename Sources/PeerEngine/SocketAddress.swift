@@ -19,6 +19,9 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         if t.hasPrefix("[") {
             guard let close = t.firstIndex(of: "]") else { return .failure(EngineError("bad address '\(text)': missing ']'")) }
             host = String(t[t.index(after: t.startIndex)..<close])
+            guard host.contains(":"), IPAddress(host) != nil else {
+                return .failure(EngineError("bad address '\(text)': brackets are for IPv6 addresses"))
+            }
             let rest = t[t.index(after: close)...]
             if !rest.isEmpty {
                 guard rest.first == ":" else { return .failure(EngineError("bad address '\(text)': expected ':PORT' after ']'")) }
@@ -29,6 +32,9 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
             portText = t[t.index(after: colon)...]
         }
         guard !host.isEmpty else { return .failure(EngineError("bad address '\(text)': no host")) }
+        if host.contains(":") && IPAddress(host) == nil {
+            return .failure(EngineError("bad address '\(text)': not an IPv6 address (write [IPv6]:PORT, or HOST:PORT)"))
+        }
         guard host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._:".contains($0)) }) else {
             return .failure(EngineError("bad address '\(text)': invalid characters in host"))
         }

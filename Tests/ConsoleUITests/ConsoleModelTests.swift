@@ -25,6 +25,40 @@ import Testing
         #expect(m.focus == .commandLine)
     }
 
+    @Test func completionCandidatesLeaveWithTheNextKey() {
+        var m = Fixtures.handshake()
+        _ = m.type("resend 1 p", enter: false)
+        _ = m.press(.tab)
+        #expect(m.status?.text == "ping  pong")
+        _ = m.press(.char("i"))
+        #expect(m.status == nil, "the candidates belonged to the line before")
+    }
+
+    @Test func aTallerPaneShowsOlderFramesRatherThanEmptyRows() {
+        var m = Fixtures.handshake(width: 80, height: 24)
+        for i in 0..<60 { m.handle(.frame(Fixtures.frame(.ping(nonce: UInt64(i)), time: Double(i)))) }
+        _ = m.press(.tab, .tab, .up, .up, .up)
+        #expect(!m.following)
+        m.resize(width: 160, height: 60)
+        let (top, _) = m.logViewport()
+        #expect(top + m.layout.logRows <= m.log.count, "no empty rows under the last frame")
+        #expect(top + m.layout.logRows >= m.log.count - 3, "the selection stays near the bottom")
+    }
+
+    @Test func injectedFramesStandOutEvenUncorrupted() {
+        var m = Fixtures.handshake(width: 120, height: 40)
+        var frame = Fixtures.frame(.getaddr, time: 3)
+        frame.injected = true
+        m.handle(.frame(frame))
+        let screen = m.render()
+        guard let row = screen.lines.firstIndex(where: { $0.contains("!injected getaddr") }) else {
+            Issue.record("no !injected row:\n\(screen.text)")
+            return
+        }
+        let col = screen.lines[row].distance(from: screen.lines[row].startIndex, to: screen.lines[row].range(of: "getaddr")!.lowerBound)
+        #expect(screen[row, col].style.role == .corrupt)
+    }
+
     @Test func quitKeys() {
         var m = Fixtures.handshake()
         _ = m.type("q", enter: false)

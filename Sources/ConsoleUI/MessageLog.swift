@@ -8,17 +8,18 @@ public struct MessageLog {
     public private(set) var filter: LogFilter?
     private var index = FilteredIndex()
 
-    /// Raw bytes the log keeps before it trims the oldest big frames.
+    /// Bytes (raw and decoded, see ``cost(_:)``) the log keeps before it trims the oldest
+    /// big frames.
     public let byteBudget: Int
     /// Frames longer than this are trimmed to it when the budget is spent.
     public static let trimmedLength = 512
-    /// Raw bytes of the frames kept.
+    /// What the frames kept cost, by ``cost(_:)``.
     public private(set) var keptBytes = 0
     /// Sequence numbers of untrimmed frames longer than `trimmedLength`, oldest first.
     private var bigFrames: [Int] = []
     private var bigFramesHead = 0
 
-    /// A log of the newest `limit` frames holding at most about `byteBudget` raw bytes:
+    /// A log of the newest `limit` frames costing at most about `byteBudget` bytes:
     /// past that, the oldest big frames keep only their first 512 bytes and their summary.
     /// So a peer sending 4 MB frames cannot exhaust memory: the bound is `byteBudget` plus
     /// `limit` × 512 bytes.
@@ -33,9 +34,9 @@ public struct MessageLog {
 
     @discardableResult
     public mutating func append(_ frame: FrameEvent) -> Int {
-        if let evicted = ring.nextEvicted { keptBytes -= evicted.raw.count }
+        if let evicted = ring.nextEvicted { keptBytes -= Self.cost(evicted) }
         let seq = ring.append(frame)
-        keptBytes += frame.raw.count
+        keptBytes += Self.cost(frame)
         if frame.raw.count > Self.trimmedLength { bigFrames.append(seq) }
         trimToBudget()
         if let filter {
@@ -45,6 +46,13 @@ public struct MessageLog {
         return seq
     }
 
+    /// The memory a kept frame costs, roughly: its raw bytes, and as much again for the
+    /// decoded message of a big frame (an unknown payload is a copy of the raw bytes; a
+    /// decoded `headers` or `inv` is no smaller).
+    static func cost(_ frame: FrameEvent) -> Int {
+        frame.raw.count > trimmedLength && frame.trimmed == nil ? 2 * frame.raw.count : frame.raw.count
+    }
+
     private mutating func trimToBudget() {
         // Frames the ring has already dropped need no trimming.
         while bigFramesHead < bigFrames.count && bigFrames[bigFramesHead] < ring.firstSeq { bigFramesHead += 1 }
@@ -52,9 +60,9 @@ public struct MessageLog {
             let seq = bigFrames[bigFramesHead]
             bigFramesHead += 1
             guard var frame = ring[seq] else { continue }
-            keptBytes -= frame.raw.count
+            keptBytes -= Self.cost(frame)
             frame.trim(keeping: Self.trimmedLength)
-            keptBytes += frame.raw.count
+            keptBytes += Self.cost(frame)
             ring[seq] = frame
         }
         if bigFramesHead > 4096 && bigFramesHead * 2 > bigFrames.count {

@@ -37,10 +37,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "BitcoinWireTests", dependencies: ["BitcoinWire"], resources: [.copy("Vectors")]),
+        .testTarget(name: "BitcoinWireTests", dependencies: ["BitcoinWire", "NodeHarness"], resources: [.copy("Vectors")]),
         .target(name: "NodeHarness", dependencies: ["BitcoinWire"], path: "Tests/NodeHarness"),
         .testTarget(name: "PeerEngineTests", dependencies: ["PeerEngine", "BitcoinWire", "NodeHarness"]),
-        .testTarget(name: "ConsoleUITests", dependencies: ["ConsoleUI", "PeerEngine", "BitcoinWire"]),
+        .testTarget(name: "ConsoleUITests", dependencies: ["ConsoleUI", "PeerEngine", "BitcoinWire", "NodeHarness"]),
         .testTarget(name: "EndToEndTests", dependencies: ["verack", "BitcoinWire", "NodeHarness"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import NodeHarness
 import Testing
 @testable import BitcoinWire
 

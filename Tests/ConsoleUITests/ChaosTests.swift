@@ -1,4 +1,5 @@
 import BitcoinWire
+import NodeHarness
 import PeerEngine
 import Testing
 @testable import ConsoleUI
@@ -7,18 +8,6 @@ import Testing
 /// and random engine events, interleaved, with a render after every step. Seeded, so a
 /// failure reproduces.
 struct ChaosTests {
-    /// SplitMix64: small, seedable, good enough to pick test inputs.
-    struct Random: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let keys: [Key] = [
         .enter, .esc, .tab, .backTab, .up, .down, .left, .right, .pgUp, .pgDown, .home, .end,
         .backspace, .delete, .ctrl("a"), .ctrl("e"), .ctrl("u"), .ctrl("w"), .ctrl("c"), .f1,
@@ -30,7 +19,7 @@ struct ChaosTests {
         "help", "resend", "send 99 ping", "\u{1b}[2J", String(repeating: "x", count: 300),
     ]
 
-    func randomEvent(_ rng: inout Random, peers: inout [PeerInfo]) -> PeerEvent {
+    func randomEvent(_ rng: inout SeededRNG, peers: inout [PeerInfo]) -> PeerEvent {
         switch Int.random(in: 0..<10, using: &rng) {
         case 0:
             let id = peers.count + 1
@@ -75,7 +64,7 @@ struct ChaosTests {
 
     @Test(arguments: [1, 2, 3, 4] as [UInt64])
     func randomUseNeverCrashes(seed: UInt64) {
-        var rng = Random(state: seed)
+        var rng = SeededRNG(seed: seed)
         var model = ConsoleModel(networkName: "chaos", width: 100, height: 30)
         var peers: [PeerInfo] = []
         for _ in 0..<3000 {

@@ -72,31 +72,6 @@ enum Bench {
     nonisolated(unsafe) static var sink: UInt8 = 0
 }
 
-/// SplitMix64, for reproducible payloads.
-struct BenchRNG: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        out.withUnsafeMutableBytes { buffer in
-            var i = 0
-            while i + 8 <= buffer.count {
-                buffer.storeBytes(of: next(), toByteOffset: i, as: UInt64.self)
-                i += 8
-            }
-            while i < buffer.count { buffer[i] = UInt8(truncatingIfNeeded: next()); i += 1 }
-        }
-        return out
-    }
-}
-
 /// `write(2)`, named apart from `Bench.write`.
 @inline(__always)
 private func unistdWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {

@@ -1,4 +1,5 @@
 import BitcoinWire
+import NodeHarness
 import Crypto
 
 /// The codec: large frames (checksum-bound), many small frames (per-frame overhead),
@@ -42,7 +43,7 @@ enum WireBenchmarks {
     }
 
     static func decodeLargeFrames() {
-        var rng = BenchRNG(state: 1)
+        var rng = SeededRNG(seed: 1)
         let count = 8
         let frames = (0..<count).map { _ in FrameEncoder.frame(command: "block", payload: rng.bytes(1 << 20), magic: magic) }
         let stream = frames.flatMap { $0 }
@@ -53,7 +54,7 @@ enum WireBenchmarks {
     }
 
     static func sha256Reference() {
-        var rng = BenchRNG(state: 2)
+        var rng = SeededRNG(seed: 2)
         let buffer = rng.bytes(1 << 20)
         Bench.measure("sha256_1mib_mb_per_s", unit: "MB/s", unitsPerCall: Double(buffer.count), divisor: 1e6) {
             Bench.consume(SHA256.hash(data: buffer))

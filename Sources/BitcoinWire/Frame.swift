@@ -39,15 +39,17 @@ public struct Frame: Sendable {
         guard raw.count >= MessageHeader.size else { return nil }
         let header: MessageHeader
         do {
-            header = try MessageHeader.parse(raw[...])
+            let parsed = try MessageHeader.parseKeepingBadCommand(raw[...])
+            header = parsed.header
+            if let commandError = parsed.commandError {
+                // An unreadable command: show the rest of the header anyway.
+                let payload = raw[MessageHeader.size...].prefix(Int(header.length))
+                return Frame(
+                    raw: raw, header: header, streamOffset: streamOffset, payloadChecksum: Checksum(of: payload),
+                    message: .failure(commandError))
+            }
         } catch {
-            // An unreadable command: show the rest of the header anyway.
-            let h = MessageHeader(
-                magic: Magic(raw[0], raw[1], raw[2], raw[3]), command: "?",
-                length: UInt32(raw[16]) | UInt32(raw[17]) << 8 | UInt32(raw[18]) << 16 | UInt32(raw[19]) << 24,
-                checksum: Checksum(value: UInt32(raw[20]) | UInt32(raw[21]) << 8 | UInt32(raw[22]) << 16 | UInt32(raw[23]) << 24))
-            let payload = raw[MessageHeader.size...].prefix(Int(h.length))
-            return Frame(raw: raw, header: h, streamOffset: streamOffset, payloadChecksum: Checksum(of: payload), message: .failure(error))
+            return nil  // not reached: 24 bytes are there
         }
         let present = raw[MessageHeader.size...]
         let claimed = Int(header.length)

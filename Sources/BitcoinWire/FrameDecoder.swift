@@ -77,20 +77,12 @@ public struct FrameDecoder {
             guard available >= MessageHeader.size else { return nil }
             let header: MessageHeader
             do {
-                header = try MessageHeader.parse(buffer[readIndex..<(readIndex + MessageHeader.size)], streamOffset: streamOffset)
-            } catch let .invalidCommand(bytes, offset) {
-                // Core reads and drops such a message: skip it whole, but only after the
-                // length passes the same limit as any other.
-                let length = Self.readLength(buffer, at: readIndex + 16)
-                guard length <= maxPayloadLength else {
-                    return try fail(.payloadTooLarge(length: UInt32(length), limit: maxPayloadLength, offset: streamOffset + 16))
-                }
-                let placeholder = MessageHeader(
-                    magic: magic, command: "?", length: UInt32(length),
-                    checksum: Checksum(value: UInt32(Self.readLength(buffer, at: readIndex + 20))))
-                state = .waitingForPayload(header: placeholder, total: MessageHeader.size + length)
-                pendingError = .invalidCommand(bytes: bytes, offset: offset)
-                return try next()
+                let parsed = try MessageHeader.parseKeepingBadCommand(
+                    buffer[readIndex..<(readIndex + MessageHeader.size)], streamOffset: streamOffset)
+                header = parsed.header
+                // Core reads and drops a message with a bad command: skip it whole (by its
+                // length, which passes the same limit as any other), reporting the error.
+                pendingError = parsed.commandError
             } catch {
                 return try fail(error)
             }
@@ -135,10 +127,6 @@ public struct FrameDecoder {
     }
 
     private var pendingError: WireError?
-
-    private static func readLength(_ b: [UInt8], at i: Int) -> Int {
-        Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24
-    }
 
     private mutating func fail(_ error: WireError) throws(WireError) -> Frame? {
         state = .failed(error)

@@ -174,8 +174,7 @@ public struct FrameStreamReport: Sendable {
             var end = bytes.count
             var last = true
             if available >= MessageHeader.size {
-                let l = position + 16
-                let length = Int(bytes[l]) | Int(bytes[l + 1]) << 8 | Int(bytes[l + 2]) << 16 | Int(bytes[l + 3]) << 24
+                let length = Int(MessageHeader.uint32(bytes[position...], at: 16))
                 if length <= MessageHeader.maxPayloadLength {
                     end = min(bytes.count, position + MessageHeader.size + length)
                     let magicOK = Magic(bytes[position], bytes[position + 1], bytes[position + 2], bytes[position + 3]) == network.magic

@@ -26,15 +26,40 @@ public struct MessageHeader: Hashable, Sendable {
     /// Reads a header from the first 24 bytes of `bytes` without judging the magic or the
     /// length. The command must be printable ASCII padded with NULs.
     public static func parse(_ bytes: ArraySlice<UInt8>, streamOffset: Int = 0) throws(WireError) -> MessageHeader {
+        let (header, commandError) = try parseKeepingBadCommand(bytes, streamOffset: streamOffset)
+        if let commandError { throw commandError }
+        return header
+    }
+
+    /// Like ``parse(_:streamOffset:)``, but an unreadable command becomes `?` and its error
+    /// comes back beside the header, so the rest of the header can still be used (Core
+    /// skips such a message by its length; a dump still shows it).
+    public static func parseKeepingBadCommand(
+        _ bytes: ArraySlice<UInt8>, streamOffset: Int = 0
+    ) throws(WireError) -> (header: MessageHeader, commandError: WireError?) {
         guard bytes.count >= size else {
             throw .truncated(field: "header", offset: streamOffset, needed: size, available: bytes.count)
         }
         let s = bytes.startIndex
-        func u32(_ at: Int) -> UInt32 {
-            UInt32(bytes[s + at]) | UInt32(bytes[s + at + 1]) << 8 | UInt32(bytes[s + at + 2]) << 16 | UInt32(bytes[s + at + 3]) << 24
+        var command = "?"
+        var commandError: WireError?
+        do {
+            command = try parseCommand(bytes[(s + 4)..<(s + 16)], streamOffset: streamOffset + 4)
+        } catch {
+            commandError = error
         }
-        let command = try parseCommand(bytes[(s + 4)..<(s + 16)], streamOffset: streamOffset + 4)
-        return MessageHeader(magic: Magic(value: u32(0)), command: command, length: u32(16), checksum: Checksum(value: u32(20)))
+        let header = MessageHeader(
+            magic: Magic(value: uint32(bytes, at: 0)), command: command, length: uint32(bytes, at: 16),
+            checksum: Checksum(value: uint32(bytes, at: 20)))
+        return (header, commandError)
+    }
+
+    /// The little-endian 32-bit word at `offset` from the start of `bytes` (a header field:
+    /// magic 0, length 16, checksum 20). The caller makes sure the 4 bytes are there.
+    @inline(__always)
+    public static func uint32(_ bytes: ArraySlice<UInt8>, at offset: Int) -> UInt32 {
+        let i = bytes.startIndex + offset
+        return UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
     }
 
     /// Common commands as their 12 wire bytes read as two little-endian words, so the

@@ -285,7 +285,7 @@ final class PeerConnection: @unchecked Sendable {
             lastSent[message.command] = message
         }
         let checksumOK = corruption != .checksum
-        let size: Int = raw.count >= 20 ? Int(raw[16]) | Int(raw[17]) << 8 | Int(raw[18]) << 16 | Int(raw[19]) << 24 : 0
+        let size = raw.count >= 20 ? Int(MessageHeader.uint32(raw[...], at: 16)) : 0
         info.sent.count(command: message.command, bytes: raw.count)
         engine.post(.frame(FrameEvent(
             peer: id, direction: .sent, time: engine.now, raw: raw, command: message.command, size: size,

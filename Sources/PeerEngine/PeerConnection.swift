@@ -344,11 +344,7 @@ final class PeerConnection: @unchecked Sendable {
                     sendMessage(message)
                 }
             case let .phaseChanged(phase):
-                let old = info.phase
-                info.phase = phase
-                info.phaseChangedAt = engine.now
-                if phase == .established { info.establishedAt = engine.now }
-                engine.post(.phaseChanged(info, from: old))
+                enter(phase)
             case let .peerVersion(v):
                 if engine.isLocalNonce(v.nonce, except: id) {
                     finish(.failed(reason: "connected to ourselves (our own nonce came back)"))
@@ -371,6 +367,15 @@ final class PeerConnection: @unchecked Sendable {
         }
         if changed && !finished { engine.post(.peerUpdated(info)) }
         armTimer()
+    }
+
+    /// Records the session's new phase and reports it.
+    private func enter(_ phase: PeerPhase) {
+        let old = info.phase
+        info.phase = phase
+        info.phaseChangedAt = engine.now
+        if phase == .established { info.establishedAt = engine.now }
+        engine.post(.phaseChanged(info, from: old))
     }
 
     /// One one-shot timer at the session's next deadline (and the connect timeout): no polling.
@@ -486,10 +491,7 @@ final class PeerConnection: @unchecked Sendable {
         for action in session.ended(phase) {
             switch action {
             case let .phaseChanged(p):
-                let old = info.phase
-                info.phase = p
-                info.phaseChangedAt = engine.now
-                engine.post(.phaseChanged(info, from: old))
+                enter(p)
             case let .silenceChanged(s):
                 info.silence = s
             default:

@@ -1,7 +1,18 @@
-/// The part of a frame a byte belongs to, for marking dumps.
+/// The part of a frame or packet a byte belongs to, for marking dumps.
 public enum FrameRegion: String, Sendable, CaseIterable {
+    // v1: the 24-byte header and the payload.
     case magic, command, length, checksum, payload
+    // v2 (BIP324): a packet's encrypted 3-byte length, encrypted header byte, encrypted
+    // contents and 16-byte tag; the handshake's key, garbage and garbage terminator.
+    case encryptedLength = "enc-length"
+    case headerByte = "header"
+    case contents
+    case tag
+    case key
+    case garbage
+    case terminator
 
+    /// The region of `offset` in a v1 frame.
     public init(offset: Int) {
         switch offset {
         case MessageHeader.magicRange: self = .magic
@@ -10,6 +21,69 @@ public enum FrameRegion: String, Sendable, CaseIterable {
         case MessageHeader.checksumRange: self = .checksum
         default: self = .payload
         }
+    }
+}
+
+/// Where each region lies in a unit's wire bytes: a v1 header and payload, a v2 packet's
+/// length, header byte, contents and tag, or one handshake step. The UI marks dumps by it
+/// and never assumes that a frame starts with a 24-byte header.
+public struct FrameLayout: Sendable, Equatable {
+    public struct Part: Sendable, Equatable {
+        public var region: FrameRegion
+        public var range: Range<Int>
+        public init(_ region: FrameRegion, _ range: Range<Int>) {
+            self.region = region
+            self.range = range
+        }
+    }
+
+    public var parts: [Part]
+
+    public init(_ parts: [Part]) { self.parts = parts }
+
+    /// A v1 frame of `count` bytes (shorter than a header: what is there).
+    public static func v1(count: Int) -> FrameLayout {
+        let header: [(FrameRegion, Range<Int>)] = [
+            (.magic, MessageHeader.magicRange), (.command, MessageHeader.commandRange),
+            (.length, MessageHeader.lengthRange), (.checksum, MessageHeader.checksumRange),
+        ]
+        var parts = header.compactMap { r, range in
+            range.lowerBound < count ? Part(r, range.lowerBound..<min(range.upperBound, count)) : nil
+        }
+        if count > MessageHeader.size { parts.append(Part(.payload, MessageHeader.size..<count)) }
+        return FrameLayout(parts)
+    }
+
+    /// A v2 packet of `count` bytes: 3 length bytes, 1 header byte, contents, 16 tag bytes.
+    public static func v2Packet(count: Int) -> FrameLayout {
+        guard count >= 20 else { return FrameLayout([Part(.contents, 0..<count)]) }
+        return FrameLayout([
+            Part(.encryptedLength, 0..<3), Part(.headerByte, 3..<4),
+            Part(.contents, 4..<(count - 16)), Part(.tag, (count - 16)..<count),
+        ])
+    }
+
+    /// One region over all `count` bytes (a v2 key, garbage or terminator).
+    public static func whole(_ region: FrameRegion, count: Int) -> FrameLayout {
+        FrameLayout([Part(region, 0..<count)])
+    }
+
+    /// The region of the byte at `offset` (nil outside every part).
+    public func region(at offset: Int) -> FrameRegion? {
+        parts.first { $0.range.contains(offset) }?.region
+    }
+
+    /// The regions present, in order, once each.
+    public var regions: [FrameRegion] {
+        var seen: [FrameRegion] = []
+        for p in parts where !seen.contains(p.region) { seen.append(p.region) }
+        return seen
+    }
+
+    /// Where the message's plaintext payload lies in the wire bytes (v1 only: a v2
+    /// packet's contents are encrypted).
+    public var payloadRange: Range<Int>? {
+        parts.first { $0.region == .payload }?.range
     }
 }
 

@@ -133,8 +133,23 @@ public enum Corruption: String, CaseIterable, Sendable, CustomStringConvertible 
     case lengthOversized = "length-oversized"
     /// The header is honest but only half of the payload is sent.
     case truncate
+    /// v2: one bit of the packet's ciphertext (its tag) flipped: a correct peer hangs up.
+    case tag
+    /// v2 handshake: our 64-byte key is altered, so the two sides derive different keys.
+    case key
+    /// v2 handshake: our garbage terminator is altered, so the peer never finds it.
+    case terminator
 
     public var description: String { rawValue }
+
+    /// The kinds that break a v1 frame.
+    public static let v1Kinds: [Corruption] = [.checksum, .magic, .length, .lengthShort, .lengthOversized, .truncate]
+    /// The kinds that break a v2 packet (`length`: the encrypted length is altered).
+    public static let v2PacketKinds: [Corruption] = [.tag, .length]
+    /// The kinds `resend --corrupt` takes: a v1 frame's, and v2's tag (`length` serves both).
+    public static let resendKinds: [Corruption] = v1Kinds + [.tag]
+    /// The kinds that break the v2 handshake itself (for `handshake --corrupt`).
+    public static let v2HandshakeKinds: [Corruption] = [.key, .terminator]
 
     /// The corrupted bytes of a well-formed `frame`.
     public func apply(to frame: [UInt8]) throws(WireError) -> [UInt8] {
@@ -165,6 +180,8 @@ public enum Corruption: String, CaseIterable, Sendable, CustomStringConvertible 
                 throw .invalidValue(field: "payload", offset: 24, reason: "the payload is empty, so it cannot be truncated")
             }
             out.removeLast(payloadLength - payloadLength / 2)
+        case .tag, .key, .terminator:
+            throw .invalidValue(field: "frame", offset: 0, reason: "'\(self)' breaks the v2 transport, not a v1 frame")
         }
         return out
     }

@@ -8,9 +8,9 @@ public enum CommandParser {
 
     /// One usage line per command.
     public static let usage: [(command: String, text: String)] = [
-        ("connect ADDRESS|seeds", "open a connection (HOST[:PORT], [v6]:PORT) or dial the DNS seeds"),
+        ("connect [--v1|--v2] ADDRESS|seeds", "open a connection (HOST[:PORT], [v6]:PORT) or dial the DNS seeds"),
         ("drop ID|all", "close one peer, or every peer"),
-        ("resend ID COMMAND [--corrupt KIND]", "send our last COMMAND again, optionally broken: " + Corruption.allCases.map(\.rawValue).joined(separator: "|")),
+        ("resend ID COMMAND [--corrupt KIND]", "send our last COMMAND again, optionally broken: " + Corruption.resendKinds.map(\.rawValue).joined(separator: "|")),
         ("send ID ping|getaddr|getheaders", "send a fresh message"),
         ("filter peer ID | command NAME | off", "show only some frames in the log"),
         ("help", "show keys and commands"),
@@ -23,8 +23,26 @@ public enum CommandParser {
         let args = Array(words.dropFirst())
         switch name.lowercased() {
         case "connect":
-            guard args.count == 1 else { return .failure(CommandError("usage: connect ADDRESS|seeds")) }
-            return .success(.engine(args[0].lowercased() == "seeds" ? .connectSeeds : .connect(args[0])))
+            let usage = CommandError("usage: connect [--v1|--v2] ADDRESS|seeds")
+            var transport: TransportKind?
+            var plain: [String] = []
+            for a in args {
+                switch a.lowercased() {
+                case "--v1", "--v2":
+                    guard transport == nil else { return .failure(CommandError("connect: give --v1 or --v2, not both")) }
+                    transport = a.lowercased() == "--v1" ? .v1 : .v2
+                case let flag where flag.hasPrefix("--"):
+                    return .failure(CommandError("connect: unknown option '\(a)': use --v1 or --v2"))
+                default:
+                    plain.append(a)
+                }
+            }
+            guard plain.count == 1 else { return .failure(usage) }
+            if plain[0].lowercased() == "seeds" {
+                guard transport == nil else { return .failure(CommandError("connect seeds: the transport follows --transport")) }
+                return .success(.engine(.connectSeeds))
+            }
+            return .success(.engine(.connect(plain[0], transport)))
         case "drop":
             guard args.count == 1 else { return .failure(CommandError("usage: drop ID|all")) }
             if args[0].lowercased() == "all" { return .success(.engine(.dropAll)) }
@@ -56,7 +74,7 @@ public enum CommandParser {
     }
 
     static func parseResend(_ args: [String]) -> Result<UserCommand, CommandError> {
-        let usage = CommandError("usage: resend ID COMMAND [--corrupt " + Corruption.allCases.map(\.rawValue).joined(separator: "|") + "]")
+        let usage = CommandError("usage: resend ID COMMAND [--corrupt " + Corruption.resendKinds.map(\.rawValue).joined(separator: "|") + "]")
         var plain: [String] = []
         var corruption: Corruption?
         var i = 0
@@ -76,7 +94,7 @@ public enum CommandParser {
             }
             if let value {
                 guard let c = Corruption(rawValue: value.lowercased()) else {
-                    return .failure(CommandError("resend: unknown corruption '\(value)': use " + Corruption.allCases.map(\.rawValue).joined(separator: ", ")))
+                    return .failure(CommandError("resend: unknown corruption '\(value)': use " + Corruption.resendKinds.map(\.rawValue).joined(separator: ", ")))
                 }
                 corruption = c
             }

@@ -36,7 +36,7 @@ public enum Completion {
         case ("connect", 1): return ["seeds"]
         case ("drop", 1): return ids + ["all"]
         case ("resend", 1), ("send", 1): return ids
-        case ("resend", _) where words.last == "--corrupt": return Corruption.allCases.map(\.rawValue)
+        case ("resend", _) where words.last == "--corrupt": return Corruption.resendKinds.map(\.rawValue)
         case ("resend", 2): return Message.knownCommands
         case ("resend", 3): return ["--corrupt"]
         case ("send", 2): return SendKind.allCases.map(\.rawValue)

@@ -3,7 +3,8 @@ import PeerEngine
 
 /// A request to the engine, made by a command typed in the console.
 public enum EngineCommand: Equatable, Sendable {
-    case connect(String)
+    /// An address, and the transport forced by `--v1`/`--v2` (nil: the engine's policy).
+    case connect(String, TransportKind? = nil)
     case connectSeeds
     case drop(PeerID)
     case dropAll

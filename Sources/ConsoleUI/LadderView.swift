@@ -16,8 +16,16 @@ enum LadderView {
             if let silence = peer.silence, !peer.phase.isEnd { title += " (awaiting \(silence.awaiting))" }
         }
         screen.box(rect, title: title + " · Esc closes", style: CellStyle(.accent, bold: true))
-        let inner = rect.inner
+        var inner = rect.inner
         guard inner.height > 2 else { return }
+        // The transport, and for v2 the session id (not secret; Core's getpeerinfo shows it).
+        if let peer, let transport = peer.transport, inner.height > 3 {
+            var line = "transport \(transport.rawValue)"
+            if peer.fellBackToV1 { line += " (after the v2 key exchange was closed by the peer)" }
+            if let sid = peer.sessionID { line += " · session id \(Hex.encode(sid))" }
+            screen.put(line, row: inner.row, col: inner.col, style: CellStyle(.dim), limit: inner.width)
+            inner = Rect(row: inner.row + 1, col: inner.col, width: inner.width, height: inner.height - 1)
+        }
         let timeWidth = 9
         let left = inner.col + timeWidth + 2
         let span = min(40, max(20, (inner.width - timeWidth - 2) / 2))

@@ -13,17 +13,50 @@ enum MessageDetailView {
         case .command: return CellStyle(.command, underline: true)
         case .length: return CellStyle(.length, bold: true)
         case .checksum: return CellStyle(.checksum, bold: true, underline: true)
-        case .payload: return .plain
+        case .payload, .contents, .garbage: return .plain
+        case .encryptedLength: return CellStyle(.length, bold: true)
+        case .headerByte: return CellStyle(.command, underline: true)
+        case .tag: return CellStyle(.checksum, bold: true, underline: true)
+        case .key: return CellStyle(.magic, bold: true)
+        case .terminator: return CellStyle(.command, bold: true)
         }
     }
 
-    /// The field tree's lines: the header fields, then the payload's.
+    /// The field tree's lines: the header fields, then the payload's. A v2 packet shows
+    /// its parts, then the decrypted message's fields.
     static func treeLines(_ frame: FrameEvent) -> [String] {
+        if frame.transport == .v2 { return v2TreeLines(frame) }
         guard let inspected = frame.inspected else { return ["(fewer than 24 bytes: no header)"] }
         var lines = ["header"] + Field.render(inspected.headerFields, indent: 1)
         let payload = inspected.fields
         lines.append("payload \(inspected.payload.count) bytes")
         lines += payload.isEmpty ? ["  (empty)"] : Field.render(payload, indent: 1)
+        if case let .failure(error) = frame.message { lines.append("error: \(error)") }
+        return lines
+    }
+
+    static func v2TreeLines(_ frame: FrameEvent) -> [String] {
+        var lines: [String] = []
+        switch frame.kind {
+        case .v2Key: lines = ["ElligatorSwift public key, \(frame.raw.count) bytes", "  (indistinguishable from random)"]
+        case .v2Garbage: lines = ["garbage, \(frame.size) bytes", "  (random; authenticated as the AAD of the", "   first packet after the terminator)"]
+        case .v2Terminator: lines = ["garbage terminator, \(frame.raw.count) bytes"]
+        default:
+            lines = ["v2 packet \(frame.raw.count) bytes (encrypted)"]
+            for part in frame.layout.parts {
+                lines.append("  \(part.region.rawValue) \(part.range.lowerBound)-\(max(part.range.lowerBound, part.range.upperBound - 1))")
+            }
+            lines.append("decrypted contents \(frame.size) bytes")
+            switch frame.kind {
+            case .v2Decoy: lines.append("  decoy (ignore bit set): skipped")
+            case .v2Version: lines.append("  version packet (transport features: none)")
+            case .v2UnknownID: lines.append("  unknown message type id: skipped, as Core does")
+            default:
+                lines.append("  message \(frame.command), payload \(frame.payload.count) bytes")
+                let fields = frame.fields
+                lines += fields.isEmpty ? ["    (empty)"] : Field.render(fields, indent: 2)
+            }
+        }
         if case let .failure(error) = frame.message { lines.append("error: \(error)") }
         return lines
     }
@@ -42,15 +75,19 @@ enum MessageDetailView {
         // Line 1: the summary, the checksum verdict, the corruption.
         var x = inner.col
         x += screen.put("\(Format.clock(frame.time))  ", row: inner.row, col: x, style: CellStyle(.dim))
-        x += screen.put(frame.checksumOK ? "checksum ✓  " : "checksum ✗  ", row: inner.row, col: x,
-                        style: frame.checksumOK ? CellStyle(.good) : CellStyle(.bad, bold: true))
+        if frame.transport == .v2 {
+            x += screen.put("v2 authenticated  ", row: inner.row, col: x, style: CellStyle(.good))
+        } else {
+            x += screen.put(frame.checksumOK ? "checksum ✓  " : "checksum ✗  ", row: inner.row, col: x,
+                            style: frame.checksumOK ? CellStyle(.good) : CellStyle(.bad, bold: true))
+        }
         if let corruption = frame.corruption {
             x += screen.put("!corrupt:\(corruption)  ", row: inner.row, col: x, style: CellStyle(.corrupt, bold: true))
         }
         screen.put(frame.summary, row: inner.row, col: x, limit: inner.right - x)
         // Line 2: the legend.
         x = inner.col
-        for region in FrameRegion.allCases {
+        for region in frame.layout.regions {
             x += screen.put(region.rawValue, row: inner.row + 1, col: x, style: role(region))
             x += 2
         }
@@ -64,14 +101,14 @@ enum MessageDetailView {
             let i = top + r
             let row = content.row + r
             if sideBySide {
-                if i < dump.count { drawDumpLine(dump[i], row: row, col: content.col, into: &screen) }
+                if i < dump.count { drawDumpLine(dump[i], layout: frame.layout, row: row, col: content.col, into: &screen) }
                 screen.put("│", row: row, col: content.col + dumpWidth + 1, style: CellStyle(.dim))
                 if i < tree.count {
                     let treeCol = content.col + dumpWidth + 3
                     screen.put(tree[i], row: row, col: treeCol, limit: content.right - treeCol)
                 }
             } else if i < dump.count {
-                drawDumpLine(dump[i], row: row, col: content.col, into: &screen)
+                drawDumpLine(dump[i], layout: frame.layout, row: row, col: content.col, into: &screen)
             } else if i > dump.count, i - dump.count - 1 < tree.count {
                 screen.put(tree[i - dump.count - 1], row: row, col: content.col, limit: content.width)
             }
@@ -83,11 +120,12 @@ enum MessageDetailView {
     }
 
     /// A dump line with each byte, in hex and in the ASCII column, styled by its region.
-    static func drawDumpLine(_ line: HexDump.Line, row: Int, col: Int, into screen: inout Screen) {
+    static func drawDumpLine(_ line: HexDump.Line, layout: FrameLayout, row: Int, col: Int, into screen: inout Screen) {
         screen.put(line.text, row: row, col: col, limit: dumpWidth)
         screen.restyle(Rect(row: row, col: col, width: 4, height: 1)) { _ in CellStyle(.dim) }
         for i in 0..<line.bytes.count {
-            let style = role(FrameRegion(offset: line.offset + i))
+            guard let region = layout.region(at: line.offset + i) else { continue }
+            let style = role(region)
             guard style != .plain else { continue }
             let hexCol = col + 6 + i * 3 + (i >= 8 ? 1 : 0)
             screen.restyle(Rect(row: row, col: hexCol, width: 2, height: 1)) { _ in style }

@@ -53,7 +53,8 @@ enum MessageLogPane {
         guard rest > 0 else { return }
         var summary = frame.summary
         if let tag = frame.injectionTag { summary = tag + " " + summary }
-        let payload = frame.raw.count > MessageHeader.size ? frame.raw[MessageHeader.size...] : []
+        // Raw hex beside the summary: v1's payload bytes, v2's decrypted payload.
+        let payload = frame.kind == .message ? frame.payload : frame.raw[...]
         let summaryWidth = rest < 30 ? rest : rest * 11 / 20
         let hexBytes = min(payload.count, max(0, (rest - summaryWidth) / 3))
         screen.putField(summary, row: row, col: x, width: summaryWidth, style: base)

@@ -15,6 +15,7 @@ enum PeerTablePane {
         Column(title: "id", width: 3, minWidth: 3, alignRight: true),
         Column(title: "address", width: 21, minWidth: 12),
         Column(title: "dir", width: 3, minWidth: 3),
+        Column(title: "tr", width: 3, minWidth: 3),
         Column(title: "phase", width: 16, minWidth: 11),
         Column(title: "user agent", width: 20, minWidth: 8),
         Column(title: "ver", width: 5, minWidth: 5, alignRight: true),
@@ -25,11 +26,11 @@ enum PeerTablePane {
         Column(title: "heard", width: 5, minWidth: 5, alignRight: true),
     ]
     /// Columns given up first when the terminal is narrow (indices into `allColumns`).
-    static let dropOrder = [6, 5, 2, 7]
+    static let dropOrder = [7, 6, 2, 8]
     /// Spare cells wanted for the address and user agent before a column is given up.
     static let growthRoom = 18
     /// Columns that get spare width first, up to their preferred width.
-    static let firstGrowth = [1, 4, 3]
+    static let firstGrowth = [1, 5, 4]
 
     /// The columns (indices and widths) that fit in `width` cells.
     static func columns(fitting width: Int) -> [(index: Int, width: Int)] {
@@ -46,7 +47,7 @@ enum PeerTablePane {
                 spare -= grow
             }
         }
-        if spare > 0, widths[4] != nil { widths[4, default: 0] += spare }
+        if spare > 0, widths[5] != nil { widths[5, default: 0] += spare }
         return shown.map { ($0, widths[$0] ?? 0) }
     }
 
@@ -104,23 +105,34 @@ enum PeerTablePane {
         }
     }
 
+    /// The transport column: `v1`, `v2` (green once encrypted), `v1*` after a v2 attempt
+    /// fell back, `?` while an inbound peer's first bytes are awaited.
+    static func transport(_ peer: PeerInfo) -> (String, CellStyle) {
+        switch peer.transport {
+        case .v2?: return ("v2", CellStyle(.good))
+        case .v1?: return peer.fellBackToV1 ? ("v1*", CellStyle(.warn)) : ("v1", .plain)
+        case nil: return ("?", CellStyle(.dim))
+        }
+    }
+
     static func cell(_ column: Int, _ peer: PeerInfo, now: Double) -> (String, CellStyle) {
         let v = peer.version
         switch column {
         case 0: return (String(peer.id), .plain)
         case 1: return (peer.address, .plain)
         case 2: return (peer.direction.rawValue, .plain)
-        case 3: return phase(peer, now: now)
-        case 4:
+        case 3: return transport(peer)
+        case 4: return phase(peer, now: now)
+        case 5:
             // A peer that ended before its version came: the reason is what there is to say.
             if v == nil, let reason = peer.phase.reason { return (reason, CellStyle(.bad)) }
             return (v?.userAgent ?? "", .plain)
-        case 5: return (v.map { String($0.version) } ?? "", .plain)
-        case 6: return (v.map { $0.services.shortNames } ?? "", .plain)
-        case 7: return (v.map { String($0.startHeight) } ?? "", .plain)
-        case 8: return (peer.pingMs.map { Format.milliseconds($0) + "ms" } ?? "", .plain)
-        case 9: return ("\(Format.bytes(peer.received.bytes))/\(Format.bytes(peer.sent.bytes))", .plain)
-        case 10: return (peer.lastHeard.map { Format.age(now - $0) } ?? "", CellStyle(.dim))
+        case 6: return (v.map { String($0.version) } ?? "", .plain)
+        case 7: return (v.map { $0.services.shortNames } ?? "", .plain)
+        case 8: return (v.map { String($0.startHeight) } ?? "", .plain)
+        case 9: return (peer.pingMs.map { Format.milliseconds($0) + "ms" } ?? "", .plain)
+        case 10: return ("\(Format.bytes(peer.received.bytes))/\(Format.bytes(peer.sent.bytes))", .plain)
+        case 11: return (peer.lastHeard.map { Format.age(now - $0) } ?? "", CellStyle(.dim))
         default: return ("", .plain)
         }
     }

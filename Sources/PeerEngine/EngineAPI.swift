@@ -19,8 +19,17 @@ public struct EngineConfiguration: Sendable {
     /// The relay flag of our version: true asks peers to announce transactions (a busy
     /// log on mainnet); false, the default, keeps the log to the protocol's own talk.
     public var relay = false
-    /// Send our first `version` corrupted this way (for `handshake --corrupt`).
+    /// Send our first `version` corrupted this way (for `handshake --corrupt`); `key` and
+    /// `terminator` break the v2 handshake instead.
     public var corruptVersion: Corruption?
+    /// Which transports to use: see ``TransportPolicy`` (`auto` by default, as Core).
+    public var transport: TransportPolicy = .auto
+    /// Service bits our version advertises; NODE_P2P_V2 is added whenever we accept v2.
+    public var services: ServiceFlags = []
+    /// v2: the sizes of garbage we send after our key (BIP324: 0 to 4,095 bytes).
+    public var v2GarbageLength: ClosedRange<Int> = 0...4095
+    /// v2: decoy packets we send before our version packet (to watch a peer skip them).
+    public var v2Decoys = 0
 
     public init(network: Network, userAgent: String) {
         self.network = network

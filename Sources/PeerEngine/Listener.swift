@@ -3,14 +3,13 @@ import Dispatch
 import Glibc
 #endif
 
-/// A listening socket that hands accepted connections to the engine.
+/// A listening socket that hands accepted connections to the engine. One listener serves
+/// both transports: each accepted peer tells v1 from v2 by its first bytes.
 final class Listener: @unchecked Sendable {
-    private let fd: Int32
     private let source: DispatchSourceRead
     let port: UInt16
 
-    private init(fd: Int32, port: UInt16, source: DispatchSourceRead) {
-        self.fd = fd
+    private init(port: UInt16, source: DispatchSourceRead) {
         self.port = port
         self.source = source
     }
@@ -21,57 +20,33 @@ final class Listener: @unchecked Sendable {
         case let .failure(e): return .failure(EngineError("cannot listen on \(endpoint): \(e.message)"))
         case let .success(a): addresses = a
         }
-        let address = addresses[0]
         let fd: Int32
-        switch Sockets.makeSocket(family: address.family) {
-        case let .failure(e): return .failure(e)
-        case let .success(s): fd = s
+        let port: UInt16
+        switch Syscalls.listen(on: addresses[0]) {
+        case let .failure(e): return .failure(EngineError("cannot listen on \(endpoint): \(Syscalls.errorText(e.code))"))
+        case let .success(bound): (fd, port) = bound
         }
-        var one: Int32 = 1
-        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var storage = address.storage
-        let bound = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, address.length) }
-        }
-        guard bound == 0, Glibc.listen(fd, 4096) == 0 else {
-            let reason = Sockets.errorText(errno)
-            Glibc.close(fd)
-            return .failure(EngineError("cannot listen on \(endpoint): \(reason)"))
-        }
-        var actual = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &actual) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        let port = SocketAddress(storage: actual, length: length).port
         let queue = DispatchQueue(label: "verack.listener.\(port)", target: DispatchQueue.global())
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        let listener = Listener(fd: fd, port: port, source: source)
+        let listener = Listener(port: port, source: source)
         source.setEventHandler { [weak engine] in
             guard let engine else { return }
             while true {
-                var peerAddress = sockaddr_storage()
-                var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-                let client = withUnsafeMutablePointer(to: &peerAddress) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        accept(fd, $0, &len)
-                    }
-                }
-                if client < 0 {
-                    if errno == EINTR { continue }
-                    if errno != EAGAIN && errno != EWOULDBLOCK {
-                        engine.post(.error(peer: nil, message: "accept on port \(port): \(Sockets.errorText(errno))"))
+                switch Syscalls.accept(fd) {
+                case let .success(client):
+                    engine.accepted(fd: client.fd, address: client.address)
+                case .failure(Syscalls.Errno(code: EINTR)):
+                    continue
+                case let .failure(error):
+                    let code = error.code
+                    if code != EAGAIN && code != EWOULDBLOCK {
+                        engine.post(.error(peer: nil, message: "accept on port \(port): \(Syscalls.errorText(code))"))
                     }
                     return
                 }
-                _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
-                _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-                var nodelay: Int32 = 1
-                _ = setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &nodelay, socklen_t(MemoryLayout<Int32>.size))
-                engine.accepted(fd: client, address: SocketAddress(storage: peerAddress, length: len))
             }
         }
-        source.setCancelHandler { Glibc.close(fd) }
+        source.setCancelHandler { Syscalls.close(fd) }
         source.resume()
         return .success(listener)
     }

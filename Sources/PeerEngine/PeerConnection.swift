@@ -1,79 +1,69 @@
 import BitcoinWire
 import Dispatch
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
-/// One peer: its socket, decoder, session and counters.
+/// One peer: wires its ``PeerSocket`` to its ``Transport`` to its ``PeerSession`` to the
+/// engine's events, and ends in one place (``finish(_:)``).
 ///
 /// All mutable state is confined to `queue` (hence `@unchecked Sendable`): every entry
-/// point hops onto it, and the Dispatch sources fire on it.
-final class PeerConnection: @unchecked Sendable {
-    /// Largest read from the socket at once.
-    static let readChunk = 64 * 1024
-    /// A peer that does not read what we send is failed past this many queued bytes.
-    static let maxSendBuffer = 1 << 20
-
+/// point hops onto it, and the socket's Dispatch sources fire on it.
+final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     let id: PeerID
     let queue: DispatchQueue
     /// Strong: the engine holds live peers and a peer holds its engine until it ends.
     private let engine: PeerEngine
     private var info: PeerInfo
     private var session: PeerSession
-    private var decoder: FrameDecoder
+    private var socket: PeerSocket
+    private var transport: any Transport
     private let endpoint: Endpoint?
-
-    private var fd: Int32 = -1
-    private var readSource: DispatchSourceRead?
-    private var writeSource: DispatchSourceWrite?
-    private var writeSourceSuspended = true
-    private var isConnected = false
-    /// Resolved addresses not yet tried.
-    private var candidates: [SocketAddress] = []
+    /// For an outbound peer: the transport asked for (`auto` may fall back to v1 once).
+    private let outboundChoice: OutboundTransport?
     private var timer: DispatchSourceTimer?
-    private var sendBuffer: [UInt8] = []
     /// Our last message of each command, for `resend`.
     private var lastSent: [String: Message] = [:]
     private var finished = false
 
+    /// How an outbound connection picks its transport.
+    enum OutboundTransport: Equatable {
+        case v1
+        /// v2; `fallback`: retry once in v1 if the peer hangs up during the key exchange.
+        case v2(fallback: Bool)
+    }
+
     /// An outbound peer; call ``start()`` next.
-    init(id: PeerID, endpoint: Endpoint, engine: PeerEngine, ourVersion: (IPAddress, UInt16) -> VersionMessage) {
+    init(id: PeerID, endpoint: Endpoint, transport choice: OutboundTransport, engine: PeerEngine, ourVersion: VersionMessage) {
         self.id = id
         self.endpoint = endpoint
         self.engine = engine
+        outboundChoice = choice
         queue = DispatchQueue(label: "verack.peer.\(id)", target: DispatchQueue.global())
         info = PeerInfo(id: id, address: endpoint.description, direction: .outbound, phase: .connecting, startedAt: engine.now)
-        let ip = IPAddress(endpoint.host) ?? .unspecified
-        session = PeerSession(direction: .outbound, ourVersion: ourVersion(ip, endpoint.port), settings: engine.sessionSettings, now: engine.now)
+        session = PeerSession(direction: .outbound, ourVersion: ourVersion, settings: engine.sessionSettings, now: engine.now)
         nonce = session.ourVersion.nonce
-        decoder = FrameDecoder(magic: engine.configuration.network.magic)
+        socket = PeerSocket(queue: queue)
+        transport = engine.makeTransport(choice == .v1 ? .v1 : .v2, initiating: true)
+        info.transport = transport.kind
+        socket.delegate = self
     }
 
     /// An inbound peer on an accepted socket.
-    init(id: PeerID, acceptedFD: Int32, address: SocketAddress, engine: PeerEngine, ourVersion: (IPAddress, UInt16) -> VersionMessage) {
+    init(id: PeerID, acceptedFD: Int32, address: SocketAddress, engine: PeerEngine, ourVersion: VersionMessage) {
         self.id = id
         self.endpoint = nil
         self.engine = engine
-        fd = acceptedFD
+        outboundChoice = nil
         queue = DispatchQueue(label: "verack.peer.\(id)", target: DispatchQueue.global())
         info = PeerInfo(id: id, address: address.description, direction: .inbound, phase: .connecting, startedAt: engine.now)
-        session = PeerSession(direction: .inbound, ourVersion: ourVersion(address.ip, address.port), settings: engine.sessionSettings, now: engine.now)
+        session = PeerSession(direction: .inbound, ourVersion: ourVersion, settings: engine.sessionSettings, now: engine.now)
         nonce = session.ourVersion.nonce
-        decoder = FrameDecoder(magic: engine.configuration.network.magic)
+        socket = PeerSocket(queue: queue, acceptedFD: acceptedFD)
+        transport = engine.makeInboundTransport()
+        info.transport = transport.kind
+        socket.delegate = self
     }
 
     /// Our version's nonce: set once, so other queues may read it (self-connection check).
     let nonce: UInt64
-
-    /// Dispatch traps on releasing a suspended source: resume the write source first.
-    deinit {
-        if let writeSource, writeSourceSuspended {
-            writeSource.resume()
-            writeSource.cancel()
-        }
-    }
 
     // MARK: - Start
 
@@ -81,7 +71,8 @@ final class PeerConnection: @unchecked Sendable {
         queue.async { [self] in
             engine.post(.peerAdded(info))
             if endpoint == nil {
-                becameConnected()
+                armTimer()
+                socket.openAccepted()
             } else {
                 resolveAndConnect()
             }
@@ -92,8 +83,7 @@ final class PeerConnection: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let endpoint else { return }
         armTimer()
-        let numeric = IPAddress(endpoint.host) != nil
-        if numeric {
+        if IPAddress(endpoint.host) != nil {
             resolved(SocketAddress.resolve(endpoint, numericOnly: true))
             return
         }
@@ -109,223 +99,115 @@ final class PeerConnection: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !finished else { return }
         switch result {
-        case let .failure(error):
-            finish(.failed(reason: error.message))
-        case let .success(addresses):
-            candidates = addresses
-            connectToNextCandidate(lastError: nil)
+        case let .failure(error): finish(.failed(reason: error.message))
+        case let .success(addresses): socket.connect(addresses)
         }
     }
 
-    /// Tries the resolved addresses in order until one accepts.
-    private func connectToNextCandidate(lastError: Int32?) {
+    // MARK: - Socket events
+
+    func socketOpened() {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard !candidates.isEmpty else {
-            finish(.failed(reason: Sockets.connectFailureReason(lastError ?? ECONNREFUSED)))
-            return
-        }
-        connect(to: candidates.removeFirst())
-    }
-
-    private func connect(to address: SocketAddress) {
-        dispatchPrecondition(condition: .onQueue(queue))
-        switch Sockets.makeSocket(family: address.family) {
-        case let .failure(error):
-            finish(.failed(reason: error.message))
-        case let .success(socketFD):
-            fd = socketFD
-            var storage = address.storage
-            let rc = withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socketFD, $0, address.length) }
-            }
-            if rc == 0 {
-                becameConnected()
-            } else if errno == EINPROGRESS {
-                // One write source serves the socket: first it reports the connect's
-                // completion, then it drives writes.
-                makeWriteSource()
-                setWriteInterest(true)
-            } else {
-                let code = errno
-                close(socketFD)
-                fd = -1
-                connectToNextCandidate(lastError: code)
-            }
-        }
-    }
-
-    private func makeWriteSource() {
-        let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-        write.setEventHandler { [weak self] in self?.writable() }
-        writeSource = write
-        writeSourceSuspended = true
-    }
-
-    private func writable() {
-        if isConnected {
-            flush()
-        } else {
-            connectCompleted()
-        }
-    }
-
-    private func connectCompleted() {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard !finished else { return }
-        let err = Sockets.pendingError(fd)
-        if err == 0 {
-            becameConnected()
-        } else {
-            // This address refused: release its socket and sources, try the next one.
-            let failed = fd
-            fd = -1
-            if let writeSource {
-                if writeSourceSuspended { writeSource.resume() }
-                writeSource.setCancelHandler { close(failed) }
-                writeSource.cancel()
-                self.writeSource = nil
-            } else {
-                close(failed)
-            }
-            connectToNextCandidate(lastError: err)
-        }
-    }
-
-    private func becameConnected() {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard !finished else { return }
-        isConnected = true
-        if writeSource == nil { makeWriteSource() }
-        setWriteInterest(false)
-        let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        read.setEventHandler { [weak self] in self?.readAvailable() }
-        readSource = read
-        read.resume()
-        apply(session.connected(now: engine.now))
+        handle(transport.open())
         armTimer()
     }
 
-    // MARK: - Reading
-
-    /// Reads until the socket would block (Dispatch may report readiness only once per
-    /// arrival), but at most 16 chunks in a row: then the rest is read in a new block on
-    /// the queue, so commands for this peer are not starved by a flood.
-    private func readAvailable() {
-        dispatchPrecondition(condition: .onQueue(queue))
-        for _ in 0..<16 {
-            guard !finished else { return }
-            // A stack buffer: 2,000 idle peers must not hold 64 KiB each.
-            let (n, code) = withUnsafeTemporaryAllocation(byteCount: Self.readChunk, alignment: 16) { buffer in
-                let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
-                let code = n < 0 ? errno : 0
-                if n > 0 { decoder.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
-                return (n, code)
-            }
-            if n > 0 {
-                info.lastHeard = engine.now
-                drainFrames()
-                if !finished { engine.post(.peerUpdated(info)) }
-                continue
-            }
-            if n == 0 {
-                let pending = decoder.bufferedByteCount
-                finish(.closed(reason: pending > 0
-                    ? "peer closed the connection in the middle of a frame (\(pending) bytes pending)"
-                    : "peer closed the connection"))
-            } else if code == EINTR {
-                continue
-            } else if code != EAGAIN && code != EWOULDBLOCK {
-                let pending = decoder.bufferedByteCount
-                let what = code == ECONNRESET ? "connection reset by peer" : Sockets.errorText(code)
-                finish(.closed(reason: pending > 0 ? "\(what) in the middle of a frame (\(pending) bytes pending)" : what))
-            }
-            return
+    func socketReceived(_ bytes: UnsafeRawBufferPointer) {
+        guard !finished else { return }
+        info.lastHeard = engine.now
+        let wasKnown = transport.kind != nil
+        let outputs = transport.receive(bytes)
+        if !wasKnown, let kind = transport.kind {
+            info.transport = kind
+            engine.post(.peerUpdated(info))
         }
-        queue.async { [weak self] in self?.readAvailable() }
+        handle(outputs)
     }
 
-    private func drainFrames() {
-        while !finished {
-            let frame: Frame?
-            do {
-                frame = try decoder.next()
-            } catch {
-                switch error {
-                case .badMagic: finish(.failed(reason: "bad magic: \(error)"))
-                case .payloadTooLarge: finish(.failed(reason: "oversized frame: \(error)"))
-                default: finish(.failed(reason: error.description))
+    func socketReadRoundEnded() {
+        if !finished { engine.post(.peerUpdated(info)) }
+    }
+
+    func socketEnded(_ end: PeerSocket.End) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !finished else { return }
+        let pending = transport.bufferedByteCount
+        let midFrame = pending > 0 ? " in the middle of a frame (\(pending) bytes pending)" : ""
+        switch end {
+        case let .connectFailed(reason):
+            finish(.failed(reason: reason))
+        case .peerClosed, .error:
+            let what: String
+            if case let .error(text) = end { what = text } else { what = "peer closed the connection" }
+            if transport.inKeyExchange {
+                if outboundChoice == .v2(fallback: true) && !info.fellBackToV1 {
+                    retryInV1(after: what)
+                } else {
+                    finish(.closed(reason: "\(what) during the v2 key exchange"))
                 }
-                return
+            } else {
+                finish(.closed(reason: what + midFrame))
             }
-            guard let frame else { return }
-            let command = frame.header.command
-            info.received.count(command: command, bytes: frame.raw.count)
-            engine.post(.frame(FrameEvent(peer: id, time: engine.now, frame: frame)))
-            // Like Core: a frame with a bad checksum or an undecodable payload is dropped.
-            guard frame.checksumOK, case let .success(message) = frame.message else { continue }
-            apply(session.receive(message, now: engine.now))
+        case let .notReading(unsent):
+            finish(.failed(reason: "peer is not reading (\(unsent) bytes unsent)"))
+        }
+    }
+
+    /// Auto mode, as Core: a peer that hangs up during the v2 key exchange may not speak
+    /// v2; connect once more in v1.
+    private func retryInV1(after what: String) {
+        engine.post(.notice("peer \(id): \(what) during the v2 key exchange; retrying in v1"))
+        info.fellBackToV1 = true
+        transport = engine.makeTransport(.v1, initiating: true)
+        info.transport = .v1
+        info.sessionID = nil
+        socket = PeerSocket(queue: queue)
+        socket.delegate = self
+        engine.post(.peerUpdated(info))
+        resolveAndConnect()
+    }
+
+    // MARK: - Transport outputs
+
+    private func handle(_ outputs: [TransportOutput]) {
+        for output in outputs {
+            guard !finished else { return }
+            switch output {
+            case let .send(unit):
+                info.sent.count(command: unit.command, bytes: unit.raw.count)
+                engine.post(.frame(FrameEvent(peer: id, direction: .sent, time: engine.now, unit: unit)))
+                socket.send(unit.raw)
+            case let .received(unit, deliver):
+                info.received.count(command: unit.command, bytes: unit.raw.count)
+                engine.post(.frame(FrameEvent(peer: id, direction: .received, time: engine.now, unit: unit)))
+                if let deliver {
+                    engine.learn(from: deliver)
+                    apply(session.receive(deliver, now: engine.now))
+                }
+            case .ready:
+                info.transport = transport.kind
+                apply(session.connected(now: engine.now))
+            case let .sessionID(sid):
+                info.sessionID = sid
+                engine.post(.peerUpdated(info))
+            case let .failed(reason):
+                finish(.failed(reason: reason))
+            }
         }
     }
 
     // MARK: - Writing
 
-    /// `injected`: sent by a person's command rather than by the session.
-    private func sendMessage(_ message: Message, corruption: Corruption? = nil, injected: Bool = false) {
+    private func sendMessage(_ message: Message, corruption: Corruption? = nil, origin: FrameOrigin = .protocol) {
         dispatchPrecondition(condition: .onQueue(queue))
-        let magic = engine.configuration.network.magic
-        var raw = FrameEncoder.encode(message, magic: magic)
-        if let corruption {
-            do {
-                raw = try corruption.apply(to: raw)
-            } catch {
-                engine.post(.error(peer: id, message: "cannot corrupt \(message.command): \(error)"))
-                return
-            }
-        } else {
-            lastSent[message.command] = message
-        }
-        let checksumOK = corruption != .checksum
-        let size = raw.count >= 20 ? Int(MessageHeader.uint32(raw[...], at: 16)) : 0
-        info.sent.count(command: message.command, bytes: raw.count)
-        engine.post(.frame(FrameEvent(
-            peer: id, direction: .sent, time: engine.now, raw: raw, command: message.command, size: size,
-            checksumOK: checksumOK, message: .success(message), corruption: corruption, injected: injected)))
-        sendBuffer.append(contentsOf: raw)
-        flush()
-    }
-
-    private func flush() {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard !finished, fd >= 0 else { return }
-        while !sendBuffer.isEmpty {
-            let n = sendBuffer.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n > 0 {
-                sendBuffer.removeFirst(n)
-            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                break
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else {
-                let code = errno
-                finish(.closed(reason: code == EPIPE || code == ECONNRESET ? "connection reset by peer" : Sockets.errorText(code)))
-                return
-            }
-        }
-        if sendBuffer.count > Self.maxSendBuffer {
-            finish(.failed(reason: "peer is not reading (\(sendBuffer.count) bytes unsent)"))
-            return
-        }
-        setWriteInterest(!sendBuffer.isEmpty)
-    }
-
-    private func setWriteInterest(_ wanted: Bool) {
-        guard let writeSource else { return }
-        if wanted && writeSourceSuspended {
-            writeSource.resume()
-            writeSourceSuspended = false
-        } else if !wanted && !writeSourceSuspended {
-            writeSource.suspend()
-            writeSourceSuspended = true
+        switch transport.encode(message, corruption: corruption) {
+        case let .failure(error):
+            engine.post(.error(peer: id, message: error.message))
+        case let .success(unit):
+            if corruption == nil { lastSent[message.command] = message }
+            info.sent.count(command: message.command, bytes: unit.raw.count)
+            engine.post(.frame(FrameEvent(peer: id, direction: .sent, time: engine.now, unit: unit, origin: origin)))
+            socket.send(unit.raw)
         }
     }
 
@@ -337,9 +219,15 @@ final class PeerConnection: @unchecked Sendable {
         for action in actions {
             switch action {
             case let .send(message):
-                if case .version = message, let corruption = engine.configuration.corruptVersion, lastSent["version"] == nil {
+                if case .version = message, let corruption = engine.configuration.corruptVersion, lastSent["version"] == nil,
+                   !Corruption.v2HandshakeKinds.contains(corruption) {
                     lastSent["version"] = message
-                    sendMessage(message, corruption: corruption)
+                    if let refusal = transport.refusal(of: corruption) {
+                        engine.post(.error(peer: id, message: refusal + "; version sent intact"))
+                        sendMessage(message)
+                    } else {
+                        sendMessage(message, corruption: corruption, origin: .corrupted(corruption))
+                    }
                 } else {
                     sendMessage(message)
                 }
@@ -351,6 +239,7 @@ final class PeerConnection: @unchecked Sendable {
                     return
                 }
                 info.version = v
+                engine.learnServices(v.services, of: info.address, direction: info.direction)
                 changed = true
             case let .roundTrip(ms):
                 info.pingMs = ms
@@ -359,9 +248,7 @@ final class PeerConnection: @unchecked Sendable {
                 info.silence = s
                 changed = true
             case .close:
-                closeSocket()
-                engine.post(.peerUpdated(info))
-                engine.peerFinished(id)
+                end()
                 return
             }
         }
@@ -408,7 +295,8 @@ final class PeerConnection: @unchecked Sendable {
         guard !finished else { return }
         let now = engine.now
         if info.phase == .connecting && session.direction == .outbound && now - info.startedAt >= engine.configuration.connectTimeout {
-            finish(.failed(reason: "connect timeout after \(Int(engine.configuration.connectTimeout)) s"))
+            let seconds = Int(engine.configuration.connectTimeout)
+            finish(.failed(reason: socket.isOpen ? "no v2 key exchange within \(seconds) s" : "connect timeout after \(seconds) s"))
             return
         }
         apply(session.tick(now: now))
@@ -420,14 +308,22 @@ final class PeerConnection: @unchecked Sendable {
         queue.async { [self] in finish(.dropped(reason: reason)) }
     }
 
+    /// Refuses an operation on a peer that cannot take messages now, with a one-line reason.
+    private func refusalToSend() -> String? {
+        if finished { return "peer \(id) is \(info.phase.word)" }
+        if !socket.isOpen { return "peer \(id) is not connected yet" }
+        if transport.kind == nil || transport.inKeyExchange { return "peer \(id) is still in the v2 key exchange" }
+        return nil
+    }
+
     func resend(command: String, corruption: Corruption?) {
         queue.async { [self] in
-            guard !finished else {
-                engine.post(.error(peer: id, message: "peer \(id) is \(info.phase.word)"))
+            if let refusal = refusalToSend() {
+                engine.post(.error(peer: id, message: refusal))
                 return
             }
-            guard fd >= 0, readSource != nil else {
-                engine.post(.error(peer: id, message: "peer \(id) is not connected yet"))
+            if let corruption, let refusal = transport.refusal(of: corruption) {
+                engine.post(.error(peer: id, message: refusal))
                 return
             }
             let message: Message
@@ -447,21 +343,21 @@ final class PeerConnection: @unchecked Sendable {
                     return
                 }
             }
-            sendMessage(message, corruption: corruption, injected: true)
+            sendMessage(message, corruption: corruption, origin: corruption.map { .corrupted($0) } ?? .injected)
             armTimer()
         }
     }
 
     func send(_ kind: SendKind) {
         queue.async { [self] in
-            guard !finished, fd >= 0, readSource != nil else {
-                engine.post(.error(peer: id, message: "peer \(id) is not connected"))
+            if let refusal = refusalToSend() {
+                engine.post(.error(peer: id, message: refusal.hasSuffix("yet") ? "peer \(id) is not connected" : refusal))
                 return
             }
             switch kind {
-            case .ping: sendMessage(session.makePing(now: engine.now), injected: true)
-            case .getaddr: sendMessage(.getaddr, injected: true)
-            case .getheaders: sendMessage(.getheaders(BlockLocator(hashes: [engine.genesisHash])), injected: true)
+            case .ping: sendMessage(session.makePing(now: engine.now), origin: .injected)
+            case .getaddr: sendMessage(.getaddr, origin: .injected)
+            case .getheaders: sendMessage(.getheaders(BlockLocator(hashes: [engine.genesisHash])), origin: .injected)
             }
             armTimer()
         }
@@ -485,54 +381,28 @@ final class PeerConnection: @unchecked Sendable {
 
     // MARK: - End
 
+    /// The one way a peer ends: the session records the end phase, the socket closes, the
+    /// engine forgets the peer.
     private func finish(_ phase: PeerPhase) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !finished else { return }
         for action in session.ended(phase) {
             switch action {
-            case let .phaseChanged(p):
-                enter(p)
-            case let .silenceChanged(s):
-                info.silence = s
-            default:
-                break
+            case let .phaseChanged(p): enter(p)
+            case let .silenceChanged(s): info.silence = s
+            default: break
             }
         }
-        finished = true
-        closeSocket()
-        engine.post(.peerUpdated(info))
-        engine.peerFinished(id)
+        end()
     }
 
-    /// Cancels the sources and closes the socket once all of them are cancelled (closing
-    /// earlier would let a new socket reuse the descriptor under a live source).
-    private func closeSocket() {
-        dispatchPrecondition(condition: .onQueue(queue))
+    private func end() {
+        guard !finished else { return }
         finished = true
         timer?.cancel()
         timer = nil
-        let fdToClose = fd
-        fd = -1
-        if let writeSource, writeSourceSuspended {
-            writeSource.resume()
-            writeSourceSuspended = false
-        }
-        let sources: [any DispatchSourceProtocol] = [writeSource, readSource].compactMap { $0 }
-        writeSource = nil
-        readSource = nil
-        sendBuffer = []
-        decoder = FrameDecoder(magic: engine.configuration.network.magic)
-        guard fdToClose >= 0 else { return }
-        if sources.isEmpty {
-            close(fdToClose)
-            return
-        }
-        let group = DispatchGroup()
-        for source in sources {
-            group.enter()
-            source.setCancelHandler { group.leave() }
-            source.cancel()
-        }
-        group.notify(queue: queue) { close(fdToClose) }
+        socket.close()
+        engine.post(.peerUpdated(info))
+        engine.peerFinished(id)
     }
 }

@@ -67,11 +67,88 @@ public final class PeerEngine: @unchecked Sendable {
         return ((try? Hex.decode(hex)) ?? []).reversed()
     }
 
+    /// The service bits our version advertises.
+    var ourServices: ServiceFlags {
+        configuration.transport.acceptsV2 ? configuration.services.union(.p2pV2) : configuration.services
+    }
+
     private func makeVersion(receiver ip: IPAddress, port: UInt16) -> VersionMessage {
         VersionMessage(
-            version: configuration.protocolVersion, services: [], timestamp: Int64(time(nil)),
-            receiver: NetworkAddress(services: [], ip: ip, port: port), sender: NetworkAddress(),
+            version: configuration.protocolVersion, services: ourServices, timestamp: Int64(time(nil)),
+            receiver: NetworkAddress(services: [], ip: ip, port: port), sender: NetworkAddress(services: ourServices),
             nonce: UInt64.random(in: 1...UInt64.max), userAgent: configuration.userAgent, startHeight: 0, relay: configuration.relay)
+    }
+
+    // MARK: - Transports
+
+    /// A transport for one connection.
+    func makeTransport(_ kind: TransportKind, initiating: Bool) -> any Transport {
+        switch kind {
+        case .v1: return V1Transport(magic: configuration.network.magic)
+        case .v2: return makeV2Transport(initiating: initiating)
+        }
+    }
+
+    /// An inbound peer's transport: as the policy says, or told apart by its first bytes.
+    func makeInboundTransport() -> any Transport {
+        switch configuration.transport {
+        case .v1: return V1Transport(magic: configuration.network.magic)
+        case .v2: return makeV2Transport(initiating: false)
+        case .auto: return SniffingTransport(magic: configuration.network.magic) { [self] in makeV2Transport(initiating: false) }
+        }
+    }
+
+    /// Services peers advertised for themselves (version) or others told us (addr,
+    /// addrv2), by `host:port`: `auto` dials v2 only to peers known to offer it.
+    private var knownServices: [String: ServiceFlags] = [:]
+    /// Bound on ``knownServices`` (the address book of a later version replaces it).
+    static let maxKnownServices = 100_000
+
+    /// How an outbound connection to `endpoint` starts under the policy, or as asked.
+    func outboundTransport(for endpoint: Endpoint, asked: TransportKind?) -> PeerConnection.OutboundTransport {
+        switch asked {
+        case .v1: return .v1
+        case .v2: return .v2(fallback: false)
+        case nil: break
+        }
+        switch configuration.transport {
+        case .v1: return .v1
+        case .v2: return .v2(fallback: false)
+        case .auto:
+            lock.lock()
+            let services = knownServices[endpoint.description]
+            lock.unlock()
+            return services?.contains(.p2pV2) == true ? .v2(fallback: true) : .v1
+        }
+    }
+
+    /// Notes the services of `address` (`host:port`).
+    public func noteServices(_ services: ServiceFlags, of address: String) {
+        lock.lock()
+        if knownServices.count < Self.maxKnownServices || knownServices[address] != nil {
+            knownServices[address] = services
+        }
+        lock.unlock()
+    }
+
+    /// An outbound peer's version tells its own services (an inbound peer's address has
+    /// an ephemeral port, so it is not worth keeping).
+    func learnServices(_ services: ServiceFlags, of address: String, direction: PeerDirection) {
+        if direction == .outbound { noteServices(services, of: address) }
+    }
+
+    /// Addresses gossiped in `addr` and `addrv2` tell their services.
+    func learn(from message: Message) {
+        switch message {
+        case let .addr(entries):
+            for e in entries { noteServices(e.address.services, of: Endpoint(host: e.address.ip.description, port: e.address.port).description) }
+        case let .addrv2(entries):
+            for e in entries where e.networkID == 1 || e.networkID == 2 {
+                noteServices(e.services, of: Endpoint(host: e.addressText, port: e.port).description)
+            }
+        default:
+            break
+        }
     }
 
     private func register(_ make: (PeerID) -> PeerConnection) -> PeerConnection? {
@@ -87,14 +164,17 @@ public final class PeerEngine: @unchecked Sendable {
 
     /// Opens an outbound connection to `HOST[:PORT]` (`[v6]:port` for IPv6). The id is
     /// returned at once; resolution and connection happen off the calling thread.
+    /// `transport`: force v1 or v2 for this peer; nil follows ``EngineConfiguration/transport``.
     @discardableResult
-    public func connect(_ address: String) -> Result<PeerID, EngineError> {
+    public func connect(_ address: String, transport: TransportKind? = nil) -> Result<PeerID, EngineError> {
         switch Endpoint.parse(address, defaultPort: configuration.network.defaultPort) {
         case let .failure(error):
             return .failure(error)
         case let .success(endpoint):
+            let choice = outboundTransport(for: endpoint, asked: transport)
+            let ip = IPAddress(endpoint.host) ?? .unspecified
             guard let peer = register({ id in
-                PeerConnection(id: id, endpoint: endpoint, engine: self, ourVersion: makeVersion)
+                PeerConnection(id: id, endpoint: endpoint, transport: choice, engine: self, ourVersion: makeVersion(receiver: ip, port: endpoint.port))
             }) else { return .failure(EngineError("the engine is shut down")) }
             peer.start()
             return .success(peer.id)
@@ -189,9 +269,9 @@ public final class PeerEngine: @unchecked Sendable {
 
     func accepted(fd: Int32, address: SocketAddress) {
         guard let peer = register({ id in
-            PeerConnection(id: id, acceptedFD: fd, address: address, engine: self, ourVersion: makeVersion)
+            PeerConnection(id: id, acceptedFD: fd, address: address, engine: self, ourVersion: makeVersion(receiver: address.ip, port: address.port))
         }) else {
-            close(fd)
+            Syscalls.close(fd)
             return
         }
         peer.start()

@@ -112,6 +112,13 @@ public struct PeerInfo: Sendable, Equatable {
     public var establishedAt: Double?
     /// Set while a reply we await is overdue.
     public var silence: Silence?
+    /// The transport in use, once known (an inbound peer's shows with its first bytes).
+    public var transport: TransportKind?
+    /// The BIP324 session id, once the v2 key exchange is done (not secret).
+    public var sessionID: [UInt8]?
+    /// Set when a v2 attempt was closed by the peer during the key exchange and the
+    /// connection was made again in v1.
+    public var fellBackToV1 = false
 
     public init(id: PeerID, address: String, direction: PeerDirection, phase: PeerPhase, startedAt: Double) {
         self.id = id
@@ -129,60 +136,106 @@ public enum FrameDirection: String, Sendable, Equatable {
     case received
 }
 
-/// One frame that crossed the wire, as the log shows it.
+/// One unit that crossed the wire, as the log shows it: a v1 frame, a v2 packet, or a
+/// step of the v2 handshake.
 public struct FrameEvent: Sendable {
     public var peer: PeerID
     public var direction: FrameDirection
     /// Seconds since the engine started.
     public var time: Double
-    /// The exact bytes, header included (for a corrupted frame: the corrupted bytes).
+    public var kind: FrameKind
+    public var transport: TransportKind
+    /// The exact bytes on the wire (for a corrupted frame: the corrupted bytes; for v2:
+    /// the encrypted packet).
     public var raw: [UInt8]
+    /// Where the header, payload, length, tag, … lie in `raw`.
+    public var layout: FrameLayout
     public var command: String
-    /// The payload length the header claims.
+    /// v1: the payload length the header claims. v2: the contents length.
     public var size: Int
+    /// v1: the checksum matched; v2: the packet authenticated.
     public var checksumOK: Bool
     /// The decoded message, or why the payload did not decode.
     public var message: Result<Message, WireError>
-    /// Set on frames we broke on purpose.
-    public var corruption: Corruption?
-    /// Sent by a person's command (`resend`, `send`), not by the protocol's own course.
-    public var injected: Bool
+    /// v2: the decrypted payload (v1 keeps the payload inside `raw`).
+    public var plaintext: [UInt8]?
+    public var origin: FrameOrigin
 
+    public init(peer: PeerID, direction: FrameDirection, time: Double, unit: WireUnit, origin: FrameOrigin = .protocol) {
+        self.peer = peer
+        self.direction = direction
+        self.time = time
+        kind = unit.kind
+        transport = unit.transport
+        raw = unit.raw
+        layout = unit.layout
+        command = unit.command
+        size = unit.size
+        checksumOK = unit.checksumOK
+        message = unit.message
+        plaintext = unit.plaintext
+        self.origin = origin
+    }
+
+    /// A v1 frame from its parts (for tests and fixtures).
     public init(
         peer: PeerID, direction: FrameDirection, time: Double, raw: [UInt8], command: String, size: Int,
         checksumOK: Bool, message: Result<Message, WireError>, corruption: Corruption? = nil, injected: Bool = false
     ) {
-        self.peer = peer
-        self.direction = direction
-        self.time = time
-        self.raw = raw
-        self.command = command
-        self.size = size
-        self.checksumOK = checksumOK
-        self.message = message
-        self.corruption = corruption
-        self.injected = injected || corruption != nil
-    }
-
-    /// How a log marks a frame we injected: `!corrupt:checksum`, or `!injected`.
-    public var injectionTag: String? {
-        if let corruption { return "!corrupt:\(corruption)" }
-        return injected ? "!injected" : nil
+        let unit = WireUnit(
+            transport: .v1, raw: raw, layout: .v1(count: raw.count), command: command, size: size,
+            checksumOK: checksumOK, message: message)
+        let origin: FrameOrigin = corruption.map { .corrupted($0) } ?? (injected ? .injected : .protocol)
+        self.init(peer: peer, direction: direction, time: time, unit: unit, origin: origin)
     }
 
     /// The frame from the received bytes.
     public init(peer: PeerID, time: Double, frame: Frame) {
-        self.init(
-            peer: peer, direction: .received, time: time, raw: frame.raw, command: frame.header.command,
-            size: Int(frame.header.length), checksumOK: frame.checksumOK, message: frame.message)
+        self.init(peer: peer, direction: .received, time: time, unit: WireUnit(frame: frame))
     }
 
-    /// The frame in a form the presentation code understands (for dumps and field trees).
-    public var inspected: Frame? { Frame.inspect(raw) }
+    /// Set on frames we broke on purpose.
+    public var corruption: Corruption? {
+        if case let .corrupted(c) = origin { return c }
+        return nil
+    }
+
+    /// Sent by a person's command (`resend`, `send`), not by the protocol's own course.
+    public var injected: Bool { origin != .protocol }
+
+    /// How a log marks a frame we injected: `!corrupt:checksum`, or `!injected`.
+    public var injectionTag: String? {
+        switch origin {
+        case .protocol: return nil
+        case .injected: return "!injected"
+        case let .corrupted(c): return "!corrupt:\(c)"
+        }
+    }
+
+    /// A v1 frame in a form the presentation code understands (nil for v2 units).
+    public var inspected: Frame? {
+        transport == .v1 && kind == .message ? Frame.inspect(raw) : nil
+    }
+
+    /// The message's payload: inside `raw` for v1, decrypted for v2.
+    public var payload: ArraySlice<UInt8> {
+        if let plaintext { return plaintext[...] }
+        guard let range = layout.payloadRange, range.upperBound <= raw.count else { return [] }
+        return raw[range]
+    }
+
+    /// The field tree of the payload (as far as it decodes). v2 offsets count from the
+    /// start of the decrypted payload.
+    public var fields: [Field] {
+        if let inspected { return inspected.fields }
+        guard kind == .message || kind == .v2UnknownID, let plaintext else { return [] }
+        return Message.fields(command: command, payload: plaintext[...], offset: 0).fields
+    }
 
     /// The summary for a log row.
     public var summary: String {
         if let trimmed { return trimmed.summary }
+        if kind != .message, let plaintext { return String(decoding: plaintext, as: UTF8.self) }
         switch message {
         case let .success(m): return m.summary
         case let .failure(e): return "\(command): \(e)"
@@ -207,6 +260,10 @@ public struct FrameEvent: Sendable {
         let note = "\(summary) [only the first \(bytes) of \(raw.count) bytes kept]"
         trimmed = Trimmed(summary: note, originalLength: raw.count)
         raw = Array(raw.prefix(bytes))
+        if let p = plaintext { plaintext = Array(p.prefix(bytes)) }
+        layout = FrameLayout(layout.parts.compactMap { part in
+            part.range.lowerBound < bytes ? FrameLayout.Part(part.region, part.range.lowerBound..<min(part.range.upperBound, bytes)) : nil
+        })
         message = .success(.unknown(command: command, payload: []))
     }
 }

@@ -101,64 +101,12 @@ struct SocketAddress: Sendable, CustomStringConvertible {
         return ip.ipv4 != nil ? "\(ip):\(port)" : "[\(ip)]:\(port)"
     }
 
-    /// Resolves `endpoint` with getaddrinfo (blocking: call it off the main queue).
+    /// Resolves `endpoint` (blocking: call it off the main queue).
     static func resolve(_ endpoint: Endpoint, numericOnly: Bool = false) -> Result<[SocketAddress], EngineError> {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = numericOnly ? AI_NUMERICHOST | AI_NUMERICSERV : AI_NUMERICSERV
-        var list: UnsafeMutablePointer<addrinfo>?
-        let rc = getaddrinfo(endpoint.host, String(endpoint.port), &hints, &list)
-        guard rc == 0, let first = list else {
-            let reason = rc == 0 ? "no addresses" : String(cString: gai_strerror(rc))
-            return .failure(EngineError("cannot resolve \(endpoint.host): \(reason)"))
-        }
-        defer { freeaddrinfo(list) }
-        var out: [SocketAddress] = []
-        var cursor: UnsafeMutablePointer<addrinfo>? = first
-        while let ai = cursor {
-            if let a = ai.pointee.ai_addr, ai.pointee.ai_family == AF_INET || ai.pointee.ai_family == AF_INET6 {
-                var storage = sockaddr_storage()
-                let len = ai.pointee.ai_addrlen
-                withUnsafeMutableBytes(of: &storage) { dst in
-                    dst.copyMemory(from: UnsafeRawBufferPointer(start: a, count: Int(len)))
-                }
-                out.append(SocketAddress(storage: storage, length: len))
-            }
-            cursor = ai.pointee.ai_next
-        }
-        return out.isEmpty ? .failure(EngineError("cannot resolve \(endpoint.host): no addresses")) : .success(out)
-    }
-}
-
-/// Thin wrappers over the socket calls, each returning errno on failure.
-enum Sockets {
-    static func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
-
-    /// A nonblocking, close-on-exec TCP socket.
-    static func makeSocket(family: Int32) -> Result<Int32, EngineError> {
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return .failure(EngineError("socket: \(errorText(errno))")) }
-        var one: Int32 = 1
-        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        return .success(fd)
-    }
-
-    /// The pending error of a socket after a nonblocking connect.
-    static func pendingError(_ fd: Int32) -> Int32 {
-        var err: Int32 = 0
-        var len = socklen_t(MemoryLayout<Int32>.size)
-        if getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 { return errno }
-        return err
-    }
-
-    /// The words a phase reason uses for a connect error.
-    static func connectFailureReason(_ code: Int32) -> String {
-        switch code {
-        case ECONNREFUSED: return "connection refused"
-        case ENETUNREACH, EHOSTUNREACH: return "unreachable (\(errorText(code)))"
-        case ETIMEDOUT: return "timeout"
-        default: return errorText(code)
+        switch Syscalls.resolve(host: endpoint.host, port: endpoint.port, numericOnly: numericOnly) {
+        case let .failure(reason): return .failure(EngineError("cannot resolve \(endpoint.host): \(reason.message)"))
+        case let .success(list) where list.isEmpty: return .failure(EngineError("cannot resolve \(endpoint.host): no addresses"))
+        case let .success(list): return .success(list)
         }
     }
 }

@@ -20,6 +20,7 @@ final class ConsoleApp {
         var color: Bool
         var relay: Bool
         var silence: Double
+        var transport: TransportPolicy
     }
 
     /// The running console, kept alive until the process exits.
@@ -49,6 +50,7 @@ final class ConsoleApp {
         var config = EngineConfiguration(network: options.network, userAgent: "/verack:\(Verack.version)/")
         config.silenceTimeout = options.silence
         config.relay = options.relay
+        config.transport = options.transport
         let engine = PeerEngine(configuration: config, eventQueue: .main) { [weak self] event in
             MainActor.assumeIsolated { self?.handle(event) }
         }
@@ -138,7 +140,7 @@ final class ConsoleApp {
         case let .engine(command):
             let result: Result<Void, EngineError>
             switch command {
-            case let .connect(address): result = engine.connect(address).map { _ in () }
+            case let .connect(address, transport): result = engine.connect(address, transport: transport).map { _ in () }
             case .connectSeeds:
                 engine.connectToSeeds(count: options.maxPeers)
                 result = .success(())

@@ -16,6 +16,7 @@ struct ConsoleCommand: ParsableCommand {
     )
 
     @OptionGroup var net: NetworkOptions
+    @OptionGroup var transportOptions: TransportOptions
 
     @Option(name: .customLong("connect"), help: ArgumentHelp("Connect to this peer (repeatable).", valueName: "address"))
     var connect: [String] = []
@@ -61,7 +62,7 @@ struct ConsoleCommand: ParsableCommand {
         let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         let options = ConsoleApp.Options(
             network: net.resolved, connect: connect, seeds: !noSeeds, listen: listen, maxPeers: maxPeers,
-            logLimit: logLimit, color: !noColor, relay: relay, silence: silence)
+            logLimit: logLimit, color: !noColor, relay: relay, silence: silence, transport: transportOptions.transport)
         try MainActor.assumeIsolated {
             let app = ConsoleApp(options: options)
             ConsoleApp.current = app

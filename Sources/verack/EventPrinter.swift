@@ -9,6 +9,7 @@ final class EventPrinter {
     /// Only phase, silence and error events (no frames).
     let quiet: Bool
     private var addresses: [PeerID: String] = [:]
+    private var transports: [PeerID: TransportKind] = [:]
     private var silent: Set<PeerID> = []
 
     init(json: Bool, quiet: Bool = false) {
@@ -20,11 +21,14 @@ final class EventPrinter {
         switch event {
         case let .peerAdded(info):
             addresses[info.id] = info.address
+            transports[info.id] = info.transport
             emit("connecting", info.id, info.startedAt, text: "\(info.direction == .outbound ? "connecting to" : "accepted") \(info.address)",
                  extra: [("direction", .string(info.direction.rawValue))])
         case let .phaseChanged(info, _):
+            transports[info.id] = info.transport
             phase(info, now: now)
         case let .peerUpdated(info):
+            transports[info.id] = info.transport
             if let s = info.silence, !silent.contains(info.id) {
                 silent.insert(info.id)
                 let reason = "no \(s.awaiting) for \(formatSeconds(now - s.since)) s"
@@ -61,8 +65,11 @@ final class EventPrinter {
                     ("start_height", .int(Int64(v.startHeight))),
                 ]
             }
-            let text = v.map { "established in \(formatMs(ms)) ms: \($0.userAgent) protocol \($0.version) services \($0.services) height \($0.startHeight)" }
+            if let sid = info.sessionID { extra.append(("session_id", .string(Hex.encode(sid)))) }
+            var text = v.map { "established in \(formatMs(ms)) ms: \($0.userAgent) protocol \($0.version) services \($0.services) height \($0.startHeight)" }
                 ?? "established in \(formatMs(ms)) ms"
+            if let transport = info.transport { text += " over \(transport.rawValue)" }
+            if let sid = info.sessionID { text += " (session id \(Hex.encode(sid)))" }
             emit("established", info.id, t, text: text, extra: extra)
         case .closed, .dropped, .failed:
             let reason = info.phase.reason ?? ""
@@ -85,18 +92,34 @@ final class EventPrinter {
 
     private func frame(_ f: FrameEvent) {
         let arrow = f.direction == .sent ? "→" : "←"
+        if f.kind != .message {
+            step(f, arrow: arrow)
+            return
+        }
         var extra: [(String, JSONValue)] = [
             ("direction", .string(f.direction.rawValue)), ("command", .string(f.command)), ("size", .int(Int64(f.size))),
             ("checksum_ok", .bool(f.checksumOK)), ("hex", .string(Hex.encode(f.raw))),
         ]
-        let inspected = f.inspected
-        extra.append(("fields", .array((inspected?.fields ?? []).map(\.json))))
+        extra.append(("fields", .array(f.fields.map(\.json))))
         extra.append(("summary", .string(f.summary)))
         if let c = f.corruption { extra.append(("corrupt", .string(c.rawValue))) }
         if case let .failure(e) = f.message { extra.append(("error", .string(e.description))) }
-        let verdict = f.checksumOK ? "checksum ok" : "checksum BAD"
+        let verdict = f.transport == .v2 ? "v2" : (f.checksumOK ? "checksum ok" : "checksum BAD")
         let tag = f.corruption.map { " [corrupted: \($0)]" } ?? ""
         emit("frame", f.peer, f.time, text: "\(arrow) \(f.summary)  (\(f.size) bytes, \(verdict))\(tag)", extra: extra)
+    }
+
+    /// A step of the v2 handshake: `v2-key-sent`, `v2-key-received`, `v2-garbage`,
+    /// `v2-terminator`, `v2-decoy`, `v2-version`, `v2-unknown-id`.
+    private func step(_ f: FrameEvent, arrow: String) {
+        let name = f.kind == .v2Key ? (f.direction == .sent ? "v2-key-sent" : "v2-key-received") : f.kind.rawValue
+        var extra: [(String, JSONValue)] = [
+            ("direction", .string(f.direction.rawValue)), ("size", .int(Int64(f.size))), ("bytes", .int(Int64(f.raw.count))),
+        ]
+        if f.kind == .v2Key || f.kind == .v2Terminator { extra.append(("hex", .string(Hex.encode(f.raw)))) }
+        if let c = f.corruption { extra.append(("corrupt", .string(c.rawValue))) }
+        let tag = f.corruption.map { " [corrupted: \($0)]" } ?? ""
+        emit(name, f.peer, f.time, text: "\(arrow) \(f.summary)\(tag)", extra: extra)
     }
 
     private func emit(_ event: String, _ id: PeerID?, _ t: Double, text: String, extra: [(String, JSONValue)]) {
@@ -106,6 +129,7 @@ final class EventPrinter {
                 ("event", .string(event)), ("peer", .string(address)), ("id", id.map { .int(Int64($0)) } ?? .null),
                 ("t", .double((t * 1000).rounded() / 1000)),
             ]
+            if let id, let transport = transports[id] { members.append(("transport", .string(transport.rawValue))) }
             members += extra
             Output.line(JSONValue.object(members).serialized)
         } else {

@@ -17,12 +17,16 @@ struct HandshakeCommand: ParsableCommand {
     )
 
     @OptionGroup var net: NetworkOptions
+    @OptionGroup var transportOptions: TransportOptions
+    @OptionGroup var v2: V2Options
 
     @Option(parsing: .unconditional, help: "Seconds to wait for every handshake to finish.")
     var timeout: Double = 15
 
-    @Option(help: "Send our version corrupted: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var corrupt: String?
+    @Option(help: ArgumentHelp(
+        "Break the handshake: our version corrupted (v1: \(Corruption.v1Kinds.map(\.rawValue).joined(separator: ", ")); v2: tag, length), or the v2 key exchange (key, terminator).",
+        valueName: "kind"))
+    var corrupt: Corruption?
 
     @Option(parsing: .unconditional, help: "Seconds an awaited reply may be late before the peer shows as silent.")
     var silence: Double = 5
@@ -37,8 +41,8 @@ struct HandshakeCommand: ParsableCommand {
     var addresses: [String] = []
 
     func validate() throws {
-        if let corrupt, Corruption(rawValue: corrupt) == nil {
-            throw ValidationError("unknown --corrupt '\(corrupt)': use \(Corruption.allCases.map(\.rawValue).joined(separator: ", "))")
+        if let corrupt {
+            try Self.check(corrupt, transport: transportOptions.transport)
         }
         guard timeout > 0 else { throw ValidationError("--timeout must be above 0") }
         guard silence > 0 else { throw ValidationError("--silence must be above 0") }
@@ -52,10 +56,25 @@ struct HandshakeCommand: ParsableCommand {
         }
     }
 
+    /// A kind that cannot apply to the transport asked for is a one-line error.
+    static func check(_ corrupt: Corruption, transport: TransportPolicy) throws {
+        let v2Kinds = Corruption.v2PacketKinds + Corruption.v2HandshakeKinds
+        switch transport {
+        case .v1 where !Corruption.v1Kinds.contains(corrupt):
+            throw ValidationError("--corrupt \(corrupt) breaks the v2 transport: use it with --transport v2")
+        case .v2 where !v2Kinds.contains(corrupt):
+            throw ValidationError("--corrupt \(corrupt) breaks a v1 frame: with --transport v2 use \(v2Kinds.map(\.rawValue).joined(separator: ", "))")
+        default:
+            break
+        }
+    }
+
     func run() throws {
         var config = EngineConfiguration(network: net.resolved, userAgent: "/verack:\(Verack.version)/")
         config.silenceTimeout = silence
-        config.corruptVersion = corrupt.flatMap(Corruption.init(rawValue:))
+        config.corruptVersion = corrupt
+        config.transport = transportOptions.transport
+        v2.apply(to: &config)
         let session = MainActor.assumeIsolated { HeadlessRun(json: json) }
         let engine = PeerEngine(configuration: config, eventQueue: .main) { event in
             MainActor.assumeIsolated { session.handle(event) }

@@ -12,6 +12,8 @@ struct ServeCommand: ParsableCommand {
     )
 
     @OptionGroup var net: NetworkOptions
+    @OptionGroup var transportOptions: TransportOptions
+    @OptionGroup var v2: V2Options
 
     @Option(parsing: .unconditional, help: "Where to listen: HOST:PORT, or PORT for loopback (0: any free port).")
     var listen: String
@@ -33,6 +35,8 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         var config = EngineConfiguration(network: net.resolved, userAgent: "/verack:\(Verack.version)/")
         config.silenceTimeout = silence
+        config.transport = transportOptions.transport
+        v2.apply(to: &config)
         let printer = MainActor.assumeIsolated { EventPrinter(json: json, quiet: quiet) }
         let box = EngineBox()
         let engine = PeerEngine(configuration: config, eventQueue: .main) { event in
@@ -48,11 +52,11 @@ struct ServeCommand: ParsableCommand {
                 ? JSONValue.object([("event", .string("listening")), ("port", .int(Int64(port))), ("t", .double(0))]).serialized
                 : "   0.000 verack  listening on port \(port) (\(config.network.name), magic \(config.network.magic))"
             Output.line(line)
-            }
+        }
         MainActor.assumeIsolated {
             SignalExit.install {
                 engine.shutdown()
-                        Foundation.exit(0)
+                Foundation.exit(0)
             }
         }
         dispatchMain()

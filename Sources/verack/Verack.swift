@@ -50,7 +50,7 @@ private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 /// `--network NAME | --magic HEX`, shared by every subcommand.
 struct NetworkOptions: ParsableArguments {
     @Option(name: .long, help: "Network: mainnet, testnet3, testnet4, signet or regtest.")
-    var network: String?
+    var network: Network?
 
     @Option(name: .long, help: "Custom network magic: 8 hex digits in wire order, e.g. dab5bffa.")
     var magic: String?
@@ -58,9 +58,6 @@ struct NetworkOptions: ParsableArguments {
     func validate() throws {
         if network != nil && magic != nil {
             throw ValidationError("give --network or --magic, not both")
-        }
-        if let network, Network.named(network) == nil {
-            throw ValidationError("unknown network '\(network)': use mainnet, testnet3, testnet4, signet or regtest")
         }
         if let magic {
             do { _ = try Magic(hex: magic) } catch { throw ValidationError("bad --magic '\(magic)': \(error)") }
@@ -70,7 +67,7 @@ struct NetworkOptions: ParsableArguments {
     /// The chosen network; mainnet by default.
     var resolved: Network {
         if let magic, let m = try? Magic(hex: magic) { return Network.custom(magic: m) }
-        if let network, let n = Network.named(network) { return n }
+        if let network { return network }
         return .mainnet
     }
 }

@@ -78,6 +78,7 @@ struct CorruptionTests {
 
     @Test func namesRoundTrip() {
         for c in Corruption.allCases { #expect(Corruption(rawValue: c.description) == c) }
-        #expect(Corruption.allCases.map(\.description) == ["checksum", "magic", "length", "length-short", "length-oversized", "truncate"])
+        #expect(Corruption.allCases.map(\.description) == ["checksum", "magic", "length", "length-short", "length-oversized", "truncate", "tag", "key", "terminator"])
+        #expect(Corruption.v1Kinds.map(\.description) == ["checksum", "magic", "length", "length-short", "length-oversized", "truncate"])
     }
 }

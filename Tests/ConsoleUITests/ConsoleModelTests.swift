@@ -48,7 +48,7 @@ import Testing
     @Test func injectedFramesStandOutEvenUncorrupted() {
         var m = Fixtures.handshake(width: 120, height: 40)
         var frame = Fixtures.frame(.getaddr, time: 3)
-        frame.injected = true
+        frame.origin = .injected
         m.handle(.frame(frame))
         let screen = m.render()
         guard let row = screen.lines.firstIndex(where: { $0.contains("!injected getaddr") }) else {

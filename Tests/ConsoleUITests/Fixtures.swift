@@ -14,6 +14,7 @@ enum Fixtures {
 
     static func peer(_ id: PeerID, _ phase: PeerPhase = .established, address: String = "127.0.0.1:18444") -> PeerInfo {
         var info = PeerInfo(id: id, address: address, direction: .outbound, phase: phase, startedAt: 0)
+        info.transport = .v1
         if phase != .connecting && phase != .versionSent { info.version = version() }
         info.pingMs = 0.4
         info.sent.count(command: "version", bytes: 150)

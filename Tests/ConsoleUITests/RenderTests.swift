@@ -8,8 +8,8 @@ import Testing
         let expected = """
          verack · custom-dab5bffa · peers 1 (1 established) · frames 6           ? help
         ┌─ Peers 1 ────────────────────────────────────────────────────────────────────┐
-        │ id address               phase       user agent          ping    in/out heard│
-        │  1 127.0.0.1:18444       established /Bitcoin SV:1.0.…  0.4ms  1.2k/150    2s│
+        │ id address               tr  phase       user agent      ping    in/out heard│
+        │  1 127.0.0.1:18444       v1  established /Bitcoin SV:…  0.4ms  1.2k/150    2s│
         │                                                                              │
         └──────────────────────────────────────────────────────────────────────────────┘
         ┌─ Messages 6 ─────────────────────────────────────────────────────────────────┐
@@ -38,8 +38,8 @@ import Testing
         let expected = """
          verack · custom-dab5bffa · peers 1 (1 established) · frames 7           ? help
         ┌─ Peers 1 ────────────────────────────────────────────────────────────────────┐
-        │ id address               phase       user agent          ping    in/out heard│
-        │  1 127.0.0.1:18444       silent 7s   /Bitcoin SV:1.0.…  0.4ms  1.2k/150    8s│
+        │ id address               tr  phase       user agent      ping    in/out heard│
+        │  1 127.0.0.1:18444       v1  silent 7s   /Bitcoin SV:…  0.4ms  1.2k/150    8s│
         │                                                                              │
         └──────────────────────────────────────────────────────────────────────────────┘
         ┌─ Messages 7 ─────────────────────────────────────────────────────────────────┐
@@ -68,8 +68,8 @@ import Testing
         let expected = """
          verack · custom-dab5bffa · peers 1 (1 established) · frames 7           ? help
         ┌─ Peers 1 ────────────────────────────────────────────────────────────────────┐
-        │ id address               phase       user agent          ping    in/out heard│
-        │  1 127.0.0.1:18444       silent 7s   /Bitcoin SV:1.0.…  0.4ms  1.2k/150    8s│
+        │ id address               tr  phase       user agent      ping    in/out heard│
+        │  1 127.0.0.1:18444       v1  silent 7s   /Bitcoin SV:…  0.4ms  1.2k/150    8s│
         │                                                                              │
         └──────────────────────────────────────────────────────────────────────────────┘
         ┌─ Messages 7 · paused — End/F to follow ──────────────────────────────────────┐
@@ -164,6 +164,7 @@ import Testing
         let expected = """
          verack · custom-dab5bffa · peers 1 (1 established) · frames 7           ? help
         ┌─ Ladder · peer 1 127.0.0.1:18444 /Bitcoin SV:1.0.13/ · silent 7s (awaiting p─┐
+        │transport v1                                                                  │
         │time       us                           peer 1 summary                        │
         │00:00.010  │─────────── version ────────────▶│ version 70016 /verack:0.1.0/ h=│
         │00:00.012  │◀─────────── version ────────────│ version 70016 /Bitcoin SV:1.0.1│
@@ -172,7 +173,6 @@ import Testing
         │00:00.020  │◀───────────── ping ─────────────│ ping nonce=abc                 │
         │00:00.021  │───────────── pong ─────────────▶│ pong nonce=abc                 │
         │00:02.500  │───────────── ping ─────────────▶│ ✗ !corrupt:checksum ping nonce=│
-        │           │                                 │                                │
         │           │                                 │                                │
         │           │                                 │                                │
         │           │                                 │                                │

@@ -52,10 +52,10 @@ import Testing
         // The console follows the terminal's size (SIGWINCH): the narrow layout at 80×24
         // drops the dir column, the wide one has it back.
         try session.tmuxCommand(["resize-window", "-t", session.name, "-x", "80", "-y", "24"])
-        step = try session.wait(timeout: 10) { $0.contains("│ id address               phase") && !$0.contains(" dir ") }
+        step = try session.wait(timeout: 10) { $0.contains("│ id address               tr  phase") && !$0.contains(" dir ") }
         #expect(step.matched, "no 80×24 layout after resizing:\n\(step.screen)")
         try session.tmuxCommand(["resize-window", "-t", session.name, "-x", "120", "-y", "40"])
-        step = try session.wait(timeout: 10) { $0.contains("│ id address               dir phase") }
+        step = try session.wait(timeout: 10) { $0.contains("│ id address               dir tr  phase") }
         #expect(step.matched, "no 120×40 layout after resizing back:\n\(step.screen)")
 
         // 2. A ping with a broken checksum: the log marks it, the node says nothing.

@@ -1,0 +1,294 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a ``PeerSocket`` tells its owner, on the owner's queue.
+protocol PeerSocketDelegate: AnyObject {
+    /// The connection is open (outbound: the connect completed; inbound: at once).
+    func socketOpened()
+    /// Bytes arrived. The buffer is valid only during the call.
+    func socketReceived(_ bytes: UnsafeRawBufferPointer)
+    /// One read round ended with new bytes (for counters that change once per round).
+    func socketReadRoundEnded()
+    /// The socket ended on its own: connect failed, peer closed, reset, or a peer that
+    /// does not read. Not called after ``PeerSocket/close()``.
+    func socketEnded(_ end: PeerSocket.End)
+}
+
+/// One TCP connection: the file descriptor, its Dispatch sources, the send buffer, and
+/// trying each resolved address in turn. It knows no protocol.
+///
+/// Confined to `queue` (the peer's), like everything of a peer (hence `@unchecked
+/// Sendable`: Dispatch handlers capture it weakly and run on that queue).
+final class PeerSocket: @unchecked Sendable {
+    /// Largest read from the socket at once.
+    static let readChunk = 64 * 1024
+    /// A peer that does not read what we send is failed past this many queued bytes.
+    static let maxSendBuffer = 1 << 20
+
+    enum State: Equatable {
+        /// Waiting for the addresses of an outbound peer.
+        case resolving
+        /// A nonblocking connect to one address is in progress.
+        case connecting
+        case open
+        case closed
+    }
+
+    /// How the socket ended, without any protocol detail.
+    enum End: Equatable {
+        /// Every address refused or failed to connect (or none resolved).
+        case connectFailed(String)
+        /// The peer closed the connection cleanly (read returned 0).
+        case peerClosed
+        /// A read or send error: reset, or another errno's text.
+        case error(String)
+        /// We queued more than ``PeerSocket/maxSendBuffer`` bytes the peer did not read.
+        case notReading(unsent: Int)
+    }
+
+    private(set) var state: State
+    let queue: DispatchQueue
+    weak var delegate: PeerSocketDelegate?
+
+    private var fd: Int32 = -1
+    private var readSource: DispatchSourceRead?
+    private var writeSource: DispatchSourceWrite?
+    private var writeSourceSuspended = true
+    /// Resolved addresses not yet tried.
+    private var candidates: [SocketAddress] = []
+    private var sendBuffer: [UInt8] = []
+
+    /// An outbound socket: call ``connect(_:)`` once the addresses are known.
+    init(queue: DispatchQueue) {
+        self.queue = queue
+        state = .resolving
+    }
+
+    /// An accepted socket: call ``openAccepted()`` to start reading.
+    init(queue: DispatchQueue, acceptedFD: Int32) {
+        self.queue = queue
+        fd = acceptedFD
+        state = .connecting
+    }
+
+    /// Dispatch traps on releasing a suspended source: resume the write source first.
+    deinit {
+        if let writeSource, writeSourceSuspended {
+            writeSource.resume()
+            writeSource.cancel()
+        }
+        if fd >= 0 && readSource == nil && writeSource == nil { Syscalls.close(fd) }
+    }
+
+    var isOpen: Bool { state == .open }
+
+    /// Bytes queued but not yet taken by the kernel.
+    var unsentByteCount: Int { sendBuffer.count }
+
+    // MARK: - Opening
+
+    /// Tries `addresses` in order until one accepts.
+    func connect(_ addresses: [SocketAddress]) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard state == .resolving else { return }
+        candidates = addresses
+        connectToNextCandidate(lastError: nil)
+    }
+
+    func openAccepted() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        becameOpen()
+    }
+
+    private func connectToNextCandidate(lastError: Int32?) {
+        guard !candidates.isEmpty else {
+            end(.connectFailed(Syscalls.connectFailureReason(lastError ?? ECONNREFUSED)))
+            return
+        }
+        let address = candidates.removeFirst()
+        state = .connecting
+        switch Syscalls.makeSocket(family: address.family) {
+        case let .failure(error):
+            end(.connectFailed(error.message))
+        case let .success(socketFD):
+            fd = socketFD
+            let code = Syscalls.connect(socketFD, to: address)
+            if code == 0 {
+                becameOpen()
+            } else if code == EINPROGRESS {
+                // One write source serves the socket: first it reports the connect's
+                // completion, then it drives writes.
+                makeWriteSource()
+                setWriteInterest(true)
+            } else {
+                Syscalls.close(socketFD)
+                fd = -1
+                connectToNextCandidate(lastError: code)
+            }
+        }
+    }
+
+    private func makeWriteSource() {
+        let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+        write.setEventHandler { [weak self] in self?.writable() }
+        writeSource = write
+        writeSourceSuspended = true
+    }
+
+    private func writable() {
+        switch state {
+        case .open: flush()
+        case .connecting: connectCompleted()
+        case .resolving, .closed: break
+        }
+    }
+
+    private func connectCompleted() {
+        let err = Syscalls.pendingError(fd)
+        if err == 0 {
+            becameOpen()
+            return
+        }
+        // This address refused: release its socket and sources, try the next one.
+        let failed = fd
+        fd = -1
+        if let writeSource {
+            if writeSourceSuspended { writeSource.resume() }
+            writeSource.setCancelHandler { Syscalls.close(failed) }
+            writeSource.cancel()
+            self.writeSource = nil
+        } else {
+            Syscalls.close(failed)
+        }
+        connectToNextCandidate(lastError: err)
+    }
+
+    private func becameOpen() {
+        state = .open
+        if writeSource == nil { makeWriteSource() }
+        setWriteInterest(false)
+        let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        read.setEventHandler { [weak self] in self?.readAvailable() }
+        readSource = read
+        read.resume()
+        delegate?.socketOpened()
+        flush()
+    }
+
+    // MARK: - Reading
+
+    /// Reads until the socket would block (Dispatch may report readiness only once per
+    /// arrival), but at most 16 chunks in a row: then the rest is read in a new block on
+    /// the queue, so commands for this peer are not starved by a flood.
+    private func readAvailable() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        var gotBytes = false
+        defer { if gotBytes && state == .open { delegate?.socketReadRoundEnded() } }
+        for _ in 0..<16 {
+            guard state == .open else { return }
+            // A stack buffer: 2,000 idle peers must not hold 64 KiB each.
+            let (n, code) = withUnsafeTemporaryAllocation(byteCount: Self.readChunk, alignment: 16) { buffer in
+                let result = Syscalls.read(fd, into: buffer)
+                if result.count > 0 { delegate?.socketReceived(UnsafeRawBufferPointer(rebasing: buffer[0..<result.count])) }
+                return result
+            }
+            if n > 0 {
+                gotBytes = true
+                continue
+            }
+            if n == 0 {
+                end(.peerClosed)
+            } else if code == EINTR {
+                continue
+            } else if code != EAGAIN && code != EWOULDBLOCK {
+                end(.error(code == ECONNRESET ? "connection reset by peer" : Syscalls.errorText(code)))
+            }
+            return
+        }
+        queue.async { [weak self] in self?.readAvailable() }
+    }
+
+    // MARK: - Writing
+
+    /// Queues `bytes` and sends what the kernel takes now.
+    func send(_ bytes: [UInt8]) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard state != .closed else { return }
+        if sendBuffer.isEmpty { sendBuffer = bytes } else { sendBuffer.append(contentsOf: bytes) }
+        if state == .open { flush() }
+    }
+
+    private func flush() {
+        guard state == .open, fd >= 0 else { return }
+        while !sendBuffer.isEmpty {
+            let (n, code) = sendBuffer.withUnsafeBytes { Syscalls.send(fd, $0) }
+            if n > 0 {
+                sendBuffer.removeFirst(n)
+            } else if code == EAGAIN || code == EWOULDBLOCK {
+                break
+            } else if code == EINTR {
+                continue
+            } else {
+                end(.error(code == EPIPE || code == ECONNRESET ? "connection reset by peer" : Syscalls.errorText(code)))
+                return
+            }
+        }
+        if sendBuffer.count > Self.maxSendBuffer {
+            end(.notReading(unsent: sendBuffer.count))
+            return
+        }
+        setWriteInterest(!sendBuffer.isEmpty)
+    }
+
+    private func setWriteInterest(_ wanted: Bool) {
+        guard let writeSource else { return }
+        if wanted && writeSourceSuspended {
+            writeSource.resume()
+            writeSourceSuspended = false
+        } else if !wanted && !writeSourceSuspended {
+            writeSource.suspend()
+            writeSourceSuspended = true
+        }
+    }
+
+    // MARK: - Closing
+
+    private func end(_ how: End) {
+        guard state != .closed else { return }
+        close()
+        delegate?.socketEnded(how)
+    }
+
+    /// Cancels the sources and closes the descriptor once all of them are cancelled
+    /// (closing earlier would let a new socket reuse the descriptor under a live source).
+    func close() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard state != .closed else { return }
+        state = .closed
+        candidates = []
+        let fdToClose = fd
+        fd = -1
+        if let writeSource, writeSourceSuspended {
+            writeSource.resume()
+            writeSourceSuspended = false
+        }
+        let sources: [any DispatchSourceProtocol] = [writeSource, readSource].compactMap { $0 }
+        writeSource = nil
+        readSource = nil
+        sendBuffer = []
+        guard fdToClose >= 0 else { return }
+        if sources.isEmpty {
+            Syscalls.close(fdToClose)
+            return
+        }
+        let group = DispatchGroup()
+        for source in sources {
+            group.enter()
+            source.setCancelHandler { group.leave() }
+            source.cancel()
+        }
+        group.notify(queue: queue) { Syscalls.close(fdToClose) }
+    }
+}

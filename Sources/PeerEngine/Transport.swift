@@ -1,0 +1,153 @@
+import BitcoinWire
+
+/// Which wire format a connection speaks.
+public enum TransportKind: String, Sendable, Equatable, CaseIterable {
+    /// The classic framing: magic, command, length, checksum, payload.
+    case v1
+    /// BIP324: an ElligatorSwift key exchange, then encrypted, authenticated packets.
+    case v2
+}
+
+/// Which transports the engine uses (`--transport`).
+public enum TransportPolicy: String, Sendable, Equatable, CaseIterable {
+    /// v1 only: outbound in v1, inbound v2 attempts fail.
+    case v1
+    /// v2 only: outbound in v2, inbound v1 peers fail.
+    case v2
+    /// As Bitcoin Core: outbound v2 to peers known to offer NODE_P2P_V2 (one v1 retry if
+    /// the peer hangs up during the key exchange), v1 to others; inbound, either.
+    case auto
+
+    /// Whether we accept v2 (then our version advertises NODE_P2P_V2).
+    public var acceptsV2: Bool { self != .v1 }
+}
+
+/// What kind of unit crossed the wire: a message, or one step of the v2 handshake.
+public enum FrameKind: String, Sendable, Equatable {
+    case message
+    /// Our or their 64-byte ElligatorSwift public key.
+    case v2Key = "v2-key"
+    /// The random garbage after the key (its size in ``FrameEvent/size``).
+    case v2Garbage = "v2-garbage"
+    /// The 16-byte garbage terminator.
+    case v2Terminator = "v2-terminator"
+    /// A decoy packet (header bit `ignore`): authenticated and skipped.
+    case v2Decoy = "v2-decoy"
+    /// The v2 version packet, the first non-decoy packet after the terminator.
+    case v2Version = "v2-version"
+    /// A packet whose message type id is not known: shown and skipped, as Core does.
+    case v2UnknownID = "v2-unknown-id"
+
+    /// The word the log's command column shows for a step.
+    public var label: String {
+        switch self {
+        case .message: return ""
+        case .v2Key: return "v2:key"
+        case .v2Garbage: return "v2:garbage"
+        case .v2Terminator: return "v2:term"
+        case .v2Decoy: return "v2:decoy"
+        case .v2Version: return "v2:version"
+        case .v2UnknownID: return "v2:unknown"
+        }
+    }
+}
+
+/// Why a unit was sent: by the protocol's own course, by a person's command, or broken on
+/// purpose.
+public enum FrameOrigin: Sendable, Equatable {
+    case `protocol`
+    case injected
+    case corrupted(Corruption)
+}
+
+/// One unit on the wire as a transport sees it: its exact bytes, where its parts lie, and
+/// what it says. ``FrameEvent`` adds the peer, the direction, the time and the origin.
+public struct WireUnit: Sendable {
+    public var kind: FrameKind
+    public var transport: TransportKind
+    /// The exact bytes on the wire (v2: the encrypted packet).
+    public var raw: [UInt8]
+    public var layout: FrameLayout
+    /// The message's command (for a handshake step, its label).
+    public var command: String
+    /// v1: the payload length the header claims. v2: the contents length; garbage: its size.
+    public var size: Int
+    /// v1: the checksum matched. v2: authenticated (a failed tag ends the connection).
+    public var checksumOK: Bool
+    /// The decoded message, or why the payload did not decode.
+    public var message: Result<Message, WireError>
+    /// v2: the decrypted payload, the source of the field tree (v1 keeps it inside `raw`).
+    public var plaintext: [UInt8]?
+
+    public init(
+        kind: FrameKind = .message, transport: TransportKind, raw: [UInt8], layout: FrameLayout, command: String, size: Int,
+        checksumOK: Bool, message: Result<Message, WireError>, plaintext: [UInt8]? = nil
+    ) {
+        self.kind = kind
+        self.transport = transport
+        self.raw = raw
+        self.layout = layout
+        self.command = command
+        self.size = size
+        self.checksumOK = checksumOK
+        self.message = message
+        self.plaintext = plaintext
+    }
+
+    /// A v1 frame as decoded from the stream.
+    init(frame: Frame) {
+        self.init(
+            transport: .v1, raw: frame.raw, layout: .v1(count: frame.raw.count), command: frame.header.command,
+            size: Int(frame.header.length), checksumOK: frame.checksumOK, message: frame.message)
+    }
+
+    /// A handshake step with no message in it.
+    static func step(_ kind: FrameKind, raw: [UInt8], layout: FrameLayout, size: Int? = nil, note: String? = nil) -> WireUnit {
+        WireUnit(
+            kind: kind, transport: .v2, raw: raw, layout: layout, command: kind.label, size: size ?? raw.count,
+            checksumOK: true, message: .success(.unknown(command: kind.label, payload: [])), plaintext: note.map { Array($0.utf8) })
+    }
+}
+
+/// What a transport asks of its connection.
+enum TransportOutput {
+    /// Send these bytes, which the transport made itself (a handshake step); log them.
+    case send(WireUnit)
+    /// A unit arrived; log it, and give `deliver` (when set) to the session.
+    case received(WireUnit, deliver: Message?)
+    /// Application messages may flow now: the session may start.
+    case ready
+    /// The v2 session id is known (not secret; Core shows it in `getpeerinfo`).
+    case sessionID([UInt8])
+    /// The connection cannot go on: end it as failed with this reason.
+    case failed(String)
+}
+
+/// Bytes in → messages out, messages in → bytes out, for one connection. A transport knows
+/// no socket; ``PeerConnection`` moves bytes between it and a ``PeerSocket``.
+protocol Transport {
+    /// The transport in use, nil while an inbound connection's first bytes are awaited.
+    var kind: TransportKind? { get }
+    /// Received bytes not yet part of a returned unit.
+    var bufferedByteCount: Int { get }
+    /// True while a v2 key exchange is under way (a peer closing then may not speak v2).
+    var inKeyExchange: Bool { get }
+    /// The connection is open: what to send first.
+    mutating func open() -> [TransportOutput]
+    /// Bytes arrived.
+    mutating func receive(_ bytes: UnsafeRawBufferPointer) -> [TransportOutput]
+    /// The wire form of `message`, broken by `corruption` if given (which must be one of
+    /// ``supportedCorruptions``).
+    mutating func encode(_ message: Message, corruption: Corruption?) -> Result<WireUnit, EngineError>
+    /// The kinds `resend --corrupt` may ask of this transport.
+    var supportedCorruptions: [Corruption] { get }
+}
+
+extension Transport {
+    /// A one-line refusal when `corruption` does not apply to this transport, else nil.
+    func refusal(of corruption: Corruption) -> String? {
+        guard !supportedCorruptions.contains(corruption) else { return nil }
+        let name = kind?.rawValue ?? "this"
+        return "--corrupt \(corruption) does not apply to a \(name) peer: use \(supportedCorruptions.map(\.rawValue).joined(separator: ", "))"
+    }
+}

@@ -1,0 +1,69 @@
+import BitcoinWire
+
+/// The classic v1 framing: ``FrameDecoder`` in, ``FrameEncoder`` out, ``Corruption`` of
+/// whole frames.
+struct V1Transport: Transport {
+    let magic: Magic
+    private var decoder: FrameDecoder
+
+    init(magic: Magic) {
+        self.magic = magic
+        decoder = FrameDecoder(magic: magic)
+    }
+
+    var kind: TransportKind? { .v1 }
+    var bufferedByteCount: Int { decoder.bufferedByteCount }
+    var inKeyExchange: Bool { false }
+    var supportedCorruptions: [Corruption] { Corruption.v1Kinds }
+
+    mutating func open() -> [TransportOutput] { [.ready] }
+
+    mutating func receive(_ bytes: UnsafeRawBufferPointer) -> [TransportOutput] {
+        decoder.feed(bytes)
+        return drain()
+    }
+
+    /// Bytes that arrived before the transport was chosen (inbound sniffing).
+    mutating func receive(_ bytes: [UInt8]) -> [TransportOutput] {
+        decoder.feed(bytes)
+        return drain()
+    }
+
+    private mutating func drain() -> [TransportOutput] {
+        var out: [TransportOutput] = []
+        while true {
+            let frame: Frame?
+            do {
+                frame = try decoder.next()
+            } catch {
+                switch error {
+                case .badMagic: out.append(.failed("bad magic: \(error)"))
+                case .payloadTooLarge: out.append(.failed("oversized frame: \(error)"))
+                default: out.append(.failed(error.description))
+                }
+                return out
+            }
+            guard let frame else { return out }
+            // Like Core: a frame with a bad checksum or an undecodable payload is dropped.
+            var deliver: Message?
+            if frame.checksumOK, case let .success(message) = frame.message { deliver = message }
+            out.append(.received(WireUnit(frame: frame), deliver: deliver))
+        }
+    }
+
+    mutating func encode(_ message: Message, corruption: Corruption?) -> Result<WireUnit, EngineError> {
+        var raw = FrameEncoder.encode(message, magic: magic)
+        if let corruption {
+            if let refusal = refusal(of: corruption) { return .failure(EngineError(refusal)) }
+            do {
+                raw = try corruption.apply(to: raw)
+            } catch {
+                return .failure(EngineError("cannot corrupt \(message.command): \(error)"))
+            }
+        }
+        let size = raw.count >= 20 ? Int(MessageHeader.uint32(raw[...], at: 16)) : 0
+        return .success(WireUnit(
+            transport: .v1, raw: raw, layout: .v1(count: raw.count), command: message.command, size: size,
+            checksumOK: corruption != .checksum, message: .success(message)))
+    }
+}

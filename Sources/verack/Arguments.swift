@@ -1,0 +1,45 @@
+import ArgumentParser
+import BitcoinWire
+import PeerEngine
+
+extension Corruption: ExpressibleByArgument {}
+
+extension TransportPolicy: ExpressibleByArgument {}
+
+extension Network: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let n = Network.named(argument) else { return nil }
+        self = n
+    }
+
+    public static var allValueStrings: [String] { Network.all.map(\.name) }
+}
+
+/// `--transport v1|v2|auto`, shared by the console, `handshake` and `serve`.
+struct TransportOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Transport: v1, v2 (BIP324, encrypted) or auto (v2 to peers known to offer it, one v1 retry; inbound either).",
+        valueName: "v1|v2|auto"))
+    var transport: TransportPolicy = .auto
+}
+
+/// Knobs of our side of the v2 handshake, for watching a peer cope with them.
+struct V2Options: ParsableArguments {
+    @Option(name: .customLong("v2-garbage"), parsing: .unconditional,
+            help: ArgumentHelp("v2: bytes of garbage after our key (0-4095; default: random).", valueName: "n"))
+    var garbage: Int?
+
+    @Option(name: .customLong("v2-decoys"), parsing: .unconditional,
+            help: ArgumentHelp("v2: decoy packets we send before our version packet.", valueName: "n"))
+    var decoys: Int = 0
+
+    func validate() throws {
+        if let garbage, !(0...4095).contains(garbage) { throw ValidationError("--v2-garbage must be from 0 to 4095") }
+        guard (0...1000).contains(decoys) else { throw ValidationError("--v2-decoys must be from 0 to 1000") }
+    }
+
+    func apply(to config: inout EngineConfiguration) {
+        if let garbage { config.v2GarbageLength = garbage...garbage }
+        config.v2Decoys = decoys
+    }
+}

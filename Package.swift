@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "BitcoinWire", targets: ["BitcoinWire"]),
         .library(name: "PeerEngine", targets: ["PeerEngine"]),
         .library(name: "ConsoleUI", targets: ["ConsoleUI"]),
+        .library(name: "BIP324", targets: ["BIP324"]),
         // Starts the real test node; for the tests and the benchmarks.
         .library(name: "NodeHarness", targets: ["NodeHarness"]),
     ],
@@ -30,6 +31,15 @@ let package = Package(
             dependencies: ["BitcoinWire", "PeerEngine"]
         ),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
+        .target(
+            name: "BIP324",
+            dependencies: [
+                "COpenSSL",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "verack",
             dependencies: [
@@ -37,6 +47,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "BIP324Tests", dependencies: ["BIP324"], resources: [.copy("Vectors")]),
         .testTarget(name: "BitcoinWireTests", dependencies: ["BitcoinWire", "NodeHarness"], resources: [.copy("Vectors")]),
         .target(name: "NodeHarness", dependencies: ["BitcoinWire"], path: "Tests/NodeHarness"),
         .testTarget(name: "PeerEngineTests", dependencies: ["PeerEngine", "BitcoinWire", "NodeHarness"]),

@@ -24,7 +24,7 @@ let package = Package(
         ),
         .target(
             name: "PeerEngine",
-            dependencies: ["BitcoinWire"]
+            dependencies: ["BitcoinWire", "BIP324"]
         ),
         .target(
             name: "ConsoleUI",

@@ -173,9 +173,9 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         for output in outputs {
             guard !finished else { return }
             switch output {
-            case let .send(unit):
+            case let .send(unit, origin):
                 info.sent.count(command: unit.command, bytes: unit.raw.count)
-                engine.post(.frame(FrameEvent(peer: id, direction: .sent, time: engine.now, unit: unit)))
+                engine.post(.frame(FrameEvent(peer: id, direction: .sent, time: engine.now, unit: unit, origin: origin)))
                 socket.send(unit.raw)
             case let .received(unit, deliver):
                 info.received.count(command: unit.command, bytes: unit.raw.count)

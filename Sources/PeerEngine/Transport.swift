@@ -112,7 +112,7 @@ public struct WireUnit: Sendable {
 /// What a transport asks of its connection.
 enum TransportOutput {
     /// Send these bytes, which the transport made itself (a handshake step); log them.
-    case send(WireUnit)
+    case send(WireUnit, origin: FrameOrigin = .protocol)
     /// A unit arrived; log it, and give `deliver` (when set) to the session.
     case received(WireUnit, deliver: Message?)
     /// Application messages may flow now: the session may start.

@@ -1,7 +1,329 @@
+import BIP324
 import BitcoinWire
 
 extension PeerEngine {
     func makeV2Transport(initiating: Bool) -> any Transport {
-        V1Transport(magic: configuration.network.magic)  // placeholder until BIP324 lands
+        var settings = V2Transport.Settings()
+        settings.garbageLength = configuration.v2GarbageLength
+        settings.decoys = configuration.v2Decoys
+        if let c = configuration.corruptVersion, Corruption.v2HandshakeKinds.contains(c) { settings.handshakeCorruption = c }
+        return V2Transport(initiating: initiating, magic: configuration.network.magic, settings: settings)
+    }
+}
+
+/// BIP324, the v2 encrypted transport, in either role.
+///
+/// The handshake is shown step by step, each step a unit of its own: our key and garbage,
+/// their key, their garbage and terminator, decoys, the version packet. Then every packet
+/// carries one message. Every failure ends the connection with a reason: no terminator
+/// within 4,095 + 16 bytes of garbage, an encrypted length over Core's 4,000,013, a packet
+/// that does not authenticate (with its number).
+///
+/// Memory: at most one packet (4,000,013 bytes of contents + 20) plus one read is buffered;
+/// before the terminator, at most 64 + 4,111 bytes.
+struct V2Transport: Transport {
+    struct Settings {
+        /// The sizes our garbage is drawn from (BIP324: 0 to 4,095 bytes).
+        var garbageLength: ClosedRange<Int> = 0...4095
+        /// Decoy packets to send before our version packet.
+        var decoys = 0
+        /// `key` or `terminator`: break our side of the handshake on purpose.
+        var handshakeCorruption: Corruption?
+    }
+
+    static let keySize = 64
+    static let terminatorSize = 16
+    static let maxGarbage = 4095
+
+    private enum State {
+        /// Waiting for their 64-byte key.
+        case awaitingKey
+        /// Scanning their garbage for the terminator.
+        case awaitingTerminator
+        /// Reading packets; `length` is set once a packet's length is decrypted.
+        case packets(length: Int?)
+        case failed
+    }
+
+    let initiating: Bool
+    let magic: Magic
+    let settings: Settings
+    private var state = State.awaitingKey
+    private var ours: V2EphemeralKey?
+    private var ourGarbage: [UInt8] = []
+    private var cipher: V2PacketCipher?
+    /// Their garbage: the AAD of their first packet.
+    private var theirGarbage: [UInt8] = []
+    private var sentPackets = 0
+    private var receivedPackets = 0
+    private var sawVersionPacket = false
+    private var buffer: [UInt8] = []
+    private var readIndex = 0
+
+    init(initiating: Bool, magic: Magic, settings: Settings) {
+        self.initiating = initiating
+        self.magic = magic
+        self.settings = settings
+    }
+
+    var kind: TransportKind? { .v2 }
+    var bufferedByteCount: Int { buffer.count - readIndex }
+    var inKeyExchange: Bool {
+        if case .awaitingKey = state { return true }
+        return false
+    }
+    var supportedCorruptions: [Corruption] { Corruption.v2PacketKinds }
+    /// The session id, once the keys are known.
+    var sessionID: [UInt8]? { cipher?.sessionID }
+
+    // MARK: - Handshake
+
+    mutating func open() -> [TransportOutput] {
+        initiating ? sendKeyAndGarbage() : []
+    }
+
+    /// Our key (corrupted if asked) and our garbage.
+    private mutating func sendKeyAndGarbage() -> [TransportOutput] {
+        let key: V2EphemeralKey
+        do {
+            key = try V2EphemeralKey.generate()
+        } catch {
+            state = .failed
+            return [.failed("cannot make a v2 key: \(error)")]
+        }
+        ours = key
+        var wireKey = key.ellswift
+        var origin = FrameOrigin.protocol
+        if settings.handshakeCorruption == .key {
+            for i in 0..<8 { wireKey[i] ^= 0xff }
+            origin = .corrupted(.key)
+        }
+        var rng = SystemRandomNumberGenerator()
+        let count = Int.random(in: settings.garbageLength.clamped(to: 0...Self.maxGarbage), using: &rng)
+        ourGarbage = (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let keyNote = "our ElligatorSwift key (64 bytes)" + (origin == .protocol ? "" : ", 8 bytes inverted")
+        return [
+            .send(.step(.v2Key, raw: wireKey, layout: .whole(.key, count: wireKey.count), note: keyNote), origin: origin),
+            .send(.step(.v2Garbage, raw: ourGarbage, layout: .whole(.garbage, count: count), size: count,
+                        note: "our garbage: \(count) random bytes")),
+        ]
+    }
+
+    /// Their key is in: derive the keys, then send our terminator, decoys and version packet.
+    private mutating func keyReceived(_ theirs: [UInt8]) -> [TransportOutput] {
+        var out: [TransportOutput] = [
+            .received(.step(.v2Key, raw: theirs, layout: .whole(.key, count: theirs.count), note: "their ElligatorSwift key (64 bytes)"), deliver: nil),
+        ]
+        if !initiating { out += sendKeyAndGarbage() }
+        guard let ours else { return out }
+        do {
+            let secrets = try V2SessionSecrets(ours: ours, theirs: theirs, initiating: initiating, magic: magic.bytes)
+            cipher = try V2PacketCipher(secrets: secrets)
+        } catch {
+            state = .failed
+            return out + [.failed("v2 key exchange failed: \(error)")]
+        }
+        self.ours = nil  // the private key is not needed any more
+        guard var cipher else { return out }
+        out.append(.sessionID(cipher.sessionID))
+        var terminator = cipher.sendGarbageTerminator
+        var origin = FrameOrigin.protocol
+        if settings.handshakeCorruption == .terminator {
+            for i in terminator.indices { terminator[i] ^= 0xff }
+            origin = .corrupted(.terminator)
+        }
+        out.append(.send(.step(.v2Terminator, raw: terminator, layout: .whole(.terminator, count: terminator.count),
+                               note: "our garbage terminator" + (origin == .protocol ? "" : " (inverted)")), origin: origin))
+        do {
+            var rng = SystemRandomNumberGenerator()
+            for n in 0..<settings.decoys {
+                let size = Int.random(in: 0...64, using: &rng)
+                let contents = (0..<size).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                let packet = try cipher.encrypt(contents: contents, aad: nextAAD(), ignore: true)
+                out.append(.send(.step(.v2Decoy, raw: packet, layout: .v2Packet(count: packet.count), size: size,
+                                       note: "decoy \(n + 1) of \(settings.decoys): \(size) bytes the peer must skip")))
+            }
+            let version = try cipher.encrypt(contents: [], aad: nextAAD())
+            out.append(.send(.step(.v2Version, raw: version, layout: .v2Packet(count: version.count), size: 0,
+                                   note: "our version packet (no transport features)")))
+        } catch {
+            state = .failed
+            return out + [.failed("cannot encrypt: \(error)")]
+        }
+        self.cipher = cipher
+        state = .awaitingTerminator
+        out.append(.ready)
+        return out
+    }
+
+    /// Our garbage authenticates with our first packet; later packets have no AAD.
+    private mutating func nextAAD() -> [UInt8] {
+        defer { sentPackets += 1 }
+        return sentPackets == 0 ? ourGarbage : []
+    }
+
+    // MARK: - Receiving
+
+    mutating func receive(_ bytes: UnsafeRawBufferPointer) -> [TransportOutput] {
+        if case .failed = state { return [] }
+        if readIndex > 0 {
+            buffer.removeSubrange(0..<readIndex)
+            readIndex = 0
+        }
+        buffer.append(contentsOf: bytes)
+        var out: [TransportOutput] = []
+        while let step = nextStep() {
+            out += step
+            if case .failed = state { break }
+        }
+        return out
+    }
+
+    /// One step forward with the buffered bytes, or nil when more bytes are needed.
+    private mutating func nextStep() -> [TransportOutput]? {
+        let available = buffer.count - readIndex
+        switch state {
+        case .failed:
+            return nil
+        case .awaitingKey:
+            guard available >= Self.keySize else { return nil }
+            let theirs = Array(buffer[readIndex..<(readIndex + Self.keySize)])
+            readIndex += Self.keySize
+            return keyReceived(theirs)
+        case .awaitingTerminator:
+            guard let terminator = cipher?.receiveGarbageTerminator else { return nil }
+            let window = buffer[readIndex...]
+            if let at = Self.find(terminator, in: window) {
+                theirGarbage = Array(buffer[readIndex..<at])
+                readIndex = at + Self.terminatorSize
+                state = .packets(length: nil)
+                let n = theirGarbage.count
+                return [
+                    .received(.step(.v2Garbage, raw: theirGarbage, layout: .whole(.garbage, count: n), size: n,
+                                    note: "their garbage: \(n) bytes"), deliver: nil),
+                    .received(.step(.v2Terminator, raw: terminator, layout: .whole(.terminator, count: Self.terminatorSize),
+                                    note: "their garbage terminator"), deliver: nil),
+                ]
+            }
+            if available >= Self.maxGarbage + Self.terminatorSize {
+                state = .failed
+                return [.failed("no v2 garbage terminator within \(Self.maxGarbage) + \(Self.terminatorSize) bytes of garbage")]
+            }
+            return nil
+        case let .packets(length):
+            return nextPacket(knownLength: length, available: available)
+        }
+    }
+
+    private mutating func nextPacket(knownLength: Int?, available: Int) -> [TransportOutput]? {
+        guard var cipher else { return nil }
+        self.cipher = nil  // keep its buffers uniquely owned while it works
+        defer { self.cipher = cipher }
+        let length: Int
+        if let knownLength {
+            length = knownLength
+        } else {
+            guard available >= V2PacketCipher.lengthFieldSize else { return nil }
+            do {
+                length = try cipher.decryptLength(buffer[readIndex..<(readIndex + V2PacketCipher.lengthFieldSize)])
+            } catch {
+                state = .failed
+                return [.failed("v2 length: \(error)")]
+            }
+            if length > V2PacketCipher.maxContentsLength {
+                state = .failed
+                return [.failed("v2 packet \(receivedPackets + 1): encrypted length \(length) is over \(V2PacketCipher.maxContentsLength) bytes")]
+            }
+            state = .packets(length: length)
+        }
+        let total = V2PacketCipher.packetOverhead + length
+        guard available >= total else { return nil }
+        let raw = Array(buffer[readIndex..<(readIndex + total)])
+        readIndex += total
+        state = .packets(length: nil)
+        receivedPackets += 1
+        var body = Array(raw[V2PacketCipher.lengthFieldSize...])
+        guard let packet = cipher.decrypt(inPlace: &body, aad: receivedPackets == 1 ? theirGarbage : []) else {
+            state = .failed
+            return [.failed("v2 authentication failed at packet \(receivedPackets)")]
+        }
+        let layout = FrameLayout.v2Packet(count: raw.count)
+        let contents = packet.contents
+        if packet.ignore {
+            return [.received(.step(.v2Decoy, raw: raw, layout: layout, size: contents.count,
+                                    note: "decoy: \(contents.count) bytes skipped"), deliver: nil)]
+        }
+        if !sawVersionPacket {
+            sawVersionPacket = true
+            return [.received(.step(.v2Version, raw: raw, layout: layout, size: contents.count,
+                                    note: "their version packet (\(contents.count) bytes of transport features)"), deliver: nil)]
+        }
+        return [Self.message(from: contents, raw: raw, layout: layout)]
+    }
+
+    /// The message in a packet's contents. An unknown short id is shown and skipped, as Core
+    /// does; contents with no readable message type are shown and dropped.
+    static func message(from contents: ArraySlice<UInt8>, raw: [UInt8], layout: FrameLayout) -> TransportOutput {
+        switch V2MessageType.decode(contents) {
+        case let .known(command, offset):
+            let payload = contents.dropFirst(offset)
+            let result: Result<Message, WireError>
+            do {
+                result = .success(try Message.decode(command: command, payload: payload, offset: 0))
+            } catch {
+                result = .failure(error)
+            }
+            let unit = WireUnit(
+                transport: .v2, raw: raw, layout: layout, command: command, size: payload.count, checksumOK: true,
+                message: result, plaintext: Array(payload))
+            return .received(unit, deliver: try? result.get())
+        case let .unknownID(id):
+            let unit = WireUnit(
+                kind: .v2UnknownID, transport: .v2, raw: raw, layout: layout, command: "id:\(id)", size: contents.count - 1,
+                checksumOK: true, message: .success(.unknown(command: "id:\(id)", payload: [])),
+                plaintext: Array("unknown message type id \(id): skipped".utf8))
+            return .received(unit, deliver: nil)
+        case let .malformed(reason):
+            let unit = WireUnit(
+                transport: .v2, raw: raw, layout: layout, command: "?", size: contents.count, checksumOK: true,
+                message: .failure(.invalidValue(field: "message type", offset: 0, reason: "\(reason)")), plaintext: Array(contents))
+            return .received(unit, deliver: nil)
+        }
+    }
+
+    /// Where `needle` starts in `haystack` (as an index of the whole buffer).
+    static func find(_ needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
+        guard let first = needle.first, haystack.count >= needle.count else { return nil }
+        var i = haystack.startIndex
+        let last = haystack.endIndex - needle.count
+        while i <= last {
+            if haystack[i] == first && haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    // MARK: - Sending
+
+    mutating func encode(_ message: Message, corruption: Corruption?) -> Result<WireUnit, EngineError> {
+        if let corruption, let refusal = refusal(of: corruption) { return .failure(EngineError(refusal)) }
+        guard var cipher else { return .failure(EngineError("the v2 key exchange is not done yet")) }
+        self.cipher = nil
+        defer { self.cipher = cipher }
+        let payload = message.encodePayload()
+        var packet: [UInt8]
+        do {
+            packet = try cipher.encrypt(command: message.command, payload: payload, aad: nextAAD())
+        } catch {
+            return .failure(EngineError("cannot encrypt \(message.command): \(error)"))
+        }
+        switch corruption {
+        case .tag?: packet[packet.count - 1] ^= 0x01
+        case .length?: packet[0] ^= 0x01
+        default: break
+        }
+        return .success(WireUnit(
+            transport: .v2, raw: packet, layout: .v2Packet(count: packet.count), command: message.command, size: payload.count,
+            checksumOK: true, message: .success(message), plaintext: payload))
     }
 }

@@ -37,6 +37,25 @@ struct RealNodeTests {
         }
     }
 
+    /// The node speaks v1 only and reads 64 random bytes as a bad magic (then it drops every
+    /// loopback peer): auto mode must complete a v1 handshake and never send it a v2 key,
+    /// even for a peer it dials twice.
+    @Test func autoModeSpeaksV1ToTheNodeAndNeverSendsAKey() throws {
+        try withNode({ $0.transport = .auto }) { node, events, engine in
+            for id in 1...2 {
+                #expect(try engine.connect(node.address).get() == id)
+                #expect(events.wait { EventCollector.phase(of: id, in: $0) == .established })
+                if id == 1 { try engine.drop(id).get() }
+            }
+            let sent = events.snapshot.compactMap { e -> FrameEvent? in if case let .frame(f) = e, f.direction == .sent { return f } else { return nil } }
+            #expect(!sent.isEmpty)
+            #expect(sent.allSatisfy { $0.transport == .v1 && $0.kind == .message })
+            #expect(EventCollector.latestInfo(of: 2, in: events.snapshot)?.transport == .v1)
+            // The node does not advertise NODE_P2P_V2, so nothing told auto to try v2.
+            #expect(EventCollector.latestInfo(of: 1, in: events.snapshot)?.version?.services.contains(.p2pV2) == false)
+        }
+    }
+
     @Test func inboundHandshakeFromTheNode() throws {
         try withNode { node, events, engine in
             let port = try engine.listen("127.0.0.1:0").get()

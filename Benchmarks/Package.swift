@@ -23,6 +23,7 @@ let package = Package(
                 .product(name: "PeerEngine", package: rootPackage),
                 .product(name: "ConsoleUI", package: rootPackage),
                 .product(name: "NodeHarness", package: rootPackage),
+                .product(name: "BIP324", package: rootPackage),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

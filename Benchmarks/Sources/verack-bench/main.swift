@@ -8,6 +8,7 @@ let groups: [(name: String, run: () -> Void)] = [
     ("wire", WireBenchmarks.run),
     ("engine", EngineBenchmarks.run),
     ("render", RenderBenchmarks.run),
+    ("v2", V2Benchmarks.run),
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

@@ -46,13 +46,15 @@ enum MessageDetailView {
             for part in frame.layout.parts {
                 lines.append("  \(part.region.rawValue) \(part.range.lowerBound)-\(max(part.range.lowerBound, part.range.upperBound - 1))")
             }
-            lines.append("decrypted contents \(frame.size) bytes")
+            lines.append("decrypted contents \(max(0, frame.raw.count - 20)) bytes")
             switch frame.kind {
             case .v2Decoy: lines.append("  decoy (ignore bit set): skipped")
             case .v2Version: lines.append("  version packet (transport features: none)")
             case .v2UnknownID: lines.append("  unknown message type id: skipped, as Core does")
             default:
-                lines.append("  message \(frame.command), payload \(frame.payload.count) bytes")
+                let typeBytes = max(0, frame.raw.count - 20 - frame.payload.count)
+                lines.append("  message type \(frame.command) (\(typeBytes == 1 ? "short id" : "long form"), \(typeBytes) bytes)")
+                lines.append("  payload \(frame.payload.count) bytes")
                 let fields = frame.fields
                 lines += fields.isEmpty ? ["    (empty)"] : Field.render(fields, indent: 2)
             }

@@ -53,6 +53,8 @@ enum MessageLogPane {
         guard rest > 0 else { return }
         var summary = frame.summary
         if let tag = frame.injectionTag { summary = tag + " " + summary }
+        // A v2 message reads like a v1 one, marked v2 (its ✓ means the packet authenticated).
+        if frame.transport == .v2 && frame.kind == .message { summary = "v2 " + summary }
         // Raw hex beside the summary: v1's payload bytes, v2's decrypted payload.
         let payload = frame.kind == .message ? frame.payload : frame.raw[...]
         let summaryWidth = rest < 30 ? rest : rest * 11 / 20

@@ -39,6 +39,11 @@ final class TmuxSession {
         try tmuxCommand(["send-keys", "-t", name, "Enter"])
     }
 
+    /// Presses keys by tmux's names (`Tab`, `Enter`, `Escape`, `Up`, …).
+    func press(_ keys: String...) throws {
+        try tmuxCommand(["send-keys", "-t", name] + keys)
+    }
+
     func capture(colors: Bool = false) throws -> String {
         try tmuxCommand(["capture-pane", "-p", "-t", name] + (colors ? ["-e"] : []))
     }

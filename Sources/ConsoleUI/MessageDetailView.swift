@@ -44,7 +44,8 @@ enum MessageDetailView {
         default:
             lines = ["v2 packet \(frame.raw.count) bytes (encrypted)"]
             for part in frame.layout.parts {
-                lines.append("  \(part.region.rawValue) \(part.range.lowerBound)-\(max(part.range.lowerBound, part.range.upperBound - 1))")
+                let r = part.range
+                lines.append("  \(part.region.rawValue) " + (r.count == 1 ? "\(r.lowerBound)" : "\(r.lowerBound)-\(r.upperBound - 1)"))
             }
             lines.append("decrypted contents \(max(0, frame.raw.count - 20)) bytes")
             switch frame.kind {

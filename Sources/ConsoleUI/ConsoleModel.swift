@@ -65,8 +65,10 @@ public struct ConsoleModel {
     public mutating func showError(_ text: String) { status = StatusMessage(text: text, isError: true) }
     public mutating func showInfo(_ text: String) { status = StatusMessage(text: text, isError: false) }
 
+    /// An engine event: the model's clock moves on to the event's time.
     public mutating func handle(_ event: PeerEvent) {
-        switch event {
+        tick(now: event.time)
+        switch event.kind {
         case let .peerAdded(info):
             peers.update(info)
             if selectedPeer == nil { selectedPeer = info.id }
@@ -83,7 +85,6 @@ public struct ConsoleModel {
             if let selected = selectedPeer, peers[selected] == nil { selectedPeer = peers.ids.first }
             relayout()
         case let .frame(frame):
-            tick(now: frame.time)
             let seq = log.append(frame)
             if case let .ladder(peer) = detail {
                 if frame.peer == peer { ladderIndex.append(seq) }

@@ -29,7 +29,7 @@ final class EventMailbox: @unchecked Sendable {
 
     func post(_ event: PeerEvent) {
         lock.lock()
-        switch event {
+        switch event.kind {
         case let .frame(f):
             if pendingFrames >= maxFrames || pendingFrameBytes + f.raw.count > maxFrameBytes {
                 dropped += 1
@@ -39,7 +39,7 @@ final class EventMailbox: @unchecked Sendable {
                 pending.append(event)
             }
         case let .peerUpdated(info):
-            if case let .peerUpdated(last)? = pending.last, last.id == info.id {
+            if case let .peerUpdated(last)? = pending.last?.kind, last.id == info.id {
                 pending[pending.count - 1] = event
             } else {
                 pending.append(event)
@@ -63,7 +63,7 @@ final class EventMailbox: @unchecked Sendable {
         dropped = 0
         scheduled = false
         lock.unlock()
-        if lost > 0 { deliver(.framesDropped(count: lost)) }
+        if lost > 0 { deliver(PeerEvent(time: batch.first?.time ?? 0, .framesDropped(count: lost))) }
         for event in batch { deliver(event) }
     }
 }

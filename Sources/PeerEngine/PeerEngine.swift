@@ -51,7 +51,8 @@ public final class PeerEngine: @unchecked Sendable {
         started + .nanoseconds(Int(max(0, seconds) * 1e9))
     }
 
-    func post(_ event: PeerEvent) { mailbox.post(event) }
+    /// Posts an event stamped with the engine's clock now.
+    func post(_ kind: PeerEvent.Kind) { mailbox.post(PeerEvent(time: now, kind)) }
 
     /// Genesis block hash of the network in wire order, for `getheaders` (regtest's for
     /// unknown magics).

@@ -269,19 +269,31 @@ public struct FrameEvent: Sendable {
 }
 
 /// What the engine reports, delivered in order on the engine's event queue (the main queue
-/// in the console).
-public enum PeerEvent: Sendable {
-    case peerAdded(PeerInfo)
-    /// The phase changed (the info carries the new one).
-    case phaseChanged(PeerInfo, from: PeerPhase)
-    /// Counters, ping, last-heard or silence changed.
-    case peerUpdated(PeerInfo)
-    case peerRemoved(PeerID)
-    case frame(FrameEvent)
-    /// A frame event was dropped because the consumer is too slow (see ``EventMailbox``).
-    case framesDropped(count: Int)
-    /// Something went wrong that is not one peer's phase: a bad command, a listener error.
-    case error(peer: PeerID?, message: String)
-    /// News that is not an error, such as how many seed candidates were found.
-    case notice(String)
+/// in the console). Every event carries the time it happened, so a front end never asks
+/// the engine's clock what time an event is.
+public struct PeerEvent: Sendable {
+    /// Seconds since the engine started.
+    public var time: Double
+    public var kind: Kind
+
+    public init(time: Double, _ kind: Kind) {
+        self.time = time
+        self.kind = kind
+    }
+
+    public enum Kind: Sendable {
+        case peerAdded(PeerInfo)
+        /// The phase changed (the info carries the new one).
+        case phaseChanged(PeerInfo, from: PeerPhase)
+        /// Counters, ping, last-heard, silence, transport or session id changed.
+        case peerUpdated(PeerInfo)
+        case peerRemoved(PeerID)
+        case frame(FrameEvent)
+        /// A frame event was dropped because the consumer is too slow (see ``EventMailbox``).
+        case framesDropped(count: Int)
+        /// Something went wrong that is not one peer's phase: a bad command, a listener error.
+        case error(peer: PeerID?, message: String)
+        /// News that is not an error, such as how many seed candidates were found.
+        case notice(String)
+    }
 }

@@ -17,8 +17,9 @@ final class EventPrinter {
         self.quiet = quiet
     }
 
-    func handle(_ event: PeerEvent, now: Double) {
-        switch event {
+    func handle(_ event: PeerEvent) {
+        let now = event.time
+        switch event.kind {
         case let .peerAdded(info):
             addresses[info.id] = info.address
             transports[info.id] = info.transport

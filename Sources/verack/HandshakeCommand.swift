@@ -109,8 +109,8 @@ final class HeadlessRun {
     init(json: Bool) { printer = EventPrinter(json: json) }
 
     func handle(_ event: PeerEvent) {
-        printer.handle(event, now: engine?.now ?? 0)
-        switch event {
+        printer.handle(event)
+        switch event.kind {
         case let .peerAdded(info): phases[info.id] = info.phase
         case let .phaseChanged(info, _): phases[info.id] = info.phase
         case .error, .notice: break  // the seed lookup reports through these: decide below
@@ -138,11 +138,11 @@ final class HeadlessRun {
             let pending = phases.filter { !$0.value.isEnd && $0.value != .established }.keys.sorted()
             let now = engine?.now ?? 0
             if phases.isEmpty {
-                printer.handle(.error(peer: nil, message: "timeout: no peer was reached (DNS seeds still resolving?)"), now: now)
+                printer.handle(PeerEvent(time: now, .error(peer: nil, message: "timeout: no peer was reached (DNS seeds still resolving?)")))
             } else if !pending.isEmpty {
-                printer.handle(.error(peer: nil, message: "timeout: peers \(pending.map(String.init).joined(separator: ", ")) did not complete the handshake"), now: now)
+                printer.handle(PeerEvent(time: now, .error(peer: nil, message: "timeout: peers \(pending.map(String.init).joined(separator: ", ")) did not complete the handshake")))
             } else if let seedTarget {
-                printer.handle(.error(peer: nil, message: "\(established) of \(seedTarget) peers established; no candidates left"), now: now)
+                printer.handle(PeerEvent(time: now, .error(peer: nil, message: "\(established) of \(seedTarget) peers established; no candidates left")))
             }
         }
         engine?.shutdown()

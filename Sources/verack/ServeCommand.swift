@@ -38,11 +38,9 @@ struct ServeCommand: ParsableCommand {
         config.transport = transportOptions.transport
         v2.apply(to: &config)
         let printer = MainActor.assumeIsolated { EventPrinter(json: json, quiet: quiet) }
-        let box = EngineBox()
         let engine = PeerEngine(configuration: config, eventQueue: .main) { event in
-            MainActor.assumeIsolated { printer.handle(event, now: box.engine?.now ?? 0) }
+            MainActor.assumeIsolated { printer.handle(event) }
         }
-        box.engine = engine
         switch engine.listen(listen) {
         case let .failure(e):
             Output.error("verack serve: \(e)")
@@ -61,9 +59,4 @@ struct ServeCommand: ParsableCommand {
         }
         dispatchMain()
     }
-}
-
-/// Lets the event closure reach the engine it belongs to.
-final class EngineBox: @unchecked Sendable {
-    var engine: PeerEngine?
 }

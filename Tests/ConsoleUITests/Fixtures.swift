@@ -73,3 +73,15 @@ extension Screen {
         return rows.joined(separator: "\n")
     }
 }
+
+/// Events as tests write them: a frame at its own time, the rest at time 0 unless given.
+extension PeerEvent {
+    static func frame(_ f: FrameEvent) -> PeerEvent { PeerEvent(time: f.time, .frame(f)) }
+    static func peerAdded(_ info: PeerInfo, at t: Double = 0) -> PeerEvent { PeerEvent(time: t, .peerAdded(info)) }
+    static func phaseChanged(_ info: PeerInfo, from old: PeerPhase, at t: Double = 0) -> PeerEvent { PeerEvent(time: t, .phaseChanged(info, from: old)) }
+    static func peerUpdated(_ info: PeerInfo, at t: Double = 0) -> PeerEvent { PeerEvent(time: t, .peerUpdated(info)) }
+    static func peerRemoved(_ id: PeerID, at t: Double = 0) -> PeerEvent { PeerEvent(time: t, .peerRemoved(id)) }
+    static func error(peer: PeerID?, message: String, at t: Double = 0) -> PeerEvent { PeerEvent(time: t, .error(peer: peer, message: message)) }
+    static func notice(_ text: String, at t: Double = 0) -> PeerEvent { PeerEvent(time: t, .notice(text)) }
+    static func framesDropped(count: Int, at t: Double = 0) -> PeerEvent { PeerEvent(time: t, .framesDropped(count: count)) }
+}

@@ -44,7 +44,7 @@ final class EventCollector: @unchecked Sendable {
     static func phase(of id: PeerID, in events: [PeerEvent]) -> PeerPhase? {
         var phase: PeerPhase?
         for e in events {
-            switch e {
+            switch e.kind {
             case let .peerAdded(info) where info.id == id: phase = info.phase
             case let .phaseChanged(info, _) where info.id == id: phase = info.phase
             default: break
@@ -56,7 +56,7 @@ final class EventCollector: @unchecked Sendable {
     static func latestInfo(of id: PeerID, in events: [PeerEvent]) -> PeerInfo? {
         var latest: PeerInfo?
         for e in events {
-            switch e {
+            switch e.kind {
             case let .peerAdded(i) where i.id == id, let .phaseChanged(i, _) where i.id == id, let .peerUpdated(i) where i.id == id:
                 latest = i
             default: break
@@ -66,6 +66,6 @@ final class EventCollector: @unchecked Sendable {
     }
 
     static func frames(of id: PeerID, _ direction: FrameDirection, in events: [PeerEvent]) -> [FrameEvent] {
-        events.compactMap { if case let .frame(f) = $0, f.peer == id, f.direction == direction { return f } else { return nil } }
+        events.compactMap { if case let .frame(f) = $0.kind, f.peer == id, f.direction == direction { return f } else { return nil } }
     }
 }

@@ -124,11 +124,17 @@ struct PeerSessionTests {
         #expect(s.silence == nil)
     }
 
-    @Test func corruptedPingLeavesThePeerSilent() {
+    /// The nonce of a `send(ping)` action, nil for anything else.
+    static func pingNonce(_ action: PeerSession.Action?) -> UInt64? {
+        if case let .send(.ping(nonce))? = action { return nonce }
+        return nil
+    }
+
+    @Test func corruptedPingLeavesThePeerSilent() throws {
         var s = outbound()
         _ = s.connected(now: 0)
         _ = s.receive(.version(Self.version(nonce: 7)), now: 0)
-        guard case let .send(.ping(first))? = s.receive(.verack, now: 0).last else { return }
+        let first = try #require(Self.pingNonce(s.receive(.verack, now: 0).last))
         _ = s.receive(.pong(nonce: first), now: 0.01)
         // `resend 1 ping --corrupt checksum`: the engine makes a ping, the peer never sees it.
         _ = s.makePing(now: 10)
@@ -139,15 +145,15 @@ struct PeerSessionTests {
         #expect(s.silence != nil)
     }
 
-    @Test func aLaterPongEndsTheSilenceOfALostPing() {
+    @Test func aLaterPongEndsTheSilenceOfALostPing() throws {
         var s = outbound()
         _ = s.connected(now: 0)
         _ = s.receive(.version(Self.version(nonce: 7)), now: 0)
-        guard case let .send(.ping(first))? = s.receive(.verack, now: 0).last else { return }
+        let first = try #require(Self.pingNonce(s.receive(.verack, now: 0).last))
         _ = s.receive(.pong(nonce: first), now: 0.01)
         _ = s.makePing(now: 10)  // corrupted on the wire: never answered
         #expect(s.tick(now: 15) == [.silenceChanged(Silence(awaiting: "pong", since: 10))])
-        guard case let .ping(second) = s.makePing(now: 20) else { return }
+        let second = try #require(Self.pingNonce(.send(s.makePing(now: 20))))
         let answered = s.receive(.pong(nonce: second), now: 20.5)
         #expect(answered.contains(.silenceChanged(nil)))
         #expect(s.silence == nil)
@@ -180,13 +186,13 @@ struct PeerSessionTests {
         #expect(s.ended(.closed(reason: "again")).isEmpty)
     }
 
-    @Test func keepAlivePingsAfterTheInterval() {
+    @Test func keepAlivePingsAfterTheInterval() throws {
         var settings = PeerSession.Settings()
         settings.pingInterval = 30
         var s = PeerSession(direction: .outbound, ourVersion: Self.version(nonce: 42), settings: settings, now: 0)
         _ = s.connected(now: 0)
         _ = s.receive(.version(Self.version(nonce: 7)), now: 0)
-        guard case let .send(.ping(first))? = s.receive(.verack, now: 0).last else { return }
+        let first = try #require(Self.pingNonce(s.receive(.verack, now: 0).last))
         _ = s.receive(.pong(nonce: first), now: 0.1)
         #expect(s.nextDeadline == 30)
         #expect(Self.sent(s.tick(now: 30)) == ["ping"])

@@ -47,7 +47,7 @@ struct RealNodeTests {
                 #expect(events.wait { EventCollector.phase(of: id, in: $0) == .established })
                 if id == 1 { try engine.drop(id).get() }
             }
-            let sent = events.snapshot.compactMap { e -> FrameEvent? in if case let .frame(f) = e, f.direction == .sent { return f } else { return nil } }
+            let sent = events.snapshot.compactMap { e -> FrameEvent? in if case let .frame(f) = e.kind, f.direction == .sent { return f } else { return nil } }
             #expect(!sent.isEmpty)
             #expect(sent.allSatisfy { $0.transport == .v1 && $0.kind == .message })
             #expect(EventCollector.latestInfo(of: 2, in: events.snapshot)?.transport == .v1)
@@ -64,7 +64,7 @@ struct RealNodeTests {
             let info = try #require(EventCollector.latestInfo(of: 1, in: events.snapshot))
             #expect(info.direction == .inbound)
             // Inbound, the node speaks first.
-            let first = events.snapshot.compactMap { e -> FrameEvent? in if case let .frame(f) = e { return f } else { return nil } }.first
+            let first = events.snapshot.compactMap { e -> FrameEvent? in if case let .frame(f) = e.kind { return f } else { return nil } }.first
             #expect(first?.direction == .received)
             #expect(first?.command == "version")
         }
@@ -117,7 +117,7 @@ struct RealNodeTests {
             #expect(try node.peerCount() == 1)
             try engine.drop(id).get()
             #expect(events.wait { EventCollector.phase(of: id, in: $0) == .dropped(reason: "dropped by command") })
-            #expect(events.wait { $0.contains { if case .peerRemoved(id) = $0 { return true } else { return false } } })
+            #expect(events.wait { $0.contains { if case .peerRemoved(id) = $0.kind { return true } else { return false } } })
             #expect(throws: EngineError.self) { try engine.drop(id).get() }
             // The node notices: poll its RPC (each call is a real round trip) with a deadline.
             let deadline = Date().addingTimeInterval(10)

@@ -39,7 +39,7 @@ struct V2TransportTests {
     }
 
     static func all(_ collector: EventCollector, _ id: PeerID) -> [FrameEvent] {
-        collector.snapshot.compactMap { if case let .frame(f) = $0, f.peer == id { return f } else { return nil } }
+        collector.snapshot.compactMap { if case let .frame(f) = $0.kind, f.peer == id { return f } else { return nil } }
     }
 
     static func steps(_ collector: EventCollector, _ id: PeerID) -> [String] {
@@ -104,7 +104,7 @@ struct V2TransportTests {
         let info = try #require(EventCollector.latestInfo(of: second, in: pair.client.snapshot))
         #expect(info.transport == .v1 && info.fellBackToV1)
         #expect(Self.steps(pair.client, second).first == "→ v2-key", "the v2 attempt is shown")
-        let notices = pair.client.snapshot.compactMap { if case let .notice(n) = $0 { return n } else { return nil } }
+        let notices = pair.client.snapshot.compactMap { if case let .notice(n) = $0.kind { return n } else { return nil } }
         #expect(notices.contains { $0.hasPrefix("peer \(second):") && $0.hasSuffix("during the v2 key exchange; retrying in v1") })
     }
 
@@ -162,7 +162,7 @@ struct V2TransportTests {
         let pings = 1_100
         for _ in 0..<pings { try pair.clientEngine.send(id, .ping).get() }
         #expect(pair.client.wait(timeout: 60) { events in
-            events.filter { if case let .frame(f) = $0, f.peer == id, f.direction == .received, f.command == "pong" { return true } else { return false } }.count > pings
+            events.filter { if case let .frame(f) = $0.kind, f.peer == id, f.direction == .received, f.command == "pong" { return true } else { return false } }.count > pings
         })
         #expect(EventCollector.phase(of: id, in: pair.client.snapshot) == .established)
         #expect(EventCollector.latestInfo(of: id, in: pair.client.snapshot)?.silence == nil)
@@ -195,7 +195,7 @@ struct V2TransportTests {
         #expect(pair.established(pair.client, id))
         try pair.clientEngine.resend(id, command: "ping", corruption: .checksum).get()
         #expect(pair.client.wait { events in
-            events.contains { if case let .error(p, m) = $0 { return p == id && m.contains("does not apply to a v2 peer") } else { return false } }
+            events.contains { if case let .error(p, m) = $0.kind { return p == id && m.contains("does not apply to a v2 peer") } else { return false } }
         })
         #expect(EventCollector.phase(of: id, in: pair.client.snapshot) == .established)
     }

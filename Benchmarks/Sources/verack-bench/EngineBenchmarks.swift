@@ -43,7 +43,7 @@ enum EngineBenchmarks {
         func handle(_ event: PeerEvent) {
             lock.lock()
             defer { lock.unlock() }
-            guard case let .phaseChanged(info, _) = event else { return }
+            guard case let .phaseChanged(info, _) = event.kind else { return }
             if info.phase == .established {
                 established += 1
                 durations.append(((info.establishedAt ?? 0) - info.startedAt) * 1000)

@@ -36,7 +36,7 @@ enum RenderBenchmarks {
             var info = PeerInfo(id: id, address: "203.0.113.\(id):8333", direction: .outbound, phase: .established, startedAt: 0)
             info.version = VersionMessage(timestamp: 1_700_000_000, receiver: NetworkAddress(), nonce: 1, userAgent: "/Satoshi:27.0.0/", startHeight: 871_234)
             info.lastHeard = 1
-            model.handle(.peerAdded(info))
+            model.handle(PeerEvent(time: 0, .peerAdded(info)))
         }
         let messages: [Message] = [
             .ping(nonce: 0x1234), .pong(nonce: 0x1234), .inv([InventoryItem(type: 1, hash: [UInt8](repeating: 7, count: 32))]),
@@ -46,9 +46,10 @@ enum RenderBenchmarks {
         for i in 0..<count {
             let k = i % messages.count
             let raw = templates[k]
-            model.handle(.frame(FrameEvent(
+            let frame = FrameEvent(
                 peer: 1 + i % 8, direction: i % 2 == 0 ? .received : .sent, time: Double(i) / 1000, raw: raw,
-                command: messages[k].command, size: raw.count - 24, checksumOK: true, message: .success(messages[k]))))
+                command: messages[k].command, size: raw.count - 24, checksumOK: true, message: .success(messages[k]))
+            model.handle(PeerEvent(time: frame.time, .frame(frame)))
         }
         return model
     }

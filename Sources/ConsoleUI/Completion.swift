@@ -33,7 +33,7 @@ public enum Completion {
         let ids = peers.map(String.init)
         guard let command = words.first?.lowercased() else { return CommandParser.commands }
         switch (command, words.count) {
-        case ("connect", 1): return ["seeds"]
+        case ("connect", 1): return ["seeds", "--v1", "--v2"]
         case ("drop", 1): return ids + ["all"]
         case ("resend", 1), ("send", 1): return ids
         case ("resend", _) where words.last == "--corrupt": return Corruption.resendKinds.map(\.rawValue)

@@ -47,6 +47,26 @@ struct ChaosTests {
             return .error(peer: nil, message: String(repeating: "e", count: Int.random(in: 0..<500, using: &rng)))
         case 5:
             return .framesDropped(count: Int.random(in: 1..<1000, using: &rng))
+        case 6:
+            // v2 units: handshake steps and packets whose layouts may not fit their bytes.
+            let peer = peers.isEmpty ? 1 : peers[Int.random(in: 0..<peers.count, using: &rng)].id
+            let length = Int.random(in: 0..<300, using: &rng)
+            let raw = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let kinds: [FrameKind] = [.message, .v2Key, .v2Garbage, .v2Terminator, .v2Decoy, .v2Version, .v2UnknownID]
+            let kind = kinds.randomElement(using: &rng) ?? .message
+            let layout: FrameLayout = Bool.random(using: &rng)
+                ? .v2Packet(count: Int.random(in: 0..<400, using: &rng))
+                : .whole(.garbage, count: length)
+            let plaintext = Bool.random(using: &rng) ? (0..<Int.random(in: 0..<100, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) } : nil
+            let unit = WireUnit(
+                kind: kind, transport: .v2, raw: raw, layout: layout, command: Bool.random(using: &rng) ? "version" : "v2:\u{1b}x",
+                size: Int.random(in: -5..<5_000_000, using: &rng), checksumOK: true,
+                message: .success(.unknown(command: "v2", payload: plaintext ?? [])), plaintext: plaintext)
+            let origins: [FrameOrigin] = [.protocol, .injected, .corrupted(.tag), .corrupted(.key), .corrupted(.terminator)]
+            let frame = FrameEvent(
+                peer: peer, direction: Bool.random(using: &rng) ? .sent : .received, time: Double.random(in: 0...1e7, using: &rng),
+                unit: unit, origin: origins.randomElement(using: &rng) ?? .protocol)
+            return .frame(frame)
         default:
             let peer = peers.isEmpty ? 1 : peers[Int.random(in: 0..<peers.count, using: &rng)].id
             let length = Int.random(in: 0..<200, using: &rng)
@@ -77,6 +97,14 @@ struct ChaosTests {
                 _ = model.handle(key: .enter)
             case 2, 3, 4:
                 model.handle(randomEvent(&rng, peers: &peers))
+            case 5 where Bool.random(using: &rng):
+                // A v2 peer with a session id, or one that fell back to v1.
+                if var info = peers.randomElement(using: &rng) {
+                    info.transport = [TransportKind.v1, .v2].randomElement(using: &rng)
+                    info.sessionID = Bool.random(using: &rng) ? (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) } : nil
+                    info.fellBackToV1 = Bool.random(using: &rng)
+                    model.handle(.peerUpdated(info))
+                }
             default:
                 let key = Self.keys.randomElement(using: &rng) ?? .enter
                 // Quitting is an action for the app; the model itself goes on.

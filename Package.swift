@@ -27,6 +27,10 @@ let package = Package(
             dependencies: ["BitcoinWire", "BIP324"]
         ),
         .target(
+            name: "Capture",
+            dependencies: ["BitcoinWire", "PeerEngine"]
+        ),
+        .target(
             name: "ConsoleUI",
             dependencies: ["BitcoinWire", "PeerEngine"]
         ),
@@ -43,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "verack",
             dependencies: [
-                "BitcoinWire", "PeerEngine", "ConsoleUI", "CNcurses",
+                "BitcoinWire", "PeerEngine", "ConsoleUI", "Capture", "CNcurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,6 +56,7 @@ let package = Package(
         .target(name: "NodeHarness", dependencies: ["BitcoinWire"], path: "Tests/NodeHarness"),
         .testTarget(name: "PeerEngineTests", dependencies: ["PeerEngine", "BitcoinWire", "NodeHarness"]),
         .testTarget(name: "ConsoleUITests", dependencies: ["ConsoleUI", "PeerEngine", "BitcoinWire", "NodeHarness"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "PeerEngine", "BitcoinWire"]),
         .testTarget(name: "EndToEndTests", dependencies: ["verack", "BitcoinWire", "NodeHarness"]),
     ],
     swiftLanguageModes: [.v6]

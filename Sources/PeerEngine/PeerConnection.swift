@@ -108,6 +108,8 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
 
     func socketOpened() {
         dispatchPrecondition(condition: .onQueue(queue))
+        info.localAddress = socket.localAddress
+        engine.post(.peerUpdated(info))
         handle(transport.open())
         armTimer()
     }

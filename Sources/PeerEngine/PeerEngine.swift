@@ -20,6 +20,8 @@ public final class PeerEngine: @unchecked Sendable {
     let sessionSettings: PeerSession.Settings
     private let mailbox: EventMailbox
     private let started = DispatchTime.now()
+    /// Unix time (seconds) of the engine's clock zero: event time + this = wall-clock time.
+    public let epoch = Date().timeIntervalSince1970
     private let lock = NSLock()
     /// Guarded by `lock`.
     private var peers: [PeerID: PeerConnection] = [:]

@@ -94,6 +94,8 @@ public struct PeerInfo: Sendable, Equatable {
     public var id: PeerID
     /// `host:port` as given or as resolved (`[v6]:port` for IPv6).
     public var address: String
+    /// Our end of the connection, `ip:port`, once it is open (for captures).
+    public var localAddress: String?
     public var direction: PeerDirection
     public var phase: PeerPhase
     /// From the peer's `version`, once received.

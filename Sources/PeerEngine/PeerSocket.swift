@@ -84,6 +84,9 @@ final class PeerSocket: @unchecked Sendable {
 
     var isOpen: Bool { state == .open }
 
+    /// Our end of the connection (`ip:port`), once open.
+    private(set) var localAddress: String?
+
     /// Bytes queued but not yet taken by the kernel.
     var unsentByteCount: Int { sendBuffer.count }
 
@@ -167,6 +170,7 @@ final class PeerSocket: @unchecked Sendable {
 
     private func becameOpen() {
         state = .open
+        localAddress = Syscalls.localAddress(fd)?.description
         if writeSource == nil { makeWriteSource() }
         setWriteInterest(false)
         let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)

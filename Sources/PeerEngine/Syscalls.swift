@@ -86,6 +86,16 @@ enum Syscalls {
         return .success((fd, SocketAddress(storage: actual, length: length).port))
     }
 
+    /// The local address a connected socket is bound to.
+    static func localAddress(_ fd: Int32) -> SocketAddress? {
+        var actual = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return rc == 0 ? SocketAddress(storage: actual, length: length) : nil
+    }
+
     /// Accepts one connection, made nonblocking and close-on-exec with Nagle off.
     static func accept(_ listener: Int32) -> Result<(fd: Int32, address: SocketAddress), Errno> {
         var peerAddress = sockaddr_storage()

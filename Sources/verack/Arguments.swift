@@ -1,5 +1,6 @@
 import ArgumentParser
 import BitcoinWire
+import Capture
 import PeerEngine
 
 extension Corruption: ExpressibleByArgument {}
@@ -41,5 +42,26 @@ struct V2Options: ParsableArguments {
     func apply(to config: inout EngineConfiguration) {
         if let garbage { config.v2GarbageLength = garbage...garbage }
         config.v2Decoys = decoys
+    }
+}
+
+/// `--pcap FILE [--force]`: a capture that Wireshark opens, written as frames happen.
+struct CaptureOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Write every frame to a pcap file (link type 252, Wireshark's \"exported PDU\"; v2 messages as v1 frames).",
+        valueName: "file"))
+    var pcap: String?
+
+    @Flag(help: "Replace an existing --pcap file.")
+    var force = false
+
+    /// The writer, or nil without `--pcap`; a file that cannot be made is a one-line error.
+    func openPcap() throws -> PcapWriter? {
+        guard let pcap else { return nil }
+        do {
+            return try PcapWriter(path: pcap, force: force)
+        } catch {
+            throw ValidationError("--pcap: \(error.message)")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import BitcoinWire
+import Capture
 import ConsoleUI
 import Dispatch
 import Foundation
@@ -21,6 +22,7 @@ final class ConsoleApp {
         var relay: Bool
         var silence: Double
         var transport: TransportPolicy
+        var pcap: PcapWriter?
     }
 
     /// The running console, kept alive until the process exits.
@@ -38,6 +40,8 @@ final class ConsoleApp {
     private var lastDraw = DispatchTime(uptimeNanoseconds: 0)
     private var quitting = false
     private var emptyReads = 0
+    /// Writes `--pcap` as frames arrive.
+    private var tap: CaptureTap?
 
     init(options: Options) {
         self.options = options
@@ -55,6 +59,7 @@ final class ConsoleApp {
             MainActor.assumeIsolated { self?.handle(event) }
         }
         self.engine = engine
+        tap = options.pcap.map { CaptureTap(pcap: $0, magic: config.network.magic, epoch: engine.epoch) }
         if let listen = options.listen, case let .failure(error) = engine.listen(listen) {
             engine.shutdown()
             throw ConsoleFailure("cannot listen on \(listen): \(error)")
@@ -101,6 +106,7 @@ final class ConsoleApp {
 
     private func handle(_ event: PeerEvent) {
         model.handle(event)
+        if let error = tap?.handle(event) { model.showError("pcap stopped: \(error)") }
         setNeedsDraw()
     }
 

@@ -17,6 +17,7 @@ struct ConsoleCommand: ParsableCommand {
 
     @OptionGroup var net: NetworkOptions
     @OptionGroup var transportOptions: TransportOptions
+    @OptionGroup var capture: CaptureOptions
 
     @Option(name: .customLong("connect"), help: ArgumentHelp("Connect to this peer (repeatable).", valueName: "address"))
     var connect: [String] = []
@@ -62,7 +63,8 @@ struct ConsoleCommand: ParsableCommand {
         let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         let options = ConsoleApp.Options(
             network: net.resolved, connect: connect, seeds: !noSeeds, listen: listen, maxPeers: maxPeers,
-            logLimit: logLimit, color: !noColor, relay: relay, silence: silence, transport: transportOptions.transport)
+            logLimit: logLimit, color: !noColor, relay: relay, silence: silence, transport: transportOptions.transport,
+            pcap: try capture.openPcap())
         try MainActor.assumeIsolated {
             let app = ConsoleApp(options: options)
             ConsoleApp.current = app

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BitcoinWire
+import Capture
 import Dispatch
 import Foundation
 import PeerEngine
@@ -19,6 +20,7 @@ struct HandshakeCommand: ParsableCommand {
     @OptionGroup var net: NetworkOptions
     @OptionGroup var transportOptions: TransportOptions
     @OptionGroup var v2: V2Options
+    @OptionGroup var capture: CaptureOptions
 
     @Option(parsing: .unconditional, help: "Seconds to wait for every handshake to finish.")
     var timeout: Double = 15
@@ -76,9 +78,16 @@ struct HandshakeCommand: ParsableCommand {
         config.transport = transportOptions.transport
         v2.apply(to: &config)
         let session = MainActor.assumeIsolated { HeadlessRun(json: json) }
+        let pcap = try capture.openPcap()
+        let tapBox = TapBox()
         let engine = PeerEngine(configuration: config, eventQueue: .main) { event in
-            MainActor.assumeIsolated { session.handle(event) }
+            MainActor.assumeIsolated {
+                // The tap first: the session may end the process on this event.
+                if let error = tapBox.tap?.handle(event) { Output.error("verack: \(error)") }
+                session.handle(event)
+            }
         }
+        tapBox.tap = pcap.map { CaptureTap(pcap: $0, magic: config.network.magic, epoch: engine.epoch) }
         MainActor.assumeIsolated {
             session.engine = engine
             session.seedTarget = addresses.isEmpty ? count : nil

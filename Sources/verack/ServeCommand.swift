@@ -1,5 +1,6 @@
 import ArgumentParser
 import BitcoinWire
+import Capture
 import Dispatch
 import Foundation
 import PeerEngine
@@ -14,6 +15,7 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup var net: NetworkOptions
     @OptionGroup var transportOptions: TransportOptions
     @OptionGroup var v2: V2Options
+    @OptionGroup var capture: CaptureOptions
 
     @Option(parsing: .unconditional, help: "Where to listen: HOST:PORT, or PORT for loopback (0: any free port).")
     var listen: String
@@ -38,9 +40,15 @@ struct ServeCommand: ParsableCommand {
         config.transport = transportOptions.transport
         v2.apply(to: &config)
         let printer = MainActor.assumeIsolated { EventPrinter(json: json, quiet: quiet) }
+        let pcap = try capture.openPcap()
+        let tapBox = TapBox()
         let engine = PeerEngine(configuration: config, eventQueue: .main) { event in
-            MainActor.assumeIsolated { printer.handle(event) }
+            MainActor.assumeIsolated {
+                printer.handle(event)
+                if let error = tapBox.tap?.handle(event) { Output.error("verack: \(error)") }
+            }
         }
+        tapBox.tap = pcap.map { CaptureTap(pcap: $0, magic: config.network.magic, epoch: engine.epoch) }
         switch engine.listen(listen) {
         case let .failure(e):
             Output.error("verack serve: \(e)")
@@ -59,4 +67,10 @@ struct ServeCommand: ParsableCommand {
         }
         dispatchMain()
     }
+}
+
+/// Lets the engine's event closure reach a capture tap made after the engine (the tap needs
+/// the engine's clock). Touched on the main queue only.
+final class TapBox: @unchecked Sendable {
+    var tap: CaptureTap?
 }

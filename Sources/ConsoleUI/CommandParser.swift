@@ -12,12 +12,18 @@ public enum CommandParser {
         ("drop ID|all", "close one peer, or every peer"),
         ("resend ID COMMAND [--corrupt KIND]", "send our last COMMAND again, optionally broken: " + Corruption.resendKinds.map(\.rawValue).joined(separator: "|")),
         ("send ID ping|getaddr|getheaders", "send a fresh message"),
-        ("filter peer ID | command NAME | off", "show only some frames in the log"),
+        ("filter [peer ID,…] [command NAME,…] [dir in|out] [corrupt] | off", "show only the frames that match every term"),
+        ("/TEXT", "search the log (command, summary, address, hex); n and N go to the next and previous match"),
         ("help", "show keys and commands"),
         ("quit", "leave (also q or Ctrl-C outside the command line)"),
     ]
 
     public static func parse(_ line: String) -> Result<UserCommand, CommandError> {
+        let trimmed = line.drop { $0 == " " || $0 == "\t" }
+        if trimmed.hasPrefix("/") {
+            let text = String(trimmed.dropFirst())
+            return .success(.search(text.isEmpty ? nil : text))
+        }
         let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard let name = words.first else { return .failure(CommandError("empty command: type help")) }
         let args = Array(words.dropFirst())
@@ -108,15 +114,69 @@ public enum CommandParser {
         return peerID(plain[0]).map { .engine(.resend($0, command, corruption)) }
     }
 
+    static let filterUsage = "usage: filter off | filter [peer ID,…] [command NAME,…] [dir in|out] [corrupt]"
+
+    /// `filter off`, or terms that must all match: `peer 1,2`, `command ping,pong`,
+    /// `dir in|out`, `corrupt`; each at most once.
     static func parseFilter(_ args: [String]) -> Result<UserCommand, CommandError> {
-        let usage = CommandError("usage: filter peer ID | filter command NAME | filter off")
-        guard let kind = args.first?.lowercased() else { return .failure(usage) }
-        switch (kind, args.count) {
-        case ("off", 1): return .success(.filter(nil))
-        case ("peer", 2): return peerID(args[1]).map { .filter(.peer($0)) }
-        case ("command", 2): return .success(.filter(.command(args[1])))
-        default: return .failure(usage)
+        let usage = CommandError(filterUsage)
+        guard !args.isEmpty else { return .failure(usage) }
+        if args.count == 1 && args[0].lowercased() == "off" { return .success(.filter(nil)) }
+        var filter = LogFilter()
+        var seen: Set<String> = []
+        var i = 0
+        func list(_ term: String) -> Result<[String], CommandError> {
+            guard i + 1 < args.count else { return .failure(CommandError("filter: \(term) needs a value: \(filterUsage.dropFirst(7))")) }
+            i += 1
+            let items = args[i].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard !items.contains(where: \.isEmpty) else { return .failure(CommandError("filter: empty item in '\(args[i])'")) }
+            return .success(items)
         }
+        while i < args.count {
+            let term = args[i].lowercased()
+            guard !seen.contains(term) else { return .failure(CommandError("filter: '\(term)' given twice")) }
+            seen.insert(term)
+            switch term {
+            case "peer":
+                switch list(term) {
+                case let .failure(e): return .failure(e)
+                case let .success(items):
+                    for item in items {
+                        switch peerID(item) {
+                        case let .failure(e): return .failure(e)
+                        case let .success(id): if !filter.peers.contains(id) { filter.peers.append(id) }
+                        }
+                    }
+                }
+            case "command":
+                switch list(term) {
+                case let .failure(e): return .failure(e)
+                case let .success(items):
+                    for name in items where !filter.commands.contains(name) {
+                        guard name.utf8.count <= MessageHeader.commandLength, name.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                            return .failure(CommandError("filter: '\(name)' is not a command name (ASCII, at most 12 characters)"))
+                        }
+                        filter.commands.append(name)
+                    }
+                }
+            case "dir":
+                guard i + 1 < args.count else { return .failure(CommandError("filter: dir needs in or out")) }
+                i += 1
+                switch args[i].lowercased() {
+                case "in": filter.direction = .received
+                case "out": filter.direction = .sent
+                default: return .failure(CommandError("filter: dir is in or out, not '\(args[i])'"))
+                }
+            case "corrupt":
+                filter.corruptOnly = true
+            case "off":
+                return .failure(CommandError("filter: 'off' stands alone"))
+            default:
+                return .failure(CommandError("filter: unknown term '\(args[i])': use peer, command, dir or corrupt"))
+            }
+            i += 1
+        }
+        return .success(.filter(filter))
     }
 }
 

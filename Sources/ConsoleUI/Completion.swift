@@ -40,9 +40,13 @@ public enum Completion {
         case ("resend", 2): return Message.knownCommands
         case ("resend", 3): return ["--corrupt"]
         case ("send", 2): return SendKind.allCases.map(\.rawValue)
-        case ("filter", 1): return ["peer", "command", "off"]
-        case ("filter", 2) where words[1] == "peer": return ids
-        case ("filter", 2) where words[1] == "command": return Message.knownCommands
+        case ("filter", 1): return ["peer", "command", "dir", "corrupt", "off"]
+        case ("filter", _) where words.last?.lowercased() == "peer": return ids
+        case ("filter", _) where words.last?.lowercased() == "command": return Message.knownCommands
+        case ("filter", _) where words.last?.lowercased() == "dir": return ["in", "out"]
+        case ("filter", _):
+            let used = Set(words.map { $0.lowercased() })
+            return ["peer", "command", "dir", "corrupt"].filter { !used.contains($0) }
         default: return []
         }
     }

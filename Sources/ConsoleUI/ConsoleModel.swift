@@ -24,6 +24,8 @@ public struct ConsoleModel {
     public private(set) var layout: Layout
     /// Seconds since the engine started, for ages.
     public private(set) var now: Double = 0
+    /// The active `/TEXT` search: its matches are highlighted, n and N move between them.
+    public private(set) var search: LogSearch?
     public private(set) var peers = PeerTable()
     public private(set) var log: MessageLog
     public private(set) var focus: Focus = .commandLine
@@ -136,6 +138,11 @@ public struct ConsoleModel {
         switch key {
         case .char("q"), .ctrl("c"): return [.quit]
         case .char(":"): focus = .commandLine
+        case .char("/"):
+            focus = .commandLine
+            editor.set("/")
+        case .char("n") where detail == nil && search != nil: findMatch(older: false)
+        case .char("N") where detail == nil && search != nil: findMatch(older: true)
         case .char("?"): showHelp = true
         case .tab: focus = focus.next
         case .esc:
@@ -206,6 +213,40 @@ public struct ConsoleModel {
         selectedPeer = ids[next]
         if next < tableTop { tableTop = next }
         if next >= tableTop + layout.tableRows { tableTop = next - layout.tableRows + 1 }
+    }
+
+    /// Whether `frame` matches the search (false with no search).
+    public func isMatch(_ frame: FrameEvent) -> Bool {
+        guard let search else { return false }
+        return search.matches(frame, address: peers[frame.peer]?.address)
+    }
+
+    func countMatches(_ search: LogSearch) -> Int {
+        var n = 0
+        for position in 0..<log.count {
+            if let frame = log.frame(at: position), search.matches(frame, address: peers[frame.peer]?.address) { n += 1 }
+        }
+        return n
+    }
+
+    /// Selects the next match above (`older`) or below the selected frame, in the filtered
+    /// log; says so when there is none.
+    mutating func findMatch(older: Bool, from start: Int? = nil) {
+        guard let search, log.count > 0 else { return }
+        let origin = start ?? selectedLogPosition
+        let positions = older ? Array(stride(from: origin - 1, through: 0, by: -1)) : Array(stride(from: origin + 1, to: log.count, by: 1))
+        for position in positions {
+            guard let frame = log.frame(at: position), search.matches(frame, address: peers[frame.peer]?.address) else { continue }
+            following = false
+            logSelection = log.seq(at: position)
+            let rows = layout.logRows
+            var top = logViewport().top
+            if position < top { top = position }
+            if position >= top + rows { top = position - rows + 1 }
+            logTop = log.seq(at: top)
+            return
+        }
+        showInfo("/\(search.text): no \(older ? "earlier" : "later") match")
     }
 
     /// The position of the selected frame in the (filtered) log.
@@ -327,7 +368,7 @@ public struct ConsoleModel {
             showHelp = true
             return []
         case let .filter(filter):
-            if case let .peer(id)? = filter, peers[id] == nil {
+            if let id = filter?.peers.first(where: { peers[$0] == nil }) {
                 editor.set(line)
                 return unknownPeer(id)
             }
@@ -336,6 +377,24 @@ public struct ConsoleModel {
             logSelection = nil
             logTop = nil
             showInfo(filter.map { "filter: \($0)" } ?? "filter off")
+            return []
+        case let .search(text):
+            search = text.map(LogSearch.init)
+            guard let search else {
+                showInfo("search off")
+                return []
+            }
+            focus = .log
+            let count = countMatches(search)
+            if count == 0 {
+                showError("/\(search.text): no frame in the log matches")
+                return []
+            }
+            // The newest match: searching starts past the end of the log.
+            logSelection = nil
+            following = false
+            findMatch(older: true, from: log.count)
+            showInfo("/\(search.text): \(count) matching frame\(count == 1 ? "" : "s") · N earlier, n later")
             return []
         case let .engine(engineCommand):
             if let id = engineCommand.peer, peers[id] == nil {

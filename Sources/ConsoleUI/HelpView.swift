@@ -7,6 +7,7 @@ enum HelpView {
         ("End or F", "messages: follow the newest again"),
         ("Enter", "open detail: ladder (peers) or frame (messages)"),
         ("Esc", "close the detail view"),
+        ("/", "search the log (then n later, N earlier match)"),
         ("? or F1", "this help"),
         ("q or Ctrl-C", "quit (from peers or messages)"),
         ("Ctrl-C", "command line: clear it; on an empty line, quit"),

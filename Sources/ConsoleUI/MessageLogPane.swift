@@ -11,6 +11,7 @@ enum MessageLogPane {
         let focused = model.focus == .log
         var title = "Messages \(model.log.count)"
         if let filter = model.log.filter { title += " · filter: \(filter)" }
+        if let search = model.search { title += " · /\(search.text)" }
         if !model.following { title += " · paused — End/F to follow" }
         screen.box(rect, title: title, style: PeerTablePane.borderStyle(focused),
                    titleStyle: model.following ? CellStyle(.accent, bold: true) : CellStyle(.warn, bold: true))
@@ -27,6 +28,13 @@ enum MessageLogPane {
             guard let frame = model.log.frame(at: position) else { break }
             let row = inner.row + r
             drawRow(frame, row: row, col: inner.col, width: inner.width, into: &screen)
+            if model.isMatch(frame) {
+                // A search match: the command cell stands out (it survives the reversed selection).
+                let commandCol = inner.col + 9 + 1 + 3 + 1 + 1 + 1
+                screen.restyle(Rect(row: row, col: commandCol, width: min(12, max(0, inner.right - commandCol)), height: 1)) { _ in
+                    CellStyle(.warn, bold: true, underline: true)
+                }
+            }
             if position == selected && (focused || !model.following) {
                 screen.restyle(Rect(row: row, col: inner.col, width: inner.width, height: 1)) { $0.reversed }
             }

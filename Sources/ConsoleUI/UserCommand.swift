@@ -3,8 +3,10 @@ import PeerEngine
 /// A command typed on the console's command line, parsed.
 public enum UserCommand: Equatable, Sendable {
     case engine(EngineCommand)
-    /// `filter peer ID`, `filter command NAME`, or `filter off` (nil).
+    /// `filter TERMS…`, or `filter off` (nil).
     case filter(LogFilter?)
+    /// `/TEXT`: search the log; `/` alone clears the search (nil).
+    case search(String?)
     case help
     case quit
 }

@@ -22,6 +22,11 @@ import Testing
         ("filter peer 2", .filter(.peer(2))),
         ("filter command inv", .filter(.command("inv"))),
         ("filter off", .filter(nil)),
+        ("filter peer 1,2 command ping,pong dir in corrupt",
+         .filter(LogFilter(peers: [1, 2], commands: ["ping", "pong"], direction: .received, corruptOnly: true))),
+        ("filter dir out", .filter(LogFilter(direction: .sent))),
+        ("/version 70016", .search("version 70016")),
+        ("  /", .search(nil)),
         ("help", .help),
         ("quit", .quit),
         ("QUIT", .quit),
@@ -45,8 +50,13 @@ import Testing
         ("resend 1 ping --loud", "resend: unknown option '--loud'"),
         ("resend 1 averyveryverylongcommand", "resend: 'averyveryverylongcommand' is not a command name (ASCII, at most 12 characters)"),
         ("send 1 pong", "send: unknown message 'pong': use ping, getaddr or getheaders"),
-        ("filter", "usage: filter peer ID | filter command NAME | filter off"),
-        ("filter peer", "usage: filter peer ID | filter command NAME | filter off"),
+        ("filter", "usage: filter off | filter [peer ID,…] [command NAME,…] [dir in|out] [corrupt]"),
+        ("filter peer", "filter: peer needs a value: filter off | filter [peer ID,…] [command NAME,…] [dir in|out] [corrupt]"),
+        ("filter peer 1,,2", "filter: empty item in '1,,2'"),
+        ("filter peer 1 peer 2", "filter: 'peer' given twice"),
+        ("filter dir sideways", "filter: dir is in or out, not 'sideways'"),
+        ("filter colour red", "filter: unknown term 'colour': use peer, command, dir or corrupt"),
+        ("filter off peer 1", "filter: 'off' stands alone"),
         ("help me", "usage: help"),
     ])
     func rejects(_ line: String, _ message: String) {
@@ -109,7 +119,9 @@ import Testing
         ("resend 1 ver", "resend 1 ver", ["version", "verack"]),
         ("resend 1 ping --c", "resend 1 ping --corrupt ", []),
         ("resend 1 ping --corrupt ch", "resend 1 ping --corrupt checksum ", []),
-        ("filter c", "filter command ", []),
+        ("filter c", "filter co", ["command", "corrupt"]),
+        ("filter peer 1 d", "filter peer 1 dir ", []),
+        ("filter dir ", "filter dir ", ["in", "out"]),
         ("zzz", "zzz", []),
     ])
     func completes(_ line: String, _ completed: String, _ candidates: [String]) {

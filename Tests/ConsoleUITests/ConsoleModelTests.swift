@@ -152,6 +152,49 @@ import Testing
         #expect(m.log.filter == nil, "a bad filter changes nothing")
     }
 
+    @Test func combinedFilterTermsMustAllMatch() {
+        var m = Fixtures.handshake()
+        m.handle(.frame(Fixtures.frame(.ping(nonce: 3), time: 1, corruption: .checksum)))
+        _ = m.type("filter peer 1 command ping,pong dir out")
+        #expect(m.log.count == 2, "our pong and our corrupted ping")
+        _ = m.type("filter command ping,pong corrupt")
+        #expect(m.log.count == 1)
+        #expect(m.log.frame(at: 0)?.corruption == .checksum)
+        #expect(m.render().lines[6].contains("filter: command ping,pong corrupt"))
+    }
+
+    /// `/TEXT` selects the newest match and highlights every match; N goes to earlier
+    /// matches, n to later ones; hex finds bytes; `/` alone clears it.
+    @Test func searchFindsHighlightsAndSteps() {
+        var m = Fixtures.handshake(width: 120, height: 40)
+        _ = m.type("/version")
+        #expect(m.focus == .log)
+        #expect(m.status?.text == "/version: 2 matching frames · N earlier, n later")
+        let newest = m.selectedLogPosition
+        #expect(m.log.frame(at: newest)?.direction == .received)
+        _ = m.press(.char("N"))
+        #expect(m.selectedLogPosition == newest - 1)
+        _ = m.press(.char("N"))
+        #expect(m.status?.text == "/version: no earlier match")
+        _ = m.press(.char("n"))
+        #expect(m.selectedLogPosition == newest)
+        let screen = m.render()
+        #expect(screen.lines.contains { $0.contains("Messages 6 · /version · paused") })
+        let rows = screen.lines.indices.filter { screen.lines[$0].contains(" version ") && screen.lines[$0].contains("│00:") }
+        #expect(rows.count == 2)
+        for row in rows { #expect(screen[row, 17].style.underline, "a match's command cell is highlighted") }
+        // Hex: the ping's nonce bytes.
+        _ = m.type(":", enter: false)
+        _ = m.type("/bc0a")
+        #expect(m.status?.text == "/bc0a: 2 matching frames · N earlier, n later")
+        _ = m.type(":", enter: false)
+        _ = m.type("/")
+        #expect(m.search == nil)
+        _ = m.type(":", enter: false)
+        _ = m.type("/nothing-like-this")
+        #expect(m.status?.isError == true)
+    }
+
     @Test func aPeerThatFailedBeforeItsVersionShowsWhy() {
         var m = Fixtures.handshake(width: 120, height: 40)
         var p = Fixtures.peer(2, .connecting, address: "10.0.0.2:8333")

@@ -1,0 +1,40 @@
+import BitcoinWire
+import PeerEngine
+
+/// What `/TEXT` looks for in the log: the command, the summary and the peer's address
+/// (case-insensitive), and, when the text reads as hex, those bytes in the frame (its wire
+/// bytes or, for v2, its decrypted payload).
+public struct LogSearch: Equatable, Sendable {
+    public let text: String
+    private let needle: String
+    private let bytes: [UInt8]?
+
+    public init(_ text: String) {
+        self.text = text
+        needle = text.lowercased()
+        let compact = text.filter { !$0.isWhitespace }
+        bytes = compact.count >= 2 ? try? Hex.decode(compact) : nil
+    }
+
+    public func matches(_ frame: FrameEvent, address: String?) -> Bool {
+        if frame.command.lowercased().contains(needle) { return true }
+        if let address, address.lowercased().contains(needle) { return true }
+        if frame.summary.lowercased().contains(needle) { return true }
+        if let bytes, !bytes.isEmpty {
+            if Self.contains(frame.raw[...], bytes) { return true }
+            if let plaintext = frame.plaintext, Self.contains(plaintext[...], bytes) { return true }
+        }
+        return false
+    }
+
+    static func contains(_ haystack: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, haystack.count >= needle.count else { return false }
+        var i = haystack.startIndex
+        let last = haystack.endIndex - needle.count
+        while i <= last {
+            if haystack[i] == first && haystack[i..<(i + needle.count)].elementsEqual(needle) { return true }
+            i += 1
+        }
+        return false
+    }
+}

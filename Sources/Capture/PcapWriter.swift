@@ -79,7 +79,9 @@ public final class PcapWriter {
         pdu.tag(25, u32be(UInt32(source.port)))
         pdu.tag(26, u32be(UInt32(destination.port)))
         pdu.tag(0, [])
-        let original = pdu.bytes.count + bytes.count
+        // A frame the log trimmed keeps its length on the wire: tshark then says the
+        // packet was cut short rather than malformed.
+        let original = pdu.bytes.count + max(bytes.count, frame.trimmed?.originalLength ?? 0)
         let kept = min(original, Self.snapLength)
         var record = ByteWriter()
         let seconds = max(0, time)
@@ -90,6 +92,11 @@ public final class PcapWriter {
         record.u32le(UInt32(original))
         record.bytes += pdu.bytes
         record.bytes += bytes.prefix(kept - pdu.bytes.count)
+        let captured = record.bytes.count - 16
+        if captured < kept {  // a trimmed frame: the record holds what there is
+            let n = UInt32(captured)
+            record.bytes.replaceSubrange(8..<12, with: [UInt8(n & 0xff), UInt8(n >> 8 & 0xff), UInt8(n >> 16 & 0xff), UInt8(n >> 24)])
+        }
         try writeAll(record.bytes)
         records += 1
     }
@@ -100,7 +107,8 @@ public final class PcapWriter {
         case (.v1, _):
             return frame.raw
         case (.v2, .message):
-            guard let payload = frame.plaintext, frame.command.utf8.count <= MessageHeader.commandLength else { return nil }
+            // A v2 message the log trimmed cannot be re-framed faithfully: left out.
+            guard frame.trimmed == nil, let payload = frame.plaintext, frame.command.utf8.count <= MessageHeader.commandLength else { return nil }
             return FrameEncoder.frame(command: frame.command, payload: payload, magic: magic)
         default:
             return nil

@@ -4,7 +4,7 @@ import PeerEngine
 /// Parses the command line. Errors are one line, ready for the status bar.
 public enum CommandParser {
     /// The command names, in the order help lists them.
-    public static let commands = ["connect", "drop", "resend", "send", "filter", "help", "quit"]
+    public static let commands = ["connect", "drop", "resend", "send", "filter", "save", "help", "quit"]
 
     /// One usage line per command.
     public static let usage: [(command: String, text: String)] = [
@@ -14,6 +14,7 @@ public enum CommandParser {
         ("send ID ping|getaddr|getheaders", "send a fresh message"),
         ("filter [peer ID,…] [command NAME,…] [dir in|out] [corrupt] | off", "show only the frames that match every term"),
         ("/TEXT", "search the log (command, summary, address, hex); n and N go to the next and previous match"),
+        ("save --pcap [--force] FILE", "write the frames the log holds to a pcap that Wireshark opens"),
         ("help", "show keys and commands"),
         ("quit", "leave (also q or Ctrl-C outside the command line)"),
     ]
@@ -63,6 +64,8 @@ public enum CommandParser {
             return peerID(args[0]).map { .engine(.send($0, kind)) }
         case "filter":
             return parseFilter(args)
+        case "save":
+            return parseSave(args)
         case "help", "?":
             guard args.isEmpty else { return .failure(CommandError("usage: help")) }
             return .success(.help)
@@ -70,7 +73,7 @@ public enum CommandParser {
             guard args.isEmpty else { return .failure(CommandError("usage: quit")) }
             return .success(.quit)
         default:
-            return .failure(CommandError("unknown command '\(name)': try connect, drop, resend, send, filter, help or quit"))
+            return .failure(CommandError("unknown command '\(name)': try connect, drop, resend, send, filter, save, help or quit"))
         }
     }
 
@@ -112,6 +115,23 @@ public enum CommandParser {
             return .failure(CommandError("resend: '\(command)' is not a command name (ASCII, at most 12 characters)"))
         }
         return peerID(plain[0]).map { .engine(.resend($0, command, corruption)) }
+    }
+
+    static func parseSave(_ args: [String]) -> Result<UserCommand, CommandError> {
+        let usage = CommandError("usage: save --pcap [--force] FILE")
+        var pcap = false, force = false
+        var paths: [String] = []
+        for a in args {
+            switch a {
+            case "--pcap": pcap = true
+            case "--force": force = true
+            case let option where option.hasPrefix("--"): return .failure(CommandError("save: unknown option '\(option)'"))
+            default: paths.append(a)
+            }
+        }
+        guard paths.count == 1 else { return .failure(usage) }
+        guard pcap else { return .failure(CommandError("save: give --pcap (a pcap for Wireshark)")) }
+        return .success(.save(SaveRequest(path: paths[0], pcap: pcap, force: force)))
     }
 
     static let filterUsage = "usage: filter off | filter [peer ID,…] [command NAME,…] [dir in|out] [corrupt]"

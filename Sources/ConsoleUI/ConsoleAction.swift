@@ -15,5 +15,7 @@ public enum EngineCommand: Equatable, Sendable {
 /// What the model asks its host to do after a key press.
 public enum ConsoleAction: Equatable, Sendable {
     case engine(EngineCommand)
+    /// Write the frames the log holds to a file (the host does the writing).
+    case save(SaveRequest)
     case quit
 }

@@ -24,6 +24,9 @@ public struct ConsoleModel {
     public private(set) var layout: Layout
     /// Seconds since the engine started, for ages.
     public private(set) var now: Double = 0
+    /// Both ends of every peer seen, kept after the table forgets the peer (`save --pcap`
+    /// needs them for the log's older frames).
+    public private(set) var endpoints: [PeerID: (local: String?, remote: String)] = [:]
     /// The active `/TEXT` search: its matches are highlighted, n and N move between them.
     public private(set) var search: LogSearch?
     public private(set) var peers = PeerTable()
@@ -72,15 +75,18 @@ public struct ConsoleModel {
         tick(now: event.time)
         switch event.kind {
         case let .peerAdded(info):
+            endpoints[info.id] = (info.localAddress, info.address)
             peers.update(info)
             if selectedPeer == nil { selectedPeer = info.id }
             relayout()
         case let .phaseChanged(info, _):
+            endpoints[info.id] = (info.localAddress, info.address)
             peers.update(info)
             if let reason = info.phase.reason {
                 showInfo("peer \(info.id) \(info.phase.word): \(reason)")
             }
         case let .peerUpdated(info):
+            endpoints[info.id] = (info.localAddress, info.address)
             peers.update(info)
         case let .peerRemoved(id):
             peers.remove(id)
@@ -378,6 +384,12 @@ public struct ConsoleModel {
             logTop = nil
             showInfo(filter.map { "filter: \($0)" } ?? "filter off")
             return []
+        case let .save(request):
+            guard !log.ring.isEmpty else {
+                showError("save: the log is empty")
+                return []
+            }
+            return [.save(request)]
         case let .search(text):
             search = text.map(LogSearch.init)
             guard let search else {

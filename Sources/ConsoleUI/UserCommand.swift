@@ -7,6 +7,23 @@ public enum UserCommand: Equatable, Sendable {
     case filter(LogFilter?)
     /// `/TEXT`: search the log; `/` alone clears the search (nil).
     case search(String?)
+    /// `save --pcap [--force] FILE`: write what the log holds now.
+    case save(SaveRequest)
     case help
     case quit
+}
+
+/// Where and how `save` writes the log.
+public struct SaveRequest: Equatable, Sendable {
+    public var path: String
+    /// A pcap for Wireshark.
+    public var pcap: Bool
+    /// Replace an existing file.
+    public var force: Bool
+
+    public init(path: String, pcap: Bool, force: Bool) {
+        self.path = path
+        self.pcap = pcap
+        self.force = force
+    }
 }

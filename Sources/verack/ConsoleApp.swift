@@ -143,6 +143,8 @@ final class ConsoleApp {
         switch action {
         case .quit:
             quit(status: 0)
+        case let .save(request):
+            save(request, epoch: engine.epoch)
         case let .engine(command):
             let result: Result<Void, EngineError>
             switch command {
@@ -158,6 +160,23 @@ final class ConsoleApp {
             case let .send(id, kind): result = engine.send(id, kind)
             }
             if case let .failure(error) = result { model.showError(error.message) }
+        }
+    }
+
+    /// `save --pcap FILE`: every frame the log holds, oldest first.
+    private func save(_ request: SaveRequest, epoch: Double) {
+        do {
+            let writer = try PcapWriter(path: request.path, force: request.force)
+            defer { writer.close() }
+            let ring = model.log.ring
+            for seq in ring.firstSeq..<ring.nextSeq {
+                guard let frame = ring[seq] else { continue }
+                let ends = model.endpoints[frame.peer]
+                try writer.write(frame, at: epoch + frame.time, local: ends?.local, remote: ends?.remote ?? "", magic: options.network.magic)
+            }
+            model.showInfo("saved \(writer.records) frames to \(request.path) (v2 handshake steps are not Bitcoin frames: left out)")
+        } catch {
+            model.showError("save: \(error)")
         }
     }
 

@@ -87,6 +87,22 @@ struct PcapWriterTests {
         }
     }
 
+    /// A frame the log trimmed keeps its length on the wire in the record header.
+    @Test func aTrimmedFrameKeepsItsOriginalLength() throws {
+        let path = temporaryPath("trimmed.pcap")
+        defer { unlink(path) }
+        let writer = try PcapWriter(path: path, force: false)
+        let raw = FrameEncoder.frame(command: "block", payload: [UInt8](repeating: 7, count: 5000), magic: Self.magic)
+        var frame = FrameEvent(peer: 1, direction: .received, time: 0, raw: raw, command: "block", size: 5000, checksumOK: true, message: .success(.unknown(command: "block", payload: [])))
+        frame.trim(keeping: 512)
+        try writer.write(frame, at: 0, local: "127.0.0.1:1", remote: "127.0.0.1:2", magic: Self.magic)
+        writer.close()
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let captured = Int(Self.u32le(bytes, 32)), original = Int(Self.u32le(bytes, 36))
+        #expect(original - captured == raw.count - 512)
+        #expect(bytes.count == 24 + 16 + captured)
+    }
+
     /// A frame bigger than the snap length is cut, with its original length kept.
     @Test func aHugeFrameIsCutToTheSnapLength() throws {
         let path = temporaryPath("huge.pcap")

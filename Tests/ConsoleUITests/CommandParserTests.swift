@@ -26,6 +26,8 @@ import Testing
          .filter(LogFilter(peers: [1, 2], commands: ["ping", "pong"], direction: .received, corruptOnly: true))),
         ("filter dir out", .filter(LogFilter(direction: .sent))),
         ("/version 70016", .search("version 70016")),
+        ("save --pcap /tmp/a.pcap", .save(SaveRequest(path: "/tmp/a.pcap", pcap: true, force: false))),
+        ("save --force x.pcap --pcap", .save(SaveRequest(path: "x.pcap", pcap: true, force: true))),
         ("  /", .search(nil)),
         ("help", .help),
         ("quit", .quit),
@@ -37,7 +39,7 @@ import Testing
 
     @Test(arguments: [
         ("", "empty command: type help"),
-        ("frobnicate", "unknown command 'frobnicate': try connect, drop, resend, send, filter, help or quit"),
+        ("frobnicate", "unknown command 'frobnicate': try connect, drop, resend, send, filter, save, help or quit"),
         ("connect", "usage: connect [--v1|--v2] ADDRESS|seeds"),
         ("connect --v1 --v2 1.2.3.4", "connect: give --v1 or --v2, not both"),
         ("connect --v3 1.2.3.4", "connect: unknown option '--v3': use --v1 or --v2"),
@@ -58,6 +60,10 @@ import Testing
         ("filter colour red", "filter: unknown term 'colour': use peer, command, dir or corrupt"),
         ("filter off peer 1", "filter: 'off' stands alone"),
         ("help me", "usage: help"),
+        ("save", "usage: save --pcap [--force] FILE"),
+        ("save --pcap a b", "usage: save --pcap [--force] FILE"),
+        ("save x.jsonl", "save: give --pcap (a pcap for Wireshark)"),
+        ("save --json x", "save: unknown option '--json'"),
     ])
     func rejects(_ line: String, _ message: String) {
         #expect(CommandParser.parse(line) == .failure(CommandError(message)))

@@ -152,6 +152,15 @@ import Testing
         #expect(m.log.filter == nil, "a bad filter changes nothing")
     }
 
+    @Test func saveAsksTheHostOnlyWhenThereIsSomethingToSave() {
+        var m = ConsoleModel(networkName: "x", width: 80, height: 24)
+        #expect(m.type("save --pcap a.pcap").isEmpty)
+        #expect(m.status?.text == "save: the log is empty")
+        var full = Fixtures.handshake()
+        #expect(full.type("save --pcap a.pcap") == [.save(SaveRequest(path: "a.pcap", pcap: true, force: false))])
+        #expect(full.endpoints[1]?.remote == "127.0.0.1:18444")
+    }
+
     @Test func combinedFilterTermsMustAllMatch() {
         var m = Fixtures.handshake()
         m.handle(.frame(Fixtures.frame(.ping(nonce: 3), time: 1, corruption: .checksum)))

@@ -82,8 +82,26 @@ import Testing
         #expect(established["transport"] as? String == "v2")
         #expect((established["session_id"] as? String)?.count == 64)
 
-        // 4. A flipped tag bit: the listener hangs up, saying why; the client sees it closed.
+        // 4. The client's log as a pcap: the v2 messages re-framed as v1, read by tshark.
+        let pcap = NSTemporaryDirectory() + "verack-e2e-v2-\(getpid()).pcap"
+        unlink(pcap)
+        defer { unlink(pcap) }
         try client.press(":")
+        try client.type("save --pcap \(pcap)")
+        step = try client.wait(timeout: 10) { $0.contains("saved ") && $0.contains(" frames to ") }
+        #expect(step.matched, "save --pcap did not report:\n\(step.screen)")
+        if let tshark = Shell.which("tshark") {
+            let listing = try Shell.run(tshark, ["-r", pcap, "-T", "fields", "-e", "bitcoin.command"])
+            let commands = listing.stdout.split(separator: "\n").map(String.init)
+            #expect(Array(commands.prefix(2)) == ["version", "version"], "\(commands)")
+            #expect(commands.contains("verack") && commands.contains("pong"))
+            let all = try Shell.run(tshark, ["-r", pcap])
+            #expect(!all.stdout.contains("Malformed"), "\(all.stdout)")
+        } else if ConsoleEndToEndTests.inCI {
+            Issue.record("tshark is not installed")
+        }
+
+        // 5. A flipped tag bit: the listener hangs up, saying why; the client sees it closed.
         try client.type("resend 1 ping --corrupt tag")
         step = try client.wait(timeout: 10) { row($0, id: 1).contains("closed") }
         #expect(step.matched, "the client never saw the hang-up:\n\(step.screen)")

@@ -56,6 +56,7 @@ struct ServeCommand: ParsableCommand {
         MainActor.assumeIsolated {
             SignalExit.install {
                 engine.shutdown()
+                printer.flush()
                 Foundation.exit(0)
             }
         }

@@ -19,6 +19,8 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     /// For an outbound peer: the transport asked for (`auto` may fall back to v1 once).
     private let outboundChoice: OutboundTransport?
     private var timer: DispatchSourceTimer?
+    /// When `timer` is set to fire (nil once it fired or was cancelled).
+    private var timerDeadline: Double?
     /// Our last message of each command, for `resend`.
     private var lastSent: [String: Message] = [:]
     private var finished = false
@@ -279,8 +281,13 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         guard let deadline else {
             timer?.cancel()
             timer = nil
+            timerDeadline = nil
             return
         }
+        // Rescheduling a Dispatch timer wakes Dispatch's manager thread: skip it when the
+        // deadline has not moved (most session steps leave it where it was).
+        if timer != nil && timerDeadline == deadline { return }
+        timerDeadline = deadline
         if timer == nil {
             let t = DispatchSource.makeTimerSource(queue: queue)
             t.setEventHandler { [weak self] in self?.timerFired() }
@@ -294,6 +301,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
 
     private func timerFired() {
         dispatchPrecondition(condition: .onQueue(queue))
+        timerDeadline = nil
         guard !finished else { return }
         let now = engine.now
         if info.phase == .connecting && session.direction == .outbound && now - info.startedAt >= engine.configuration.connectTimeout {

@@ -27,6 +27,9 @@ public final class PeerEngine: @unchecked Sendable {
     private var peers: [PeerID: PeerConnection] = [:]
     private var nextID = 1
     private var ended: Set<PeerID> = []
+    /// The version nonces of live peers, with the peers that sent each (a self-connection
+    /// check per version received, without a scan of every peer).
+    private var localNonces: [UInt64: [PeerID]] = [:]
     private var listeners: [Listener] = []
     /// Seed candidates not yet tried, and how many seed connections should be live.
     private var seedCandidates: [String] = []
@@ -162,6 +165,7 @@ public final class PeerEngine: @unchecked Sendable {
         nextID += 1
         let peer = make(id)
         peers[id] = peer
+        localNonces[peer.nonce, default: []].append(id)
         return peer
     }
 
@@ -325,13 +329,16 @@ public final class PeerEngine: @unchecked Sendable {
     func isLocalNonce(_ nonce: UInt64, except id: PeerID) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        return peers.contains { $0.key != id && $0.value.nonce == nonce }
+        return localNonces[nonce]?.contains { $0 != id } ?? false
     }
 
     /// A peer reached an end state: release it.
     func peerFinished(_ id: PeerID) {
         lock.lock()
-        peers[id] = nil
+        if let peer = peers.removeValue(forKey: id) {
+            localNonces[peer.nonce]?.removeAll { $0 == id }
+            if localNonces[peer.nonce]?.isEmpty == true { localNonces[peer.nonce] = nil }
+        }
         ended.insert(id)
         let wasSeed = seedPeers.contains(id)
         lock.unlock()

@@ -59,6 +59,10 @@ final class PeerSocket: @unchecked Sendable {
     /// Resolved addresses not yet tried.
     private var candidates: [SocketAddress] = []
     private var sendBuffer: [UInt8] = []
+    /// Set while the delegate handles an event of this socket (open, a read round):
+    /// `send` only queues, and everything queued goes out in one `send(2)` afterwards (a
+    /// reply of four messages is one segment, not four).
+    private var holdingSends = false
 
     /// An outbound socket: call ``connect(_:)`` once the addresses are known.
     init(queue: DispatchQueue) {
@@ -177,7 +181,9 @@ final class PeerSocket: @unchecked Sendable {
         read.setEventHandler { [weak self] in self?.readAvailable() }
         readSource = read
         read.resume()
+        holdingSends = true
         delegate?.socketOpened()
+        holdingSends = false
         flush()
     }
 
@@ -189,7 +195,12 @@ final class PeerSocket: @unchecked Sendable {
     private func readAvailable() {
         dispatchPrecondition(condition: .onQueue(queue))
         var gotBytes = false
-        defer { if gotBytes && state == .open { delegate?.socketReadRoundEnded() } }
+        holdingSends = true
+        defer {
+            holdingSends = false
+            if gotBytes && state == .open { delegate?.socketReadRoundEnded() }
+            flush()
+        }
         for _ in 0..<16 {
             guard state == .open else { return }
             // A stack buffer: 2,000 idle peers must not hold 64 KiB each.
@@ -221,7 +232,7 @@ final class PeerSocket: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         guard state != .closed else { return }
         if sendBuffer.isEmpty { sendBuffer = bytes } else { sendBuffer.append(contentsOf: bytes) }
-        if state == .open { flush() }
+        if state == .open && !holdingSends { flush() }
     }
 
     private func flush() {

@@ -11,6 +11,7 @@ final class EventPrinter {
     private var addresses: [PeerID: String] = [:]
     private var transports: [PeerID: TransportKind] = [:]
     private var silent: Set<PeerID> = []
+    private let output = LineBatch()
 
     init(json: Bool, quiet: Bool = false) {
         self.json = json
@@ -97,33 +98,45 @@ final class EventPrinter {
             step(f, arrow: arrow)
             return
         }
+        let summary = f.summary
+        let verdict = f.transport == .v2 ? "v2" : (f.checksumOK ? "checksum ok" : "checksum BAD")
+        let tag = f.corruption.map { " [corrupted: \($0)]" } ?? ""
+        emit("frame", f.peer, f.time, text: "\(arrow) \(summary)  (\(f.size) bytes, \(verdict))\(tag)", extra: Self.frameJSON(f, summary: summary))
+    }
+
+    /// A frame's JSON members: the hex, field tree and summary (built only for `--json`).
+    private static func frameJSON(_ f: FrameEvent, summary: String) -> [(String, JSONValue)] {
         var extra: [(String, JSONValue)] = [
             ("direction", .string(f.direction.rawValue)), ("command", .string(f.command)), ("size", .int(Int64(f.size))),
             ("checksum_ok", .bool(f.checksumOK)), ("hex", .string(Hex.encode(f.raw))),
         ]
         extra.append(("fields", .array(f.fields.map(\.json))))
-        extra.append(("summary", .string(f.summary)))
+        extra.append(("summary", .string(summary)))
         if let c = f.corruption { extra.append(("corrupt", .string(c.rawValue))) }
         if case let .failure(e) = f.message { extra.append(("error", .string(e.description))) }
-        let verdict = f.transport == .v2 ? "v2" : (f.checksumOK ? "checksum ok" : "checksum BAD")
-        let tag = f.corruption.map { " [corrupted: \($0)]" } ?? ""
-        emit("frame", f.peer, f.time, text: "\(arrow) \(f.summary)  (\(f.size) bytes, \(verdict))\(tag)", extra: extra)
+        return extra
     }
 
     /// A step of the v2 handshake: `v2-key-sent`, `v2-key-received`, `v2-garbage`,
     /// `v2-terminator`, `v2-decoy`, `v2-version`, `v2-unknown-id`.
     private func step(_ f: FrameEvent, arrow: String) {
         let name = f.kind == .v2Key ? (f.direction == .sent ? "v2-key-sent" : "v2-key-received") : f.kind.rawValue
+        let tag = f.corruption.map { " [corrupted: \($0)]" } ?? ""
+        emit(name, f.peer, f.time, text: "\(arrow) \(f.summary)\(tag)", extra: Self.stepJSON(f))
+    }
+
+    private static func stepJSON(_ f: FrameEvent) -> [(String, JSONValue)] {
         var extra: [(String, JSONValue)] = [
             ("direction", .string(f.direction.rawValue)), ("size", .int(Int64(f.size))), ("bytes", .int(Int64(f.raw.count))),
         ]
         if f.kind == .v2Key || f.kind == .v2Terminator { extra.append(("hex", .string(Hex.encode(f.raw)))) }
         if let c = f.corruption { extra.append(("corrupt", .string(c.rawValue))) }
-        let tag = f.corruption.map { " [corrupted: \($0)]" } ?? ""
-        emit(name, f.peer, f.time, text: "\(arrow) \(f.summary)\(tag)", extra: extra)
+        return extra
     }
 
-    private func emit(_ event: String, _ id: PeerID?, _ t: Double, text: String, extra: [(String, JSONValue)]) {
+    /// One line: `text` in human-readable mode, or `extra`'s members in JSON mode (built
+    /// only then: a frame's hex and field tree cost more than the rest of its line).
+    private func emit(_ event: String, _ id: PeerID?, _ t: Double, text: @autoclosure () -> String, extra: @autoclosure () -> [(String, JSONValue)]) {
         let address = id.flatMap { addresses[$0] } ?? ""
         if json {
             var members: [(String, JSONValue)] = [
@@ -131,22 +144,21 @@ final class EventPrinter {
                 ("t", .double((t * 1000).rounded() / 1000)),
             ]
             if let id, let transport = transports[id] { members.append(("transport", .string(transport.rawValue))) }
-            members += extra
-            Output.line(JSONValue.object(members).serialized)
+            members += extra()
+            output.line(JSONValue.object(members).serialized)
         } else {
             let who = id.map { "#\($0) \(address)" } ?? "verack"
             // A peer's user agent must not reach the terminal with its escape sequences.
-            Output.line(DisplayText.sanitize("\(formatTime(t)) \(who)  \(text)"))
+            output.line(DisplayText.sanitize("\(formatTime(t)) \(who)  \(text())"))
         }
     }
 
-    private func formatTime(_ t: Double) -> String {
-        let s = String(format: "%8.3f", t)
-        return s
-    }
+    private func formatTime(_ t: Double) -> String { CFormat.fixed(t, decimals: 3, width: 8) }
+    private func formatMs(_ ms: Double) -> String { CFormat.fixed(ms, decimals: 1) }
+    private func formatSeconds(_ s: Double) -> String { CFormat.fixed(s, decimals: 1) }
 
-    private func formatMs(_ ms: Double) -> String { String(format: "%.1f", ms) }
-    private func formatSeconds(_ s: Double) -> String { String(format: "%.1f", s) }
+    /// Writes the lines printed so far (call before exiting).
+    func flush() { output.flush() }
 }
 
 /// Exits cleanly (flushing stdout) when the process gets SIGINT or SIGTERM.

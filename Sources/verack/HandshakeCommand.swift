@@ -113,24 +113,40 @@ final class HeadlessRun {
     /// In seed mode: how many established peers make a success.
     var seedTarget: Int?
     private var phases: [PeerID: PeerPhase] = [:]
+    /// Peers in `phases` that are established, and that are neither established nor ended
+    /// (kept as counts: with 2,000 peers, counting them per event was quadratic).
+    private var establishedCount = 0
+    private var undecidedCount = 0
     private var finished = false
 
     init(json: Bool) { printer = EventPrinter(json: json) }
 
+    private func record(_ id: PeerID, _ phase: PeerPhase) {
+        if let old = phases.updateValue(phase, forKey: id) { count(old, -1) }
+        count(phase, 1)
+    }
+
+    private func count(_ phase: PeerPhase, _ delta: Int) {
+        if phase == .established {
+            establishedCount += delta
+        } else if !phase.isEnd {
+            undecidedCount += delta
+        }
+    }
+
     func handle(_ event: PeerEvent) {
         printer.handle(event)
         switch event.kind {
-        case let .peerAdded(info): phases[info.id] = info.phase
-        case let .phaseChanged(info, _): phases[info.id] = info.phase
+        case let .peerAdded(info): record(info.id, info.phase)
+        case let .phaseChanged(info, _): record(info.id, info.phase)
         case .error, .notice: break  // the seed lookup reports through these: decide below
         default: return
         }
-        let decided = !phases.isEmpty && phases.values.allSatisfy { $0 == .established || $0.isEnd }
+        let decided = !phases.isEmpty && undecidedCount == 0
         if let seedTarget {
             // Seeds: replacements for failed peers do not count; `seedTarget` established
             // peers do, or running out of candidates.
-            let established = phases.values.filter { $0 == .established }.count
-            if established >= seedTarget || (decided && engine?.isSeeding == false) {
+            if establishedCount >= seedTarget || (decided && engine?.isSeeding == false) {
                 finish(interrupted: false)
             }
         } else if decided {
@@ -155,6 +171,7 @@ final class HeadlessRun {
             }
         }
         engine?.shutdown()
+        printer.flush()
         Foundation.exit(ok ? 0 : 1)
     }
 }

@@ -62,6 +62,7 @@ struct ServeCommand: ParsableCommand {
         MainActor.assumeIsolated {
             SignalExit.install {
                 engine.shutdown()
+                printer.flush()
                 Foundation.exit(0)
             }
         }

@@ -25,7 +25,13 @@ struct Verack: ParsableCommand {
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 128 << 10)
         #endif
         do {
-            var command = try parseAsRoot()
+            let (arguments, trailing) = TrailingAddresses.split(Array(CommandLine.arguments.dropFirst()))
+            var command = try parseAsRoot(arguments)
+            if !trailing.isEmpty, var handshake = command as? HandshakeCommand {
+                handshake.addresses += trailing
+                try handshake.validate()
+                command = handshake
+            }
             try command.run()
         } catch {
             let code = exitCode(for: error)

@@ -8,7 +8,8 @@ import Glibc
 #endif
 
 /// The engine under load: 2,000 concurrent outbound handshakes against `verack serve` in
-/// another process, and sequential handshakes against the real node.
+/// another process, in v1 and in v2 (BIP324); sequential handshakes with `verack serve` in
+/// v1 and v2, and with the real node (v1).
 ///
 /// Needs `VERACK_BIN` (the verack executable; scripts/bench builds it). The real-node
 /// figure needs `scripts/node` and is skipped with a note when the node cannot start.
@@ -18,7 +19,10 @@ enum EngineBenchmarks {
 
     static func run() {
         raiseFileLimit()
-        concurrentHandshakes()
+        concurrentHandshakes(transport: .v1)
+        concurrentHandshakes(transport: .v2)
+        sequentialServeHandshakes(transport: .v1)
+        sequentialServeHandshakes(transport: .v2)
         realNodeHandshakes()
     }
 
@@ -57,41 +61,23 @@ enum EngineBenchmarks {
         }
     }
 
-    static func concurrentHandshakes() {
-        guard let bin = getenv("VERACK_BIN").map({ String(cString: $0) }) else {
-            Bench.fail("engine: set VERACK_BIN to the verack executable (scripts/bench does)")
-        }
-        let serve = Process()
-        serve.executableURL = URL(fileURLWithPath: bin)
-        serve.arguments = ["serve", "--listen", "127.0.0.1:0", "--network", "regtest", "--quiet", "--json"]
-        let pipe = Pipe()
-        serve.standardOutput = pipe
-        serve.standardError = FileHandle.standardError
-        do { try serve.run() } catch { Bench.fail("engine: cannot start verack serve: \(error)") }
-        defer { serve.terminate() }
-        // The first line says where it listens.
-        let reader = pipe.fileHandleForReading
-        var firstLine = Data()
-        while !firstLine.contains(UInt8(ascii: "\n")) {
-            let chunk = reader.availableData
-            if chunk.isEmpty { Bench.fail("engine: verack serve exited before listening") }
-            firstLine.append(chunk)
-        }
-        // Keep draining its output so it never blocks on a full pipe.
-        DispatchQueue.global().async { while !reader.availableData.isEmpty {} }
-        let text = String(decoding: firstLine, as: UTF8.self)
-        guard let range = text.range(of: #""port":(\d+)"#, options: .regularExpression),
-              let port = Int(text[range].dropFirst(7)) else { Bench.fail("engine: no port in '\(text)'") }
-
+    /// `peers` concurrent handshakes against one `verack serve`, in v1 (names as before)
+    /// or v2 (names prefixed `v2_`).
+    static func concurrentHandshakes(transport: TransportPolicy = .v1) {
+        let prefix = transport == .v2 ? "v2_" : ""
+        let serve = ServeProcess(["--transport", "auto"])
+        defer { serve.stop() }
         let tally = Tally(expected: peers)
         var config = EngineConfiguration(network: .regtest, userAgent: "/verack-bench/")
         config.handshakeTimeout = 60
+        // Covers the TCP connect and, in v2, the key exchange of every peer at once.
         config.connectTimeout = 30
+        config.transport = transport
         let engine = PeerEngine(configuration: config, eventQueue: DispatchQueue(label: "bench.events")) { tally.handle($0) }
-        let sampler = Sampler(serve: serve.processIdentifier)
+        let sampler = Sampler(serve: serve.process.processIdentifier)
         sampler.start()
         let start = Bench.now()
-        for _ in 0..<peers { _ = engine.connect("127.0.0.1:\(port)") }
+        for _ in 0..<peers { _ = engine.connect(serve.address) }
         let finished = tally.done.wait(timeout: .now() + 120) == .success
         let elapsed = Bench.now() - start
         sampler.stop()
@@ -100,15 +86,43 @@ enum EngineBenchmarks {
         let failure = tally.firstFailure
         tally.lock.unlock()
         if !finished || established != peers {
-            Bench.write(to: 2, "engine: \(established) of \(peers) established\(failure.map { "; first failure: \($0)" } ?? "")\n")
+            Bench.write(to: 2, "engine: \(prefix)\(established) of \(peers) established\(failure.map { "; first failure: \($0)" } ?? "")\n")
         }
-        Bench.report("handshakes_established", Double(established), "count")
-        Bench.report("handshakes_per_s", Double(established) / elapsed, "handshakes/s")
-        Bench.report("peak_rss_mb", Double(Sampler.selfPeakRSSKB()) / 1024, "MB")
-        Bench.report("threads", Double(sampler.peakThreads), "threads")
-        Bench.report("serve_peak_rss_mb", Double(sampler.servePeakRSSKB) / 1024, "MB")
-        Bench.report("serve_threads", Double(sampler.servePeakThreads), "threads")
+        Bench.report("\(prefix)handshakes_established", Double(established), "count")
+        Bench.report("\(prefix)handshakes_per_s", Double(established) / elapsed, "handshakes/s")
+        Bench.report("\(prefix)handshakes_wall_s", elapsed, "s")
+        Bench.report("\(prefix)peak_rss_mb", Double(Sampler.selfPeakRSSKB()) / 1024, "MB")
+        Bench.report("\(prefix)threads", Double(sampler.peakThreads), "threads")
+        Bench.report("\(prefix)serve_peak_rss_mb", Double(sampler.servePeakRSSKB) / 1024, "MB")
+        Bench.report("\(prefix)serve_threads", Double(sampler.servePeakThreads), "threads")
         engine.shutdown()
+    }
+
+    /// 50 sequential handshakes with `verack serve` on loopback, each from a fresh engine:
+    /// the median time from connect to established (in v2: TCP, key exchange, version).
+    static func sequentialServeHandshakes(transport: TransportPolicy) {
+        let name = transport == .v2 ? "v2_handshake_ms_median" : "v1_serve_handshake_ms_median"
+        let serve = ServeProcess(["--transport", "auto"])
+        defer { serve.stop() }
+        var config = EngineConfiguration(network: .regtest, userAgent: "/verack-bench/")
+        config.transport = transport
+        var durations: [Double] = []
+        for _ in 0..<50 {
+            let tally = Tally(expected: 1)
+            let engine = PeerEngine(configuration: config, eventQueue: DispatchQueue(label: "bench.serve")) { tally.handle($0) }
+            _ = engine.connect(serve.address)
+            _ = tally.done.wait(timeout: .now() + 10)
+            tally.lock.lock()
+            durations += tally.durations
+            tally.lock.unlock()
+            engine.shutdown()
+        }
+        guard durations.count == 50 else {
+            Bench.write(to: 2, "engine: only \(durations.count) of 50 \(transport) handshakes with verack serve completed\n")
+            return
+        }
+        durations.sort()
+        Bench.report(name, (durations[24] + durations[25]) / 2, "ms")
     }
 
     static func realNodeHandshakes() {

@@ -1,0 +1,3 @@
+module verack/go-handshake
+
+go 1.19

@@ -4,7 +4,7 @@ import PeerEngine
 /// Parses the command line. Errors are one line, ready for the status bar.
 public enum CommandParser {
     /// The command names, in the order help lists them.
-    public static let commands = ["connect", "drop", "resend", "send", "filter", "save", "help", "quit"]
+    public static let commands = ["connect", "drop", "resend", "send", "filter", "save", "record", "help", "quit"]
 
     /// One usage line per command.
     public static let usage: [(command: String, text: String)] = [
@@ -14,7 +14,8 @@ public enum CommandParser {
         ("send ID ping|getaddr|getheaders", "send a fresh message"),
         ("filter [peer ID,…] [command NAME,…] [dir in|out] [corrupt] | off", "show only the frames that match every term"),
         ("/TEXT", "search the log (command, summary, address, hex); n and N go to the next and previous match"),
-        ("save --pcap [--force] FILE", "write the frames the log holds to a pcap that Wireshark opens"),
+        ("save [--pcap] [--force] FILE", "write what the log holds: a recording (JSON Lines), or with --pcap a pcap for Wireshark"),
+        ("record [--force] FILE | off", "record every event from now on to FILE (JSON Lines), or stop"),
         ("help", "show keys and commands"),
         ("quit", "leave (also q or Ctrl-C outside the command line)"),
     ]
@@ -66,6 +67,9 @@ public enum CommandParser {
             return parseFilter(args)
         case "save":
             return parseSave(args)
+        case "record":
+            if args.count == 1 && args[0].lowercased() == "off" { return .success(.record(nil)) }
+            return parseFileArguments(args, command: "record", pcapAllowed: false).map { .record($0) }
         case "help", "?":
             guard args.isEmpty else { return .failure(CommandError("usage: help")) }
             return .success(.help)
@@ -73,7 +77,7 @@ public enum CommandParser {
             guard args.isEmpty else { return .failure(CommandError("usage: quit")) }
             return .success(.quit)
         default:
-            return .failure(CommandError("unknown command '\(name)': try connect, drop, resend, send, filter, save, help or quit"))
+            return .failure(CommandError("unknown command '\(name)': try connect, drop, resend, send, filter, save, record, help or quit"))
         }
     }
 
@@ -118,20 +122,24 @@ public enum CommandParser {
     }
 
     static func parseSave(_ args: [String]) -> Result<UserCommand, CommandError> {
-        let usage = CommandError("usage: save --pcap [--force] FILE")
+        parseFileArguments(args, command: "save", pcapAllowed: true).map { .save($0) }
+    }
+
+    /// `[--pcap] [--force] FILE` for `save`, `[--force] FILE` for `record`.
+    static func parseFileArguments(_ args: [String], command: String, pcapAllowed: Bool) -> Result<SaveRequest, CommandError> {
+        let usage = CommandError(pcapAllowed ? "usage: save [--pcap] [--force] FILE" : "usage: record [--force] FILE | record off")
         var pcap = false, force = false
         var paths: [String] = []
         for a in args {
             switch a {
-            case "--pcap": pcap = true
+            case "--pcap" where pcapAllowed: pcap = true
             case "--force": force = true
-            case let option where option.hasPrefix("--"): return .failure(CommandError("save: unknown option '\(option)'"))
+            case let option where option.hasPrefix("--"): return .failure(CommandError("\(command): unknown option '\(option)'"))
             default: paths.append(a)
             }
         }
         guard paths.count == 1 else { return .failure(usage) }
-        guard pcap else { return .failure(CommandError("save: give --pcap (a pcap for Wireshark)")) }
-        return .success(.save(SaveRequest(path: paths[0], pcap: pcap, force: force)))
+        return .success(SaveRequest(path: paths[0], pcap: pcap, force: force))
     }
 
     static let filterUsage = "usage: filter off | filter [peer ID,…] [command NAME,…] [dir in|out] [corrupt]"

@@ -17,5 +17,7 @@ public enum ConsoleAction: Equatable, Sendable {
     case engine(EngineCommand)
     /// Write the frames the log holds to a file (the host does the writing).
     case save(SaveRequest)
+    /// Start recording every event to a file, or stop (nil).
+    case record(SaveRequest?)
     case quit
 }

@@ -390,6 +390,8 @@ public struct ConsoleModel {
                 return []
             }
             return [.save(request)]
+        case let .record(request):
+            return [.record(request)]
         case let .search(text):
             search = text.map(LogSearch.init)
             guard let search else {

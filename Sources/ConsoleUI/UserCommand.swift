@@ -7,8 +7,10 @@ public enum UserCommand: Equatable, Sendable {
     case filter(LogFilter?)
     /// `/TEXT`: search the log; `/` alone clears the search (nil).
     case search(String?)
-    /// `save --pcap [--force] FILE`: write what the log holds now.
+    /// `save [--pcap] [--force] FILE`: write what the log holds now.
     case save(SaveRequest)
+    /// `record [--force] FILE` (a request) or `record off` (nil).
+    case record(SaveRequest?)
     case help
     case quit
 }
@@ -16,7 +18,7 @@ public enum UserCommand: Equatable, Sendable {
 /// Where and how `save` writes the log.
 public struct SaveRequest: Equatable, Sendable {
     public var path: String
-    /// A pcap for Wireshark.
+    /// A pcap for Wireshark; otherwise a recording (JSON Lines).
     public var pcap: Bool
     /// Replace an existing file.
     public var force: Bool

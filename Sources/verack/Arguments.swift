@@ -45,15 +45,35 @@ struct V2Options: ParsableArguments {
     }
 }
 
-/// `--pcap FILE [--force]`: a capture that Wireshark opens, written as frames happen.
+/// `--record FILE`, `--pcap FILE`, `--force`: captures written as events happen.
 struct CaptureOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Record every event to a file, one JSON object per line (the --json schema after a header line).",
+        valueName: "file"))
+    var record: String?
+
     @Option(help: ArgumentHelp(
         "Write every frame to a pcap file (link type 252, Wireshark's \"exported PDU\"; v2 messages as v1 frames).",
         valueName: "file"))
     var pcap: String?
 
-    @Flag(help: "Replace an existing --pcap file.")
+    @Flag(help: "Replace an existing --record or --pcap file.")
     var force = false
+
+    func validate() throws {
+        if let record, let pcap, record == pcap { throw ValidationError("--record and --pcap name the same file") }
+    }
+
+    /// The recorder, or nil without `--record`; a file that cannot be made is a one-line error.
+    @MainActor
+    func openRecorder(network: Network, epoch: Double) throws -> Recorder? {
+        guard let record else { return nil }
+        do {
+            return try Recorder(path: record, force: force, network: network, epoch: epoch)
+        } catch {
+            throw ValidationError("--record: \(error.message)")
+        }
+    }
 
     /// The writer, or nil without `--pcap`; a file that cannot be made is a one-line error.
     func openPcap() throws -> PcapWriter? {

@@ -22,7 +22,7 @@ final class ConsoleApp {
         var relay: Bool
         var silence: Double
         var transport: TransportPolicy
-        var pcap: PcapWriter?
+        var capture: CaptureOptions
     }
 
     /// The running console, kept alive until the process exits.
@@ -40,8 +40,8 @@ final class ConsoleApp {
     private var lastDraw = DispatchTime(uptimeNanoseconds: 0)
     private var quitting = false
     private var emptyReads = 0
-    /// Writes `--pcap` as frames arrive.
-    private var tap: CaptureTap?
+    /// `--record` and `--pcap` (and the console's `record`), written as events arrive.
+    private var taps = Taps()
 
     init(options: Options) {
         self.options = options
@@ -59,7 +59,12 @@ final class ConsoleApp {
             MainActor.assumeIsolated { self?.handle(event) }
         }
         self.engine = engine
-        tap = options.pcap.map { CaptureTap(pcap: $0, magic: config.network.magic, epoch: engine.epoch) }
+        do {
+            taps = try Taps(capture: options.capture, network: options.network, epoch: engine.epoch)
+        } catch {
+            engine.shutdown()
+            throw ConsoleFailure("\(error)")
+        }
         if let listen = options.listen, case let .failure(error) = engine.listen(listen) {
             engine.shutdown()
             throw ConsoleFailure("cannot listen on \(listen): \(error)")
@@ -106,7 +111,7 @@ final class ConsoleApp {
 
     private func handle(_ event: PeerEvent) {
         model.handle(event)
-        if let error = tap?.handle(event) { model.showError("pcap stopped: \(error)") }
+        for error in taps.handle(event) { model.showError(error) }
         setNeedsDraw()
     }
 
@@ -144,7 +149,22 @@ final class ConsoleApp {
         case .quit:
             quit(status: 0)
         case let .save(request):
-            save(request, epoch: engine.epoch)
+            if request.pcap { savePcap(request, epoch: engine.epoch) } else { saveRecording(request, epoch: engine.epoch) }
+        case let .record(request):
+            guard let request else {
+                if let stopped = taps.stopRecording() {
+                    model.showInfo("recording stopped: \(stopped.lines) lines in \(stopped.path)")
+                } else {
+                    model.showError("record off: nothing is being recorded")
+                }
+                return
+            }
+            do {
+                try taps.startRecording(path: request.path, force: request.force, network: options.network, epoch: engine.epoch)
+                model.showInfo("recording every event to \(request.path)")
+            } catch {
+                model.showError("record: \(error)")
+            }
         case let .engine(command):
             let result: Result<Void, EngineError>
             switch command {
@@ -163,8 +183,32 @@ final class ConsoleApp {
         }
     }
 
+    /// `save FILE`: a recording of what the log holds: the peers it names, then its frames,
+    /// oldest first, in the schema of `--record`.
+    private func saveRecording(_ request: SaveRequest, epoch: Double) {
+        do {
+            let recorder = try Recorder(path: request.path, force: request.force, network: options.network, epoch: epoch)
+            defer { recorder.close() }
+            let ring = model.log.ring
+            var named = Set<PeerID>()
+            for seq in ring.firstSeq..<ring.nextSeq {
+                guard let frame = ring[seq] else { continue }
+                if named.insert(frame.peer).inserted, let ends = model.endpoints[frame.peer] {
+                    var info = model.peers[frame.peer] ?? PeerInfo(id: frame.peer, address: ends.remote, direction: .outbound, phase: .connecting, startedAt: frame.time)
+                    info.localAddress = ends.local
+                    recorder.handle(PeerEvent(time: min(info.startedAt, frame.time), .peerAdded(info)))
+                }
+                recorder.handle(PeerEvent(time: frame.time, .frame(frame)))
+            }
+            if let failure = recorder.failure { throw failure }
+            model.showInfo("saved \(ring.count) frames to \(request.path)")
+        } catch {
+            model.showError("save: \(error)")
+        }
+    }
+
     /// `save --pcap FILE`: every frame the log holds, oldest first.
-    private func save(_ request: SaveRequest, epoch: Double) {
+    private func savePcap(_ request: SaveRequest, epoch: Double) {
         do {
             let writer = try PcapWriter(path: request.path, force: request.force)
             defer { writer.close() }

@@ -64,7 +64,7 @@ struct ConsoleCommand: ParsableCommand {
         let options = ConsoleApp.Options(
             network: net.resolved, connect: connect, seeds: !noSeeds, listen: listen, maxPeers: maxPeers,
             logLimit: logLimit, color: !noColor, relay: relay, silence: silence, transport: transportOptions.transport,
-            pcap: try capture.openPcap())
+            capture: capture)
         try MainActor.assumeIsolated {
             let app = ConsoleApp(options: options)
             ConsoleApp.current = app

@@ -11,11 +11,13 @@ final class EventPrinter {
     private var addresses: [PeerID: String] = [:]
     private var transports: [PeerID: TransportKind] = [:]
     private var silent: Set<PeerID> = []
-    private let output = LineBatch()
+    private let output: any LineSink
 
-    init(json: Bool, quiet: Bool = false) {
+    /// `sink`: standard output in batches by default; a recording's file for `--record`.
+    init(json: Bool, quiet: Bool = false, sink: any LineSink = LineBatch()) {
         self.json = json
         self.quiet = quiet
+        output = sink
     }
 
     func handle(_ event: PeerEvent) {
@@ -113,6 +115,9 @@ final class EventPrinter {
         extra.append(("fields", .array(f.fields.map(\.json))))
         extra.append(("summary", .string(summary)))
         if let c = f.corruption { extra.append(("corrupt", .string(c.rawValue))) }
+        if f.origin == .injected { extra.append(("injected", .bool(true))) }
+        // v2: the hex is the encrypted packet; the decrypted payload goes beside it.
+        if f.transport == .v2, let plaintext = f.plaintext { extra.append(("plaintext", .string(Hex.encode(plaintext)))) }
         if case let .failure(e) = f.message { extra.append(("error", .string(e.description))) }
         return extra
     }
@@ -129,8 +134,9 @@ final class EventPrinter {
         var extra: [(String, JSONValue)] = [
             ("direction", .string(f.direction.rawValue)), ("size", .int(Int64(f.size))), ("bytes", .int(Int64(f.raw.count))),
         ]
-        if f.kind == .v2Key || f.kind == .v2Terminator { extra.append(("hex", .string(Hex.encode(f.raw)))) }
+        extra.append(("hex", .string(Hex.encode(f.raw))))
         if let c = f.corruption { extra.append(("corrupt", .string(c.rawValue))) }
+        if f.origin == .injected { extra.append(("injected", .bool(true))) }
         return extra
     }
 

@@ -78,16 +78,11 @@ struct HandshakeCommand: ParsableCommand {
         config.transport = transportOptions.transport
         v2.apply(to: &config)
         let session = MainActor.assumeIsolated { HeadlessRun(json: json) }
-        let pcap = try capture.openPcap()
-        let tapBox = TapBox()
         let engine = PeerEngine(configuration: config, eventQueue: .main) { event in
-            MainActor.assumeIsolated {
-                // The tap first: the session may end the process on this event.
-                if let error = tapBox.tap?.handle(event) { Output.error("verack: \(error)") }
-                session.handle(event)
-            }
+            MainActor.assumeIsolated { session.handle(event) }
         }
-        tapBox.tap = pcap.map { CaptureTap(pcap: $0, magic: config.network.magic, epoch: engine.epoch) }
+        let network = config.network
+        try MainActor.assumeIsolated { session.taps = try Taps(capture: capture, network: network, epoch: engine.epoch) }
         MainActor.assumeIsolated {
             session.engine = engine
             session.seedTarget = addresses.isEmpty ? count : nil
@@ -110,6 +105,8 @@ struct HandshakeCommand: ParsableCommand {
 final class HeadlessRun {
     let printer: EventPrinter
     var engine: PeerEngine?
+    /// `--record` and `--pcap`.
+    var taps: Taps?
     /// In seed mode: how many established peers make a success.
     var seedTarget: Int?
     private var phases: [PeerID: PeerPhase] = [:]
@@ -134,8 +131,15 @@ final class HeadlessRun {
         }
     }
 
-    func handle(_ event: PeerEvent) {
+    /// Prints `event` and hands it to the captures (first: the session may end the process
+    /// on this event).
+    private func report(_ event: PeerEvent) {
+        for error in taps?.handle(event) ?? [] { Output.error("verack: \(error)") }
         printer.handle(event)
+    }
+
+    func handle(_ event: PeerEvent) {
+        report(event)
         switch event.kind {
         case let .peerAdded(info): record(info.id, info.phase)
         case let .phaseChanged(info, _): record(info.id, info.phase)
@@ -163,11 +167,11 @@ final class HeadlessRun {
             let pending = phases.filter { !$0.value.isEnd && $0.value != .established }.keys.sorted()
             let now = engine?.now ?? 0
             if phases.isEmpty {
-                printer.handle(PeerEvent(time: now, .error(peer: nil, message: "timeout: no peer was reached (DNS seeds still resolving?)")))
+                report(PeerEvent(time: now, .error(peer: nil, message: "timeout: no peer was reached (DNS seeds still resolving?)")))
             } else if !pending.isEmpty {
-                printer.handle(PeerEvent(time: now, .error(peer: nil, message: "timeout: peers \(pending.map(String.init).joined(separator: ", ")) did not complete the handshake")))
+                report(PeerEvent(time: now, .error(peer: nil, message: "timeout: peers \(pending.map(String.init).joined(separator: ", ")) did not complete the handshake")))
             } else if let seedTarget {
-                printer.handle(PeerEvent(time: now, .error(peer: nil, message: "\(established) of \(seedTarget) peers established; no candidates left")))
+                report(PeerEvent(time: now, .error(peer: nil, message: "\(established) of \(seedTarget) peers established; no candidates left")))
             }
         }
         engine?.shutdown()

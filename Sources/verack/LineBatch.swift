@@ -4,8 +4,15 @@ import Foundation
 /// Output lines gathered during one turn of the main queue and written together at its
 /// end: one `write` for all the lines a batch of engine events prints, instead of one per
 /// line. Lines keep their order; `flush()` before exiting, or the last turn's lines are lost.
+/// Where an ``EventPrinter`` puts its lines.
 @MainActor
-final class LineBatch {
+protocol LineSink: AnyObject {
+    func line(_ text: String)
+    func flush()
+}
+
+@MainActor
+final class LineBatch: LineSink {
     /// Past this many bytes a batch is written at once, so memory stays small.
     static let limit = 64 * 1024
     private var pending: [UInt8] = []

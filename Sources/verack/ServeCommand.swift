@@ -40,15 +40,15 @@ struct ServeCommand: ParsableCommand {
         config.transport = transportOptions.transport
         v2.apply(to: &config)
         let printer = MainActor.assumeIsolated { EventPrinter(json: json, quiet: quiet) }
-        let pcap = try capture.openPcap()
         let tapBox = TapBox()
         let engine = PeerEngine(configuration: config, eventQueue: .main) { event in
             MainActor.assumeIsolated {
                 printer.handle(event)
-                if let error = tapBox.tap?.handle(event) { Output.error("verack: \(error)") }
+                for error in tapBox.taps?.handle(event) ?? [] { Output.error("verack: \(error)") }
             }
         }
-        tapBox.tap = pcap.map { CaptureTap(pcap: $0, magic: config.network.magic, epoch: engine.epoch) }
+        let network = config.network
+        tapBox.taps = try MainActor.assumeIsolated { try Taps(capture: capture, network: network, epoch: engine.epoch) }
         switch engine.listen(listen) {
         case let .failure(e):
             Output.error("verack serve: \(e)")
@@ -68,10 +68,4 @@ struct ServeCommand: ParsableCommand {
         }
         dispatchMain()
     }
-}
-
-/// Lets the engine's event closure reach a capture tap made after the engine (the tap needs
-/// the engine's clock). Touched on the main queue only.
-final class TapBox: @unchecked Sendable {
-    var tap: CaptureTap?
 }

@@ -28,6 +28,9 @@ import Testing
         ("/version 70016", .search("version 70016")),
         ("save --pcap /tmp/a.pcap", .save(SaveRequest(path: "/tmp/a.pcap", pcap: true, force: false))),
         ("save --force x.pcap --pcap", .save(SaveRequest(path: "x.pcap", pcap: true, force: true))),
+        ("save session.jsonl", .save(SaveRequest(path: "session.jsonl", pcap: false, force: false))),
+        ("record --force r.jsonl", .record(SaveRequest(path: "r.jsonl", pcap: false, force: true))),
+        ("record off", .record(nil)),
         ("  /", .search(nil)),
         ("help", .help),
         ("quit", .quit),
@@ -39,7 +42,7 @@ import Testing
 
     @Test(arguments: [
         ("", "empty command: type help"),
-        ("frobnicate", "unknown command 'frobnicate': try connect, drop, resend, send, filter, save, help or quit"),
+        ("frobnicate", "unknown command 'frobnicate': try connect, drop, resend, send, filter, save, record, help or quit"),
         ("connect", "usage: connect [--v1|--v2] ADDRESS|seeds"),
         ("connect --v1 --v2 1.2.3.4", "connect: give --v1 or --v2, not both"),
         ("connect --v3 1.2.3.4", "connect: unknown option '--v3': use --v1 or --v2"),
@@ -60,10 +63,11 @@ import Testing
         ("filter colour red", "filter: unknown term 'colour': use peer, command, dir or corrupt"),
         ("filter off peer 1", "filter: 'off' stands alone"),
         ("help me", "usage: help"),
-        ("save", "usage: save --pcap [--force] FILE"),
-        ("save --pcap a b", "usage: save --pcap [--force] FILE"),
-        ("save x.jsonl", "save: give --pcap (a pcap for Wireshark)"),
+        ("save", "usage: save [--pcap] [--force] FILE"),
+        ("save --pcap a b", "usage: save [--pcap] [--force] FILE"),
         ("save --json x", "save: unknown option '--json'"),
+        ("record", "usage: record [--force] FILE | record off"),
+        ("record --pcap x", "record: unknown option '--pcap'"),
     ])
     func rejects(_ line: String, _ message: String) {
         #expect(CommandParser.parse(line) == .failure(CommandError(message)))
@@ -116,7 +120,8 @@ import Testing
 
 @Suite struct CompletionTests {
     @Test(arguments: [
-        ("re", "resend ", [String]()),
+        ("res", "resend ", [String]()),
+        ("re", "re", ["resend", "record"]),
         ("d", "drop ", []),
         ("drop ", "drop ", ["1", "12", "all"]),
         ("drop 1", "drop 1", ["1", "12"]),

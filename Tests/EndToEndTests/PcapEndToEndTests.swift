@@ -2,9 +2,10 @@ import Foundation
 import NodeHarness
 import Testing
 
-/// verack's `--pcap` of sessions with the real node, read back by tshark (Wireshark's
-/// dissector, not ours): every frame dissects as Bitcoin, none is malformed, and the
-/// commands tshark lists are the frames `--json` printed, in order.
+/// verack's `--pcap` and `--record` of sessions with the real node. tshark (Wireshark's
+/// dissector, not ours) reads the pcap: every frame dissects as Bitcoin, none is
+/// malformed, and the commands it lists are the recording's frames, in order. The
+/// recording is its header line followed by exactly what `--json` printed.
 @Suite(.serialized) struct PcapEndToEndTests {
     func unavailable(_ reason: String) throws {
         if ConsoleEndToEndTests.inCI {
@@ -31,14 +32,23 @@ import Testing
         do { node = try RealNode.start() } catch { return try unavailable("the test node did not start: \(error)") }
         defer { node.stop() }
         let path = NSTemporaryDirectory() + "verack-e2e-\(getpid())-\(corrupt ?? "clean").pcap"
+        let recording = NSTemporaryDirectory() + "verack-e2e-\(getpid())-\(corrupt ?? "clean").jsonl"
         unlink(path)
-        defer { unlink(path) }
+        unlink(recording)
+        defer { unlink(path); unlink(recording) }
 
-        var args = ["handshake", "--magic", RealNode.magicHex, "--json", "--pcap", path]
+        var args = ["handshake", "--magic", RealNode.magicHex, "--json", "--pcap", path, "--record", recording]
         if let corrupt { args += ["--corrupt", corrupt, "--timeout", "6"] }
         let run = try Shell.run(verack, args + [node.address])
         #expect(run.status == (corrupt == nil ? 0 : 1), "\(run.stdout)\(run.stderr)")
-        let ours = Self.jsonCommands(run.stdout)
+        let recorded = try String(contentsOfFile: recording, encoding: .utf8)
+        var lines = recorded.split(separator: "\n").map(String.init)
+        let header = try #require((try? JSONSerialization.jsonObject(with: Data(lines.removeFirst().utf8))) as? [String: Any])
+        #expect(header["event"] as? String == "recording")
+        #expect(header["magic"] as? String == RealNode.magicHex)
+        #expect((header["started"] as? String)?.hasSuffix("Z") == true)
+        #expect(lines == run.stdout.split(separator: "\n").map(String.init), "the recording is not the --json output")
+        let ours = Self.jsonCommands(recorded)
         #expect(ours.first == "version")
 
         let listing = try Shell.run(tshark, ["-r", path])
@@ -46,11 +56,27 @@ import Testing
         #expect(!listing.stdout.contains("Malformed"), "tshark found malformed packets:\n\(listing.stdout)")
         let fields = try Shell.run(tshark, ["-r", path, "-T", "fields", "-e", "bitcoin.command"])
         let theirs = fields.stdout.split(separator: "\n").map(String.init)
-        #expect(theirs == ours, "tshark: \(theirs)\nverack: \(ours)")
+        #expect(theirs == ours, "tshark: \(theirs)\nrecording: \(ours)")
         if corrupt != nil {
             #expect(theirs == ["version"], "only the corrupted version went out")
         } else {
             #expect(theirs.filter { $0 == "version" }.count == 2 && theirs.contains("verack"))
+        }
+    }
+}
+
+extension PcapEndToEndTests {
+    /// A capture never replaces a file unless asked: one line, exit 64, the file intact.
+    @Test func capturesRefuseToReplaceAFile() throws {
+        guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
+        let path = NSTemporaryDirectory() + "verack-e2e-\(getpid())-keep"
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: path))
+        defer { unlink(path) }
+        for flag in ["--record", "--pcap"] {
+            let r = try Shell.run(verack, ["handshake", "--network", "regtest", flag, path, "127.0.0.1:1"])
+            #expect(r.status == 64)
+            #expect(r.stderr == "Error: \(flag): \(path) exists: give --force to replace it\n")
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == "keep")
         }
     }
 }

@@ -94,15 +94,15 @@ public struct WireUnit: Sendable {
         self.plaintext = plaintext
     }
 
-    /// A v1 frame as decoded from the stream.
-    init(frame: Frame) {
+    /// A v1 frame as decoded from the stream (or read back from a capture).
+    public init(frame: Frame) {
         self.init(
             transport: .v1, raw: frame.raw, layout: .v1(count: frame.raw.count), command: frame.header.command,
             size: Int(frame.header.length), checksumOK: frame.checksumOK, message: frame.message)
     }
 
-    /// A handshake step with no message in it.
-    static func step(_ kind: FrameKind, raw: [UInt8], layout: FrameLayout, size: Int? = nil, note: String? = nil) -> WireUnit {
+    /// A handshake step with no message in it; `note` is its summary.
+    public static func step(_ kind: FrameKind, raw: [UInt8], layout: FrameLayout, size: Int? = nil, note: String? = nil) -> WireUnit {
         WireUnit(
             kind: kind, transport: .v2, raw: raw, layout: layout, command: kind.label, size: size ?? raw.count,
             checksumOK: true, message: .success(.unknown(command: kind.label, payload: [])), plaintext: note.map { Array($0.utf8) })

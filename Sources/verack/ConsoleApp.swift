@@ -43,14 +43,43 @@ final class ConsoleApp {
     /// `--record` and `--pcap` (and the console's `record`), written as events arrive.
     private var taps = Taps()
 
-    init(options: Options) {
+    /// A capture opened offline (`verack open`): its events, its clock zero, its file.
+    struct Offline {
+        var events: [PeerEvent]
+        var epoch: Double
+        var path: String
+        var skippedLines: Int
+    }
+
+    private let offline: Offline?
+
+    init(options: Options, offline: Offline? = nil) {
         self.options = options
+        self.offline = offline
         model = ConsoleModel(networkName: options.network.name, logLimit: options.logLimit)
         terminal = NcursesTerminal(color: options.color)
     }
 
+    /// Opens a capture read-only: no engine, every event fed to the model at once.
+    func startOffline(_ capture: Offline) {
+        terminal.start()
+        let size = terminal.refreshSize()
+        model.resize(width: size.width, height: size.height)
+        installSources()
+        for event in capture.events { model.handle(event) }
+        let frames = model.log.ring.count
+        var note = "opened \(capture.path): \(frames) frames, \(model.peers.count) peers (read-only)"
+        if capture.skippedLines > 0 { note += "; \(capture.skippedLines) unreadable lines skipped" }
+        model.showInfo(note)
+        draw()
+    }
+
     /// Starts the engine and the terminal; returns at once (the caller runs `dispatchMain`).
     func start() throws {
+        if let offline {
+            startOffline(offline)
+            return
+        }
         var config = EngineConfiguration(network: options.network, userAgent: "/verack:\(Verack.version)/")
         config.silenceTimeout = options.silence
         config.relay = options.relay
@@ -144,12 +173,26 @@ final class ConsoleApp {
     }
 
     private func perform(_ action: ConsoleAction) {
-        guard let engine else { return }
+        let epoch = engine?.epoch ?? offline?.epoch ?? 0
         switch action {
         case .quit:
             quit(status: 0)
+            return
         case let .save(request):
-            if request.pcap { savePcap(request, epoch: engine.epoch) } else { saveRecording(request, epoch: engine.epoch) }
+            if request.pcap { savePcap(request, epoch: epoch) } else { saveRecording(request, epoch: epoch) }
+            return
+        default:
+            break
+        }
+        guard let engine else {
+            let what: String
+            if case .record = action { what = "record" } else { what = "connect, drop, resend and send" }
+            model.showError("the capture is read-only: \(what) need a live console (save FILE writes it again)")
+            return
+        }
+        switch action {
+        case .quit, .save:
+            break
         case let .record(request):
             guard let request else {
                 if let stopped = taps.stopRecording() {

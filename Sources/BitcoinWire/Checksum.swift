@@ -9,8 +9,12 @@ public struct Checksum: Hashable, Sendable, CustomStringConvertible {
 
     /// The checksum of `payload`.
     public init(of payload: UnsafeRawBufferPointer) {
-        let first = Self.sha256(payload)
-        let second = first.withUnsafeBytes { Self.sha256($0) }
+        self.init(firstDigest: Self.sha256(payload))
+    }
+
+    /// The checksum of a payload whose SHA-256 is `firstDigest` (hashed as it arrived).
+    init(firstDigest: SHA256.Digest) {
+        let second = firstDigest.withUnsafeBytes { Self.sha256($0) }
         value = second.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }.littleEndian
     }
 

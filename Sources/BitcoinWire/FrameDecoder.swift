@@ -1,3 +1,5 @@
+import Crypto
+
 /// Turns a byte stream into frames, in any chunking.
 ///
 /// The check order follows Bitcoin Core: magic (as soon as its 4 bytes arrive), command,
@@ -36,17 +38,33 @@ public struct FrameDecoder {
     }
 
     /// Appends received bytes. Ignored once the stream has failed.
+    ///
+    /// While a big payload is awaited, the bytes of it that arrive are hashed here, before
+    /// they are copied into the buffer: the copy then reads them from the cache, and the
+    /// checksum needs no second pass over the payload once it is complete.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
         if case .failed = state { return }
         compact()
+        if case let .waitingForPayload(header, _) = state, payloadHasher != nil {
+            let count = min(bytes.count, Int(header.length) - hashedPayloadCount)
+            payloadHasher?.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[..<count]))
+            hashedPayloadCount += count
+        }
         buffer.append(contentsOf: bytes)
     }
 
     public mutating func feed<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         if case .failed = state { return }
-        compact()
-        buffer.append(contentsOf: bytes)
+        let fed: Void? = bytes.withContiguousStorageIfAvailable { feed(UnsafeRawBufferPointer($0)) }
+        if fed == nil { Array(bytes).withUnsafeBytes { feed($0) } }
     }
+
+    /// Payloads at least this long are hashed as they arrive (see ``feed(_:)``).
+    static let incrementalHashThreshold = 1 << 16
+    /// The running SHA-256 of the awaited payload's bytes so far, when it is big.
+    private var payloadHasher: SHA256?
+    /// How many payload bytes `payloadHasher` has taken: all those in the buffer.
+    private var hashedPayloadCount = 0
 
     /// Drops consumed bytes; at most once per returned frame, so never quadratic.
     private mutating func compact() {
@@ -93,6 +111,14 @@ public struct FrameDecoder {
             guard available >= total else {
                 state = .waitingForPayload(header: header, total: total)
                 if buffer.capacity < readIndex + total { buffer.reserveCapacity(readIndex + total) }
+                if Int(header.length) >= Self.incrementalHashThreshold {
+                    // Hash the part of the payload already here; `feed` hashes the rest.
+                    var hasher = SHA256()
+                    let start = readIndex + MessageHeader.size
+                    buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[start...])) }
+                    payloadHasher = hasher
+                    hashedPayloadCount = buffer.count - start
+                }
                 return nil
             }
             return emit(header: header, total: total)
@@ -112,6 +138,14 @@ public struct FrameDecoder {
         let offset = streamOffset
         streamOffset += total
         let payload = raw[MessageHeader.size...]
+        let checksum: Checksum
+        if let hasher = payloadHasher, hashedPayloadCount == payload.count {
+            checksum = Checksum(firstDigest: hasher.finalize())
+        } else {
+            checksum = Checksum(of: payload)
+        }
+        payloadHasher = nil
+        hashedPayloadCount = 0
         let result: Result<Message, WireError>
         if let error = pendingError {
             pendingError = nil
@@ -123,7 +157,7 @@ public struct FrameDecoder {
                 result = .failure(error)
             }
         }
-        return Frame(raw: raw, header: header, streamOffset: offset, payloadChecksum: Checksum(of: payload), message: result)
+        return Frame(raw: raw, header: header, streamOffset: offset, payloadChecksum: checksum, message: result)
     }
 
     private var pendingError: WireError?
@@ -132,6 +166,7 @@ public struct FrameDecoder {
         state = .failed(error)
         buffer = []
         readIndex = 0
+        payloadHasher = nil
         throw error
     }
 

@@ -25,7 +25,9 @@ public enum Message: Hashable, Sendable {
     case headers([BlockHeader])
     case mempool
     case reject(RejectMessage)
-    case unknown(command: String, payload: [UInt8])
+    /// A command verack does not decode; `payload` shares the storage of the frame it came
+    /// from (one copy of a big message's bytes, not two).
+    case unknown(command: String, payload: ArraySlice<UInt8>)
 
     /// The command name on the wire.
     public var command: String {
@@ -78,7 +80,7 @@ public enum Message: Hashable, Sendable {
             w.writeCompactSize(UInt64(headers.count))
             for h in headers { h.encode(&w); w.writeCompactSize(0) }
         case let .reject(r): r.encode(&w)
-        case let .unknown(_, payload): return payload
+        case let .unknown(_, payload): return Array(payload)
         }
         return w.bytes
     }
@@ -131,7 +133,7 @@ public enum Message: Hashable, Sendable {
         case "mempool": message = .mempool
         case "reject": message = .reject(try RejectMessage.decode(&r))
         default:
-            return .unknown(command: command, payload: r.readRest("payload"))
+            return .unknown(command: command, payload: r.readRestSharing("payload"))
         }
         try r.expectEnd()
         return message

@@ -292,10 +292,16 @@ public struct WireReader {
 
     /// Everything left.
     public mutating func readRest(_ field: String) -> [UInt8] {
+        Array(readRestSharing(field))
+    }
+
+    /// Everything left, sharing the payload's storage (no copy: a 4 MB unknown message
+    /// keeps the one copy of its bytes that its frame holds).
+    public mutating func readRestSharing(_ field: String) -> ArraySlice<UInt8> {
         let start = offset
-        let v = Array(storage[index...])
+        let v = storage[index...]
         index = storage.endIndex
-        record(field, from: start, .bytes(v))
+        record(field, from: start, .bytes(Array(v)))
         return v
     }
 

@@ -98,7 +98,7 @@ let sampleMessages: [Message] = {
         .reject(RejectMessage(message: "tx", code: 0x10, reason: "bad-txns-inputs-missingorspent", data: hash(10))),
         .reject(RejectMessage(message: "version", code: 0x11, reason: "obsolete")),
         .unknown(command: "block", payload: [1, 2, 3, 4, 5]),
-        .unknown(command: "protoconf", payload: hex("0200000001000000")),
+        .unknown(command: "protoconf", payload: hex("0200000001000000")[...]),
         .unknown(command: "x", payload: []),
     ]
 }()

@@ -44,7 +44,7 @@ import Testing
         var log = MessageLog(limit: 1000, byteBudget: budget)
         let payload = [UInt8](repeating: 0xab, count: 1 << 20)
         for i in 0..<100 {
-            log.append(Fixtures.frame(.unknown(command: "block", payload: payload), peer: 1, time: Double(i)))
+            log.append(Fixtures.frame(.unknown(command: "block", payload: payload[...]), peer: 1, time: Double(i)))
             log.append(frame(i))
         }
         #expect(log.keptBytes <= budget)

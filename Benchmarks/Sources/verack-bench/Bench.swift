@@ -40,6 +40,9 @@ enum Bench {
     /// `VERACK_BENCH_FILTER`: only measurements whose name contains it run (for profiling).
     static let filter: String? = getenv("VERACK_BENCH_FILTER").map { String(cString: $0) }
 
+    /// Whether the filter lets the measurement `name` run.
+    static func included(_ name: String) -> Bool { filter.map { name.contains($0) } ?? true }
+
     /// Measures and reports `name` unless the filter excludes it: the best rate of `body`,
     /// which does `unitsPerCall` units of work, divided by `divisor` (1e6 for MB/s).
     static func measure(_ name: String, unit: String, unitsPerCall: Double, divisor: Double = 1, _ body: () -> Void) {

@@ -9,8 +9,9 @@ enum WireBenchmarks {
     static let magic = Network.mainnet.magic
 
     static func run() {
-        decodeLargeFrames()
-        sha256Reference()
+        if Bench.included("decode_1mib_mb_per_s") || Bench.included("sha256_1mib_mb_per_s") {
+            decodeLargeFramesBesideSHA256()
+        }
         decodeSmallFrames()
         encodeVersion()
         decodeVersion()
@@ -42,23 +43,37 @@ enum WireBenchmarks {
         return frames
     }
 
-    static func decodeLargeFrames() {
+    /// Decoding 8 frames of 1 MiB (fed in 64 KiB chunks) beside swift-crypto's SHA-256 over
+    /// the same 8 MiB in-process, timed in alternation, call by call: each figure is the
+    /// fastest call, so a busy second core slows both or neither.
+    ///
+    /// SHA-256 is the decoder's floor: the checksum SHA256(SHA256(payload)) is one SHA-256
+    /// pass over the payload plus one over 32 bytes; everything else the decoder does
+    /// (copies, header, message) is overhead on top of that one pass.
+    static func decodeLargeFramesBesideSHA256() {
         var rng = SeededRNG(seed: 1)
         let count = 8
-        let frames = (0..<count).map { _ in FrameEncoder.frame(command: "block", payload: rng.bytes(1 << 20), magic: magic) }
-        let stream = frames.flatMap { $0 }
+        let payloads = (0..<count).map { _ in rng.bytes(1 << 20) }
+        let stream = payloads.flatMap { FrameEncoder.frame(command: "block", payload: $0, magic: magic) }
         guard decodeStream(stream) == count else { Bench.fail("large frames: wrong frame count") }
-        Bench.measure("decode_1mib_mb_per_s", unit: "MB/s", unitsPerCall: Double(stream.count), divisor: 1e6) {
+        var bestDecode = Double.infinity
+        var bestSHA = Double.infinity
+        let end = Bench.now() + 3 * Bench.runSeconds
+        var rounds = 0
+        while Bench.now() < end || rounds < 10 {
+            var start = Bench.now()
             Bench.consume(decodeStream(stream))
+            bestDecode = min(bestDecode, Bench.now() - start)
+            start = Bench.now()
+            for payload in payloads { Bench.consume(SHA256.hash(data: payload)) }
+            bestSHA = min(bestSHA, Bench.now() - start)
+            rounds += 1
         }
-    }
-
-    static func sha256Reference() {
-        var rng = SeededRNG(seed: 2)
-        let buffer = rng.bytes(1 << 20)
-        Bench.measure("sha256_1mib_mb_per_s", unit: "MB/s", unitsPerCall: Double(buffer.count), divisor: 1e6) {
-            Bench.consume(SHA256.hash(data: buffer))
-        }
+        let decode = Double(stream.count) / bestDecode / 1e6
+        let sha256 = Double(count << 20) / bestSHA / 1e6
+        Bench.report("decode_1mib_mb_per_s", decode, "MB/s")
+        Bench.report("sha256_1mib_mb_per_s", sha256, "MB/s")
+        Bench.report("decode_1mib_vs_sha256_ratio", decode / sha256, "ratio")
     }
 
     static func decodeSmallFrames() {

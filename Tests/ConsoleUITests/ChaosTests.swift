@@ -61,7 +61,7 @@ struct ChaosTests {
             let unit = WireUnit(
                 kind: kind, transport: .v2, raw: raw, layout: layout, command: Bool.random(using: &rng) ? "version" : "v2:\u{1b}x",
                 size: Int.random(in: -5..<5_000_000, using: &rng), checksumOK: true,
-                message: .success(.unknown(command: "v2", payload: plaintext ?? [])), plaintext: plaintext)
+                message: .success(.unknown(command: "v2", payload: (plaintext ?? [])[...])), plaintext: plaintext)
             let origins: [FrameOrigin] = [.protocol, .injected, .corrupted(.tag), .corrupted(.key), .corrupted(.terminator)]
             let frame = FrameEvent(
                 peer: peer, direction: Bool.random(using: &rng) ? .sent : .received, time: Double.random(in: 0...1e7, using: &rng),

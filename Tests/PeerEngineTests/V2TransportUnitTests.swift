@@ -92,7 +92,7 @@ struct V2TransportUnitTests {
     /// A length over Core's 4,000,013 fails on its 3 bytes, before any contents are buffered.
     @Test func anOversizedLengthFailsOnItsThreeBytes() throws {
         var (i, r, _) = Self.handshake()
-        let huge = try i.encode(.unknown(command: "big", payload: [UInt8](repeating: 0, count: 4_000_001)), corruption: nil).get()
+        let huge = try i.encode(.unknown(command: "big", payload: [UInt8](repeating: 0, count: 4_000_001)[...]), corruption: nil).get()
         let out = huge.raw.prefix(3).withUnsafeBytes { r.receive($0) }
         #expect(Self.failure(out) == "v2 packet 2: encrypted length 4000014 is over 4000013 bytes")
         #expect(r.bufferedByteCount <= 3)

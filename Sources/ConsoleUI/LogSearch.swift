@@ -1,8 +1,8 @@
 import BitcoinWire
 import PeerEngine
 
-/// What `/TEXT` looks for in the log: the command, the summary and the peer's address
-/// (case-insensitive), and, when the text reads as hex, those bytes in the frame (its wire
+/// What `/TEXT` looks for in the log: the command, the summary, the peer's address and the
+/// mark of a frame we injected (`!corrupt:checksum`), case-insensitive, and, when the text reads as hex, those bytes in the frame (its wire
 /// bytes or, for v2, its decrypted payload).
 public struct LogSearch: Equatable, Sendable {
     public let text: String
@@ -20,6 +20,7 @@ public struct LogSearch: Equatable, Sendable {
         if frame.command.lowercased().contains(needle) { return true }
         if let address, address.lowercased().contains(needle) { return true }
         if frame.summary.lowercased().contains(needle) { return true }
+        if let tag = frame.injectionTag, tag.contains(needle) { return true }
         if let bytes, !bytes.isEmpty {
             if Self.contains(frame.raw[...], bytes) { return true }
             if let plaintext = frame.plaintext, Self.contains(plaintext[...], bytes) { return true }

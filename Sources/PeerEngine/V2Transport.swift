@@ -66,6 +66,16 @@ struct V2Transport: Transport {
         self.settings = settings
     }
 
+    /// A transport whose key exchange is already done: `cipher` holds the session's keys and
+    /// `ourGarbage` was sent; their garbage and terminator come next. For the fuzz target
+    /// (``V2ReceiveProbe``), which cannot afford an ECDH per input.
+    init(initiating: Bool, magic: Magic, settings: Settings, keyedWith cipher: V2PacketCipher, ourGarbage: [UInt8]) {
+        self.init(initiating: initiating, magic: magic, settings: settings)
+        self.cipher = cipher
+        self.ourGarbage = ourGarbage
+        state = .awaitingTerminator
+    }
+
     var kind: TransportKind? { .v2 }
     var bufferedByteCount: Int { buffer.count - readIndex }
     var inKeyExchange: Bool {

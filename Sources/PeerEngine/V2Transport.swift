@@ -202,7 +202,9 @@ struct V2Transport: Transport {
             return keyReceived(theirs)
         case .awaitingTerminator:
             guard let terminator = cipher?.receiveGarbageTerminator else { return nil }
-            let window = buffer[readIndex...]
+            // Only where a terminator may end (BIP324: at most 4,095 bytes of garbage), so a
+            // read holding more garbage and then the terminator fails as it does byte by byte.
+            let window = buffer[readIndex..<min(buffer.count, readIndex + Self.maxGarbage + Self.terminatorSize)]
             if let at = Self.find(terminator, in: window) {
                 theirGarbage = Array(buffer[readIndex..<at])
                 readIndex = at + Self.terminatorSize

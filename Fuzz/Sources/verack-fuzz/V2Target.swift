@@ -17,7 +17,8 @@ import BitcoinWire
 ///       3  flip:    bit (bits 5-7) of the byte this far from the end (1 byte)
 ///
 /// Properties: whole and chunked feeding give the same units and failure; nothing comes
-/// after a failure; before the terminator at most 4,095 + 16 bytes are buffered, after it
+/// after a failure; no garbage over 4,095 bytes is accepted, whatever the reads; before the
+/// terminator at most 4,095 + 16 bytes are buffered, after it
 /// less than one maximal packet; when the garbage was valid and nothing unauthenticated came
 /// before them, the harness's packets come out in order, with their exact bytes, as decoy,
 /// version packet or message, and the message's type and payload are those encrypted.
@@ -154,6 +155,9 @@ enum V2Target {
                 switch output {
                 case let .received(unit, delivered):
                     if unit.kind == .v2Terminator { sawTerminator = true }
+                    if unit.kind == .v2Garbage {
+                        check(unit.raw.count <= 4095, "\(unit.raw.count) bytes of garbage accepted (BIP324: at most 4,095)")
+                    }
                     seen.append(.received(kind: unit.kind, raw: unit.raw, command: unit.command, size: unit.size,
                                           plaintext: unit.plaintext, message: unit.message, delivered: delivered))
                 case let .sent(unit):

@@ -1,0 +1,144 @@
+import BitcoinWire
+import ConsoleUI
+import PeerEngine
+
+/// `command-line`: what a person types. The input is keystrokes (see ``key(_:)``) fed to a
+/// ``ConsoleModel`` that knows two peers and a few frames (so ids, the table, the log and the
+/// detail views have something to act on), then the screen is drawn once if a resize key
+/// (byte 0x0f, followed by width and height) came. Beside it a
+/// ``LineEditor`` gets the same editing keys, and each line it submits goes to
+/// ``CommandParser/parse(_:)`` and ``Completion/complete(_:peers:)``.
+///
+/// Properties: the cursor stays within the line; the history stays within its limit, holds
+/// no empty or untrimmed line and no line twice in a row; submitting empties the editor;
+/// parsing ignores extra spaces around the words; an error says something.
+enum CommandLineTarget {
+    /// Keys for the bytes below 0x20: the special keys, then Ctrl-letters.
+    static let controlKeys: [Key] = [
+        .enter, .esc, .tab, .backTab, .up, .down, .left, .right,
+        .pgUp, .pgDown, .home, .end, .backspace, .delete, .f1, .resize,
+        .ctrl("a"), .ctrl("e"), .ctrl("u"), .ctrl("w"), .ctrl("c"), .ctrl("l"), .ctrl("d"), .ctrl("k"),
+        .enter, .tab, .ctrl("z"), .char(" "), .char("\t"), .char("\u{1B}"), .char("\n"), .char("\r\n"),
+    ]
+    /// Characters for the bytes from 0x80: combining marks, wide and zero-width characters,
+    /// bidi controls, emoji sequences; then Latin-1.
+    static let unusualCharacters: [Character] = [
+        "\u{301}", "e\u{301}", "日", "本", "👍", "👍🏽", "\u{200D}", "👩‍👩‍👧", "\u{200B}", "\u{202E}", "\u{FEFF}",
+        "\u{3000}", "🇺", "🇸", "\u{0}", "\u{7F}", "\u{85}", "\u{2028}", "ﷺ", "\u{E000}", "\u{FFFD}", "á", "ß", "ｗ",
+    ]
+
+    static let peers: [PeerID] = [1, 2]
+
+    /// A model with two peers and three frames, made once and copied per input (libFuzzer
+    /// calls the target from one thread only).
+    nonisolated(unsafe) static let prototype: ConsoleModel = {
+        var model = ConsoleModel(networkName: "regtest", logLimit: 64, width: 80, height: 24)
+        for id in peers {
+            let info = PeerInfo(id: id, address: "127.0.0.1:1844\(id)", direction: id == 1 ? .outbound : .inbound,
+                                phase: .established, startedAt: 0)
+            model.handle(.peerAdded(info))
+        }
+        let magic = Network.regtest.magic
+        let messages: [Message] = [.verack, .ping(nonce: 0x0102_0304_0506_0708), .inv([])]
+        for (i, message) in messages.enumerated() {
+            var decoder = FrameDecoder(magic: magic)
+            decoder.feed(FrameEncoder.encode(message, magic: magic))
+            if let frame = try? decoder.next() {
+                let unit = WireUnit(transport: .v1, raw: frame.raw, layout: .v1(count: frame.raw.count), command: frame.header.command,
+                                    size: Int(frame.header.length), checksumOK: frame.checksumOK, message: frame.message)
+                model.handle(.frame(FrameEvent(peer: peers[i % 2], direction: i % 2 == 0 ? .sent : .received, time: Double(i), unit: unit)))
+            }
+        }
+        return model
+    }()
+
+    static func key(_ reader: inout InputReader) -> Key {
+        let b = reader.byte()
+        switch b {
+        case 0..<0x20: return controlKeys[Int(b)]
+        case 0x7f: return .backspace
+        case 0x80...: return .char(unusualCharacters.indices.contains(Int(b - 0x80)) ? unusualCharacters[Int(b - 0x80)] : Character(Unicode.Scalar(b)))
+        default: return .char(Character(Unicode.Scalar(b)))
+        }
+    }
+
+    static func run(_ input: UnsafeRawBufferPointer) {
+        var reader = InputReader(input)
+        var model = prototype
+        var editor = LineEditor()
+        var resized = false
+        while !reader.isAtEnd {
+            let key = key(&reader)
+            if key == .resize {
+                // The adapter resizes the model before passing the key on.
+                model.resize(width: Int(reader.byte()), height: Int(reader.byte() & 63))
+                resized = true
+            }
+            _ = model.handle(key: key)
+            checkEditor(model.editor)
+            edit(&editor, key)
+            checkEditor(editor)
+        }
+        // Drawing costs more than all the keys: only inputs that resized the screen draw it.
+        if resized { _ = model.render() }
+
+        // The whole input as one typed line.
+        let text = String(decoding: input, as: UTF8.self)
+        checkParse(text)
+        // `verack decode` takes hex and a magic as text.
+        if let bytes = try? Hex.decode(text) { check(Hex.encode(bytes).count == 2 * bytes.count, "hex round trip") }
+        _ = try? Magic(hex: text)
+        _ = DisplayText.sanitize(text)
+    }
+
+    /// The line editing part of the console's command-line keys.
+    static func edit(_ editor: inout LineEditor, _ key: Key) {
+        switch key {
+        case let .char(ch): editor.insert(ch)
+        case .backspace: editor.backspace()
+        case .delete: editor.deleteForward()
+        case .left: editor.left()
+        case .right: editor.right()
+        case .home, .ctrl("a"): editor.home()
+        case .end, .ctrl("e"): editor.end()
+        case .ctrl("u"): editor.killToStart()
+        case .ctrl("w"): editor.killWord()
+        case .up: editor.historyUp()
+        case .down: editor.historyDown()
+        case .ctrl("c"): editor.clear()
+        case .tab:
+            if !editor.isEmpty { editor.set(Completion.complete(editor.text, peers: peers).line) }
+        case .enter:
+            let line = editor.submit()
+            check(editor.isEmpty && editor.cursor == 0, "submit left text in the editor")
+            checkParse(line)
+        default:
+            break
+        }
+    }
+
+    static func checkEditor(_ editor: LineEditor) {
+        check(0 <= editor.cursor && editor.cursor <= editor.characters.count,
+              "cursor \(editor.cursor) outside a line of \(editor.characters.count)")
+        check(editor.history.count <= LineEditor.historyLimit, "history over its limit")
+        if let last = editor.history.last {
+            check(!last.isEmpty && last.first != " " && last.last != " ", "history holds an empty or untrimmed line")
+        }
+        if editor.history.count >= 2 {
+            check(editor.history[editor.history.count - 1] != editor.history[editor.history.count - 2], "history repeats a line")
+        }
+    }
+
+    static func checkParse(_ line: String) {
+        let result = CommandParser.parse(line)
+        // Unless a combining mark at the start joins the added space into one character.
+        let padded = "  " + line + " \t"
+        if padded.count == line.count + 4 {
+            check(CommandParser.parse(padded) == result, "extra spaces changed the parse of \(line.debugDescription)")
+        }
+        if case let .failure(error) = result {
+            check(!error.message.isEmpty, "an empty error")
+        }
+        _ = Completion.complete(line, peers: peers)
+    }
+}

@@ -1,0 +1,68 @@
+import BitcoinWire
+
+/// `message`: the payload decoders. The first byte picks the command (its low 5 bits index
+/// ``commands``), the rest is the payload.
+///
+/// Properties: the field tree and plain decoding agree on success and on the error; a
+/// message that decoded re-encodes to a payload that decodes to the same message. The field
+/// tree is rendered as the console shows it. With bit 7 of the first byte set, it is also
+/// written as JSON, and the payload is framed and shown as `verack decode` shows a frame
+/// (hex dump, fields, JSON): that formatting costs more than the decoding, so only inputs
+/// that ask for it pay for it.
+enum MessageTarget {
+    /// Commands with a decoder, plus ones that decode as `.unknown`; 32 in all.
+    static let commands: [String] = {
+        var list = Message.knownCommands + ["tx", "block", "cmpctblock", "getblocktxn", "", "?", "addrv3", "sendtxrcncl"]
+        list += Array(repeating: "version", count: Swift.max(0, 32 - list.count))
+        return Array(list.prefix(32))
+    }()
+
+    static func run(_ input: UnsafeRawBufferPointer) {
+        guard let first = input.first else { return }
+        let command = commands[Int(first & 31)]
+        let payload = Array(input.dropFirst())[...]
+
+        let (fields, error) = Message.fields(command: command, payload: payload)
+        let decoded = Result { () throws(WireError) in try Message.decode(command: command, payload: payload) }
+        switch decoded {
+        case let .success(message):
+            check(error == nil, "\(command): fields failed (\(error.map { "\($0)" } ?? "")) where decode succeeded")
+            check(message.command == command || command.isEmpty, "\(command): decoded as \(message.command)")
+            checkRoundTrip(message)
+            _ = message.summary
+        case let .failure(e):
+            check(error == e, "\(command): fields and decode disagree on the error: \(String(describing: error)) vs \(e)")
+        }
+        _ = Field.render(fields)
+
+        if first & 0x80 != 0 {
+            _ = JSONValue.array(fields.map(\.json)).serialized
+            let raw = FrameEncoder.frame(command: command, payload: Array(payload), magic: Network.regtest.magic)
+            let report = FrameReport(index: 1, streamOffset: 0, raw: raw, network: .regtest)
+            _ = report.lines
+            _ = report.json.serialized
+            _ = report.summary
+        }
+    }
+
+    /// decode(encode(m)) == m. Strings are decoded lossily (bytes that are not UTF-8 become
+    /// U+FFFD, three bytes each), so a message holding a replacement character may not fit
+    /// its length limit again: those are left out.
+    static func checkRoundTrip(_ message: Message) {
+        let texts: [String]
+        switch message {
+        case let .version(v): texts = [v.userAgent]
+        case let .reject(r): texts = [r.message, r.reason]
+        default: texts = []
+        }
+        if texts.contains(where: { $0.unicodeScalars.contains("\u{FFFD}") }) { return }
+        let payload = message.encodePayload()
+        let again: Message
+        do {
+            again = try Message.decode(command: message.command, payload: payload[...])
+        } catch {
+            violated("\(message.command): re-encoded payload \(Hex.encode(payload)) does not decode: \(error)")
+        }
+        check(again == message, "\(message.command): round trip changed the message")
+    }
+}

@@ -1,8 +1,5 @@
 import BitcoinWire
 import PeerEngine
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Why a capture file cannot be written: one line each.
 public struct CaptureError: Error, Equatable, CustomStringConvertible {
@@ -25,20 +22,13 @@ public final class PcapWriter {
     public static let snapLength = 262_144
     static let linkType: UInt32 = 252
 
-    private var fd: Int32
-    public let path: String
+    private let file: OutputFile
+    public var path: String { file.path }
     public private(set) var records = 0
 
     /// Creates `path`, refusing to replace an existing file unless `force`.
     public init(path: String, force: Bool) throws(CaptureError) {
-        self.path = path
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL)
-        fd = open(path, flags, 0o644)
-        guard fd >= 0 else {
-            let code = errno
-            if code == EEXIST { throw CaptureError("\(path) exists: give --force to replace it") }
-            throw CaptureError("cannot write \(path): \(String(cString: strerror(code)))")
-        }
+        file = try OutputFile(path: path, force: force)
         var header = ByteWriter()
         header.u32le(0xa1b2_c3d4)  // microsecond timestamps
         header.u16le(2)
@@ -47,15 +37,10 @@ public final class PcapWriter {
         header.u32le(0)  // sigfigs
         header.u32le(UInt32(Self.snapLength))
         header.u32le(Self.linkType)
-        try writeAll(header.bytes)
+        try file.write(header.bytes)
     }
 
-    deinit { if fd >= 0 { Glibc.close(fd) } }
-
-    public func close() {
-        if fd >= 0 { Glibc.close(fd) }
-        fd = -1
-    }
+    public func close() { file.close() }
 
     /// Writes one frame seen at `time` (seconds since 1970) between `local` and `remote`
     /// (`ip:port`, `[v6]:port`); `magic` re-frames v2 messages. Steps of the v2 handshake
@@ -97,7 +82,7 @@ public final class PcapWriter {
             let n = UInt32(captured)
             record.bytes.replaceSubrange(8..<12, with: [UInt8(n & 0xff), UInt8(n >> 8 & 0xff), UInt8(n >> 16 & 0xff), UInt8(n >> 24)])
         }
-        try writeAll(record.bytes)
+        try file.write(record.bytes)
         records += 1
     }
 
@@ -122,19 +107,6 @@ public final class PcapWriter {
     }
 
     private func u32be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
-
-    private func writeAll(_ bytes: [UInt8]) throws(CaptureError) {
-        guard fd >= 0 else { throw CaptureError("\(path) is closed") }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CaptureError("cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-            offset += n
-        }
-    }
 }
 
 /// Little- and big-endian appends for file formats.

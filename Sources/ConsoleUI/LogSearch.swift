@@ -22,19 +22,8 @@ public struct LogSearch: Equatable, Sendable {
         if frame.summary.lowercased().contains(needle) { return true }
         if let tag = frame.injectionTag, tag.contains(needle) { return true }
         if let bytes, !bytes.isEmpty {
-            if Self.contains(frame.raw[...], bytes) { return true }
-            if let plaintext = frame.plaintext, Self.contains(plaintext[...], bytes) { return true }
-        }
-        return false
-    }
-
-    static func contains(_ haystack: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first, haystack.count >= needle.count else { return false }
-        var i = haystack.startIndex
-        let last = haystack.endIndex - needle.count
-        while i <= last {
-            if haystack[i] == first && haystack[i..<(i + needle.count)].elementsEqual(needle) { return true }
-            i += 1
+            if frame.raw[...].firstIndex(ofBytes: bytes) != nil { return true }
+            if let plaintext = frame.plaintext, plaintext[...].firstIndex(ofBytes: bytes) != nil { return true }
         }
         return false
     }

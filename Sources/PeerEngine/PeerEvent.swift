@@ -145,39 +145,34 @@ public struct FrameEvent: Sendable {
     public var direction: FrameDirection
     /// Seconds since the engine started.
     public var time: Double
-    public var kind: FrameKind
-    public var transport: TransportKind
-    /// The exact bytes on the wire (for a corrupted frame: the corrupted bytes; for v2:
-    /// the encrypted packet).
-    public var raw: [UInt8]
-    /// Where the header, payload, length, tag, … lie in `raw`.
-    public var layout: FrameLayout
-    public var command: String
-    /// v1: the payload length the header claims. v2: the contents length.
-    public var size: Int
-    /// v1: the checksum matched; v2: the packet authenticated.
-    public var checksumOK: Bool
-    /// The decoded message, or why the payload did not decode.
-    public var message: Result<Message, WireError>
-    /// v2: the decrypted payload (v1 keeps the payload inside `raw`).
-    public var plaintext: [UInt8]?
+    /// What crossed the wire: its bytes, layout and message (see ``WireUnit``).
+    public var unit: WireUnit
     public var origin: FrameOrigin
 
     public init(peer: PeerID, direction: FrameDirection, time: Double, unit: WireUnit, origin: FrameOrigin = .protocol) {
         self.peer = peer
         self.direction = direction
         self.time = time
-        kind = unit.kind
-        transport = unit.transport
-        raw = unit.raw
-        layout = unit.layout
-        command = unit.command
-        size = unit.size
-        checksumOK = unit.checksumOK
-        message = unit.message
-        plaintext = unit.plaintext
+        self.unit = unit
         self.origin = origin
     }
+
+    public var kind: FrameKind { unit.kind }
+    public var transport: TransportKind { unit.transport }
+    /// The exact bytes on the wire (for a corrupted frame: the corrupted bytes; for v2:
+    /// the encrypted packet).
+    public var raw: [UInt8] { unit.raw }
+    /// Where the header, payload, length, tag, … lie in `raw`.
+    public var layout: FrameLayout { unit.layout }
+    public var command: String { unit.command }
+    /// v1: the payload length the header claims. v2: the contents length.
+    public var size: Int { unit.size }
+    /// v1: the checksum matched; v2: the packet authenticated.
+    public var checksumOK: Bool { unit.checksumOK }
+    /// The decoded message, or why the payload did not decode.
+    public var message: Result<Message, WireError> { unit.message }
+    /// v2: the decrypted payload (v1 keeps the payload inside `raw`).
+    public var plaintext: [UInt8]? { unit.plaintext }
 
     /// A v1 frame from its parts (for tests and fixtures).
     public init(
@@ -261,12 +256,12 @@ public struct FrameEvent: Sendable {
         guard raw.count > bytes, trimmed == nil else { return }
         let note = "\(summary) [only the first \(bytes) of \(raw.count) bytes kept]"
         trimmed = Trimmed(summary: note, originalLength: raw.count)
-        raw = Array(raw.prefix(bytes))
-        if let p = plaintext { plaintext = Array(p.prefix(bytes)) }
-        layout = FrameLayout(layout.parts.compactMap { part in
+        unit.raw = Array(raw.prefix(bytes))
+        if let p = plaintext { unit.plaintext = Array(p.prefix(bytes)) }
+        unit.layout = FrameLayout(layout.parts.compactMap { part in
             part.range.lowerBound < bytes ? FrameLayout.Part(part.region, part.range.lowerBound..<min(part.range.upperBound, bytes)) : nil
         })
-        message = .success(.unknown(command: command, payload: []))
+        unit.message = .success(.unknown(command: command, payload: []))
     }
 }
 

@@ -205,7 +205,7 @@ struct V2Transport: Transport {
             // Only where a terminator may end (BIP324: at most 4,095 bytes of garbage), so a
             // read holding more garbage and then the terminator fails as it does byte by byte.
             let window = buffer[readIndex..<min(buffer.count, readIndex + Self.maxGarbage + Self.terminatorSize)]
-            if let at = Self.find(terminator, in: window) {
+            if let at = window.firstIndex(ofBytes: terminator) {
                 theirGarbage = Array(buffer[readIndex..<at])
                 readIndex = at + Self.terminatorSize
                 state = .packets(length: nil)
@@ -301,18 +301,6 @@ struct V2Transport: Transport {
                 message: .failure(.invalidValue(field: "message type", offset: 0, reason: "\(reason)")), plaintext: Array(contents))
             return .received(unit, deliver: nil)
         }
-    }
-
-    /// Where `needle` starts in `haystack` (as an index of the whole buffer).
-    static func find(_ needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
-        guard let first = needle.first, haystack.count >= needle.count else { return nil }
-        var i = haystack.startIndex
-        let last = haystack.endIndex - needle.count
-        while i <= last {
-            if haystack[i] == first && haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
-            i += 1
-        }
-        return nil
     }
 
     // MARK: - Sending

@@ -8,14 +8,6 @@ import Testing
 @Suite(.serialized) struct ConsoleEndToEndTests {
     static let inCI = RealNode.isRequired
 
-    /// Skips outside CI; fails in CI.
-    func unavailable(_ reason: String) throws {
-        if Self.inCI {
-            Issue.record("end-to-end test cannot run in CI: \(reason)")
-            return
-        }
-        try Test.cancel("skipped: \(reason)")
-    }
 
     @Test(.timeLimit(.minutes(3))) func corruptPingSilencesThePeerAndQuitRestoresTheTerminal() throws {
         guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }

@@ -4,13 +4,6 @@ import Testing
 
 /// A session with the real node, recorded, then opened again in the console offline.
 @Suite(.serialized) struct OpenEndToEndTests {
-    func unavailable(_ reason: String) throws {
-        if ConsoleEndToEndTests.inCI {
-            Issue.record("end-to-end test cannot run in CI: \(reason)")
-            return
-        }
-        try Test.cancel("skipped: \(reason)")
-    }
 
     /// The `(direction, hex)` of every frame line of a recording, in order.
     static func frames(_ path: String) throws -> [String] {

@@ -7,13 +7,6 @@ import Testing
 /// malformed, and the commands it lists are the recording's frames, in order. The
 /// recording is its header line followed by exactly what `--json` printed.
 @Suite(.serialized) struct PcapEndToEndTests {
-    func unavailable(_ reason: String) throws {
-        if ConsoleEndToEndTests.inCI {
-            Issue.record("end-to-end test cannot run in CI: \(reason)")
-            return
-        }
-        try Test.cancel("skipped: \(reason)")
-    }
 
     /// The `command` of each `frame` event of `--json` output.
     static func jsonCommands(_ stdout: String) -> [String] {

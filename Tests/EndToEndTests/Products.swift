@@ -1,4 +1,6 @@
 import Foundation
+import NodeHarness
+import Testing
 
 /// Where the `verack` executable of this build is: beside the test bundle.
 enum Products {
@@ -15,4 +17,14 @@ enum Products {
         }
         return nil
     }
+}
+
+/// An end-to-end test that cannot run here: skipped outside CI, a failure in CI (where
+/// `scripts/test` installs everything the tests need).
+func unavailable(_ reason: String) throws {
+    if RealNode.isRequired {
+        Issue.record("end-to-end test cannot run in CI: \(reason)")
+        return
+    }
+    try Test.cancel("skipped: \(reason)")
 }

@@ -5,13 +5,6 @@ import Testing
 /// BIP324 between two real consoles in tmux, and the headless `handshake --json` against
 /// one of them: the v2 handshake shows step by step on both sides.
 @Suite(.serialized) struct V2EndToEndTests {
-    func unavailable(_ reason: String) throws {
-        if ConsoleEndToEndTests.inCI {
-            Issue.record("end-to-end test cannot run in CI: \(reason)")
-            return
-        }
-        try Test.cancel("skipped: \(reason)")
-    }
 
     func row(_ screen: String, id: Int) -> String {
         screen.split(separator: "\n").first { $0.hasPrefix("│  \(id) ") }.map(String.init) ?? ""

@@ -54,6 +54,8 @@ struct V2Transport: Transport {
     private var cipher: V2PacketCipher?
     /// Their garbage: the AAD of their first packet.
     private var theirGarbage: [UInt8] = []
+    /// How far into `buffer` the terminator has been looked for.
+    private var garbageScanned = 0
     private var sentPackets = 0
     private var receivedPackets = 0
     private var sawVersionPacket = false
@@ -178,6 +180,7 @@ struct V2Transport: Transport {
         if case .failed = state { return [] }
         if readIndex > 0 {
             buffer.removeSubrange(0..<readIndex)
+            garbageScanned = max(0, garbageScanned - readIndex)
             readIndex = 0
         }
         buffer.append(contentsOf: bytes)
@@ -204,7 +207,12 @@ struct V2Transport: Transport {
             guard let terminator = cipher?.receiveGarbageTerminator else { return nil }
             // Only where a terminator may end (BIP324: at most 4,095 bytes of garbage), so a
             // read holding more garbage and then the terminator fails as it does byte by byte.
-            let window = buffer[readIndex..<min(buffer.count, readIndex + Self.maxGarbage + Self.terminatorSize)]
+            // Resume where the last scan stopped (a terminator may straddle that point, hence
+            // the 15 bytes back): small reads do not rescan the garbage each time.
+            let limit = min(buffer.count, readIndex + Self.maxGarbage + Self.terminatorSize)
+            let from = max(readIndex, min(garbageScanned, limit) - (Self.terminatorSize - 1))
+            let window = buffer[from..<limit]
+            garbageScanned = limit
             if let at = window.firstIndex(ofBytes: terminator) {
                 theirGarbage = Array(buffer[readIndex..<at])
                 readIndex = at + Self.terminatorSize

@@ -116,11 +116,12 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         armTimer()
     }
 
-    func socketReceived(_ bytes: UnsafeRawBufferPointer) {
+    func socketReceive(upTo maxBytes: Int, _ read: (UnsafeMutableRawBufferPointer) -> Int) {
         guard !finished else { return }
-        info.lastHeard = engine.now
         let wasKnown = transport.kind != nil
-        let outputs = transport.receive(bytes)
+        let (count, outputs) = transport.receive(upTo: maxBytes, read)
+        guard count > 0 else { return }
+        info.lastHeard = engine.now
         if !wasKnown, let kind = transport.kind {
             info.transport = kind
             engine.post(.peerUpdated(info))

@@ -17,10 +17,12 @@ public struct FrameDecoder {
     public let magic: Magic
     public let maxPayloadLength: Int
 
+    /// Received bytes; those from `readIndex` on are not yet part of a returned frame.
+    /// While a big frame is received into `frameStorage`, these are the bytes after it.
     private var buffer: [UInt8] = []
     private var readIndex = 0
     private var state = State.waitingForHeader
-    /// Stream offset of `buffer[readIndex]`.
+    /// Stream offset of the next frame's first byte.
     public private(set) var streamOffset = 0
 
     public init(magic: Magic, maxPayloadLength: Int = MessageHeader.maxPayloadLength) {
@@ -29,7 +31,7 @@ public struct FrameDecoder {
     }
 
     /// Bytes received but not yet part of a returned frame.
-    public var bufferedByteCount: Int { buffer.count - readIndex }
+    public var bufferedByteCount: Int { frameFilled + buffer.count - readIndex }
 
     /// The error that ended the stream, if one did.
     public var failure: WireError? {
@@ -40,17 +42,23 @@ public struct FrameDecoder {
     /// Appends received bytes. Ignored once the stream has failed.
     ///
     /// While a big payload is awaited, the bytes of it that arrive are hashed here, before
-    /// they are copied into the buffer: the copy then reads them from the cache, and the
-    /// checksum needs no second pass over the payload once it is complete.
+    /// they are copied into the frame's storage: the copy then reads them from the cache,
+    /// and the checksum needs no second pass over the payload once it is complete.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
         if case .failed = state { return }
-        compact()
-        if case let .waitingForPayload(header, _) = state, payloadHasher != nil {
-            let count = min(bytes.count, Int(header.length) - hashedPayloadCount)
-            payloadHasher?.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[..<count]))
-            hashedPayloadCount += count
+        var rest = bytes
+        let room = frameStorage.count - frameFilled
+        if room > 0 {
+            let part = UnsafeRawBufferPointer(rebasing: rest[..<min(rest.count, room)])
+            payloadHasher?.update(bufferPointer: part)
+            let start = frameFilled
+            frameStorage.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[start...]).copyMemory(from: part) }
+            frameFilled += part.count
+            rest = UnsafeRawBufferPointer(rebasing: rest[part.count...])
         }
-        buffer.append(contentsOf: bytes)
+        guard !rest.isEmpty else { return }
+        compact()
+        buffer.append(contentsOf: rest)
     }
 
     public mutating func feed<C: Collection>(_ bytes: C) where C.Element == UInt8 {
@@ -59,12 +67,50 @@ public struct FrameDecoder {
         if fed == nil { Array(bytes).withUnsafeBytes { feed($0) } }
     }
 
+    /// Receives bytes without an intermediate copy where that matters: `fill` writes at
+    /// most `maxBytes` bytes into the space it is given and returns how many it wrote (a
+    /// `read(2)` from a socket, say). Returns that count.
+    ///
+    /// While a big frame is awaited, the space is the frame's own storage (at most up to the
+    /// frame's end), so its bytes are copied once, by `fill`, and the frame hands the same
+    /// storage over as ``Frame/raw``. Otherwise (headers, small frames) `fill` writes into a
+    /// temporary buffer on the stack and the bytes are fed from there: no decoder holds
+    /// `maxBytes` of memory while it waits for a frame to begin.
+    @discardableResult
+    public mutating func receive(upTo maxBytes: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> Int {
+        let room = frameStorage.count - frameFilled
+        if room > 0, maxBytes > 0 {
+            let start = frameFilled
+            let space = min(maxBytes, room)
+            let n = frameStorage.withUnsafeMutableBytes { all in
+                max(0, min(space, fill(UnsafeMutableRawBufferPointer(rebasing: all[start..<(start + space)]))))
+            }
+            // Hashed right after the copy, while the bytes are still in the cache.
+            if var hasher = payloadHasher {
+                payloadHasher = nil
+                frameStorage.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[start..<(start + n)])) }
+                payloadHasher = hasher
+            }
+            frameFilled += n
+            return n
+        }
+        return withUnsafeTemporaryAllocation(byteCount: max(1, maxBytes), alignment: 16) { space in
+            let n = max(0, min(maxBytes, fill(UnsafeMutableRawBufferPointer(rebasing: space[..<maxBytes]))))
+            if n > 0 { feed(UnsafeRawBufferPointer(rebasing: space[..<n])) }
+            return n
+        }
+    }
+
     /// Payloads at least this long are hashed as they arrive (see ``feed(_:)``).
     static let incrementalHashThreshold = 1 << 16
-    /// The running SHA-256 of the awaited payload's bytes so far, when it is big.
+    /// The running SHA-256 of the awaited big payload's bytes so far (all those in
+    /// `frameStorage`).
     private var payloadHasher: SHA256?
-    /// How many payload bytes `payloadHasher` has taken: all those in the buffer.
-    private var hashedPayloadCount = 0
+    /// The big frame being received: exactly its size, header included, of which the
+    /// first `frameFilled` bytes have arrived (empty when no big frame is awaited). It
+    /// becomes the frame's ``Frame/raw`` as it is: the bytes are never moved.
+    private var frameStorage: [UInt8] = []
+    private var frameFilled = 0
 
     /// Drops consumed bytes; at most once per returned frame, so never quadratic.
     private mutating func compact() {
@@ -110,19 +156,20 @@ public struct FrameDecoder {
             let total = MessageHeader.size + Int(header.length)
             guard available >= total else {
                 state = .waitingForPayload(header: header, total: total)
-                if buffer.capacity < readIndex + total { buffer.reserveCapacity(readIndex + total) }
                 if Int(header.length) >= Self.incrementalHashThreshold {
-                    // Hash the part of the payload already here; `feed` hashes the rest.
-                    var hasher = SHA256()
-                    let start = readIndex + MessageHeader.size
-                    buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[start...])) }
-                    payloadHasher = hasher
-                    hashedPayloadCount = buffer.count - start
+                    startLargeFrame(total: total)
+                } else if buffer.capacity < readIndex + total {
+                    buffer.reserveCapacity(readIndex + total)
                 }
                 return nil
             }
             return emit(header: header, total: total)
         case let .waitingForPayload(header, total):
+            if !frameStorage.isEmpty {
+                guard frameFilled == total else { return nil }
+                state = .waitingForHeader
+                return emit(header: header, total: total)
+            }
             guard buffer.count - readIndex >= total else {
                 if buffer.capacity < readIndex + total { buffer.reserveCapacity(readIndex + total) }
                 return nil
@@ -132,20 +179,46 @@ public struct FrameDecoder {
         }
     }
 
+    /// Moves the start of a big frame (all the buffered bytes, fewer than `total`) into
+    /// storage of its exact size and hashes the payload part of it; ``feed(_:)`` and
+    /// ``receive(upTo:_:)`` add the rest there.
+    private mutating func startLargeFrame(total: Int) {
+        let have = buffer.count - readIndex
+        let start = readIndex
+        // UInt8 is a trivial type: the bytes past `have` are written by `feed` or `receive`
+        // before anything reads them (`frameFilled` bounds every read), so they are left
+        // as they are instead of being zeroed first (a pass over the whole frame).
+        frameStorage = [UInt8](unsafeUninitializedCapacity: total) { storage, count in
+            buffer.withUnsafeBytes { bytes in
+                UnsafeMutableRawBufferPointer(storage).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + have)]))
+            }
+            count = total
+        }
+        frameFilled = have
+        readIndex = buffer.count
+        compact()
+        var hasher = SHA256()
+        frameStorage.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[MessageHeader.size..<have])) }
+        payloadHasher = hasher
+    }
+
     /// Takes the complete frame of `total` bytes at the front and decodes it.
     private mutating func emit(header: MessageHeader, total: Int) -> Frame {
-        let raw = takeFrameBytes(total)
+        let raw: [UInt8]
+        let checksum: Checksum
+        if let hasher = payloadHasher, frameFilled == total {
+            raw = frameStorage
+            checksum = Checksum(firstDigest: hasher.finalize())
+            frameStorage = []
+            frameFilled = 0
+            payloadHasher = nil
+        } else {
+            raw = takeFrameBytes(total)
+            checksum = Checksum(of: raw[MessageHeader.size...])
+        }
         let offset = streamOffset
         streamOffset += total
         let payload = raw[MessageHeader.size...]
-        let checksum: Checksum
-        if let hasher = payloadHasher, hashedPayloadCount == payload.count {
-            checksum = Checksum(firstDigest: hasher.finalize())
-        } else {
-            checksum = Checksum(of: payload)
-        }
-        payloadHasher = nil
-        hashedPayloadCount = 0
         let result: Result<Message, WireError>
         if let error = pendingError {
             pendingError = nil
@@ -167,6 +240,8 @@ public struct FrameDecoder {
         buffer = []
         readIndex = 0
         payloadHasher = nil
+        frameStorage = []
+        frameFilled = 0
         throw error
     }
 

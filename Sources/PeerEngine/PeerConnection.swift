@@ -19,7 +19,8 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     /// For an outbound peer: the transport asked for (`auto` may fall back to v1 once).
     private let outboundChoice: OutboundTransport?
     private var timer: DispatchSourceTimer?
-    /// When `timer` is set to fire (nil once it fired or was cancelled).
+    /// When `timer` is set to fire (nil once it fired or was cancelled): never later than
+    /// the session's next deadline, maybe earlier.
     private var timerDeadline: Double?
     /// Our last message of each command, for `resend`.
     private var lastSent: [String: Message] = [:]
@@ -116,11 +117,12 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         armTimer()
     }
 
-    func socketReceived(_ bytes: UnsafeRawBufferPointer) {
+    func socketReceive(upTo maxBytes: Int, _ read: (UnsafeMutableRawBufferPointer) -> Int) {
         guard !finished else { return }
-        info.lastHeard = engine.now
         let wasKnown = transport.kind != nil
-        let outputs = transport.receive(bytes)
+        let (count, outputs) = transport.receive(upTo: maxBytes, read)
+        guard count > 0 else { return }
+        info.lastHeard = engine.now
         if !wasKnown, let kind = transport.kind {
             info.transport = kind
             engine.post(.peerUpdated(info))
@@ -278,15 +280,15 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
             let connectDeadline = info.startedAt + engine.configuration.connectTimeout
             deadline = min(deadline ?? connectDeadline, connectDeadline)
         }
-        guard let deadline else {
-            timer?.cancel()
-            timer = nil
-            timerDeadline = nil
-            return
-        }
-        // Rescheduling a Dispatch timer wakes Dispatch's manager thread: skip it when the
-        // deadline has not moved (most session steps leave it where it was).
-        if timer != nil && timerDeadline == deadline { return }
+        // Setting a Dispatch timer wakes Dispatch's manager thread (a context switch or
+        // two per peer): a timer already due no later than the new deadline is left as it
+        // is. When it fires early the session's tick finds nothing due and the timer is set
+        // again. For the same reason the first setting is no later than the earliest
+        // deadline a handshake brings (the silence timeout on our version): then a whole
+        // handshake sets the timer once.
+        guard var deadline else { return }
+        if timer != nil, let scheduled = timerDeadline, scheduled <= deadline { return }
+        if timer == nil { deadline = min(deadline, engine.now + engine.configuration.silenceTimeout) }
         timerDeadline = deadline
         if timer == nil {
             let t = DispatchSource.makeTimerSource(queue: queue)

@@ -13,7 +13,9 @@ import Glibc
 /// nonblocking and driven by Dispatch sources, timers are one-shot at the next deadline.
 ///
 /// Memory bound: per peer, the decoder holds at most one frame (4,000,000 bytes of
-/// payload + 24) plus one 64 KiB read, and at most 1 MiB of unsent bytes; the mailbox
+/// payload + 24) plus one 64 KiB read (a big frame's storage is allocated at its header
+/// and read into directly; other reads go through the stack), and at most 1 MiB of
+/// unsent bytes; the mailbox
 /// holds at most `maxPendingFrameEvents` frame events and 64 MiB of their bytes.
 public final class PeerEngine: @unchecked Sendable {
     public let configuration: EngineConfiguration

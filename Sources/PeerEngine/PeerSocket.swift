@@ -7,8 +7,10 @@ import Glibc
 protocol PeerSocketDelegate: AnyObject {
     /// The connection is open (outbound: the connect completed; inbound: at once).
     func socketOpened()
-    /// Bytes arrived. The buffer is valid only during the call.
-    func socketReceived(_ bytes: UnsafeRawBufferPointer)
+    /// Bytes are ready: call `read` once with space for at most `maxBytes` (the owner's
+    /// transport's own buffer, so the bytes are copied once, by the kernel); it returns how
+    /// many bytes it put there. A delegate that does not call it has the bytes dropped.
+    func socketReceive(upTo maxBytes: Int, _ read: (UnsafeMutableRawBufferPointer) -> Int)
     /// One read round ended with new bytes (for counters that change once per round).
     func socketReadRoundEnded()
     /// The socket ended on its own: connect failed, peer closed, reset, or a peer that
@@ -203,12 +205,7 @@ final class PeerSocket: @unchecked Sendable {
         }
         for _ in 0..<16 {
             guard state == .open else { return }
-            // A stack buffer: 2,000 idle peers must not hold 64 KiB each.
-            let (n, code) = withUnsafeTemporaryAllocation(byteCount: Self.readChunk, alignment: 16) { buffer in
-                let result = Syscalls.read(fd, into: buffer)
-                if result.count > 0 { delegate?.socketReceived(UnsafeRawBufferPointer(rebasing: buffer[0..<result.count])) }
-                return result
-            }
+            let (n, code) = readOnce()
             if n > 0 {
                 gotBytes = true
                 continue
@@ -223,6 +220,20 @@ final class PeerSocket: @unchecked Sendable {
             return
         }
         queue.async { [weak self] in self?.readAvailable() }
+    }
+
+    /// One `read(2)` of at most ``readChunk`` bytes, into the space the delegate gives.
+    private func readOnce() -> (count: Int, error: Int32) {
+        let fd = self.fd
+        var result: (count: Int, error: Int32)?
+        delegate?.socketReceive(upTo: Self.readChunk) { space in
+            guard result == nil else { return 0 }
+            let r = Syscalls.read(fd, into: space)
+            result = r
+            return max(0, r.count)
+        }
+        if let result { return result }
+        return withUnsafeTemporaryAllocation(byteCount: Self.readChunk, alignment: 16) { Syscalls.read(fd, into: $0) }
     }
 
     // MARK: - Writing

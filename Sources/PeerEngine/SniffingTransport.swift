@@ -42,6 +42,13 @@ struct SniffingTransport: Transport {
         return out
     }
 
+    mutating func receive(upTo maxBytes: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> (count: Int, outputs: [TransportOutput]) {
+        guard var transport = chosen else { return receiveCopying(upTo: maxBytes, fill) }
+        chosen = nil
+        defer { chosen = transport }
+        return transport.receive(upTo: maxBytes, fill)
+    }
+
     mutating func encode(_ message: Message, corruption: Corruption?) -> Result<WireUnit, EngineError> {
         guard var transport = chosen else { return .failure(EngineError("the peer's transport is not known yet")) }
         chosen = nil

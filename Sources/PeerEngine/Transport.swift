@@ -136,6 +136,10 @@ protocol Transport {
     mutating func open() -> [TransportOutput]
     /// Bytes arrived.
     mutating func receive(_ bytes: UnsafeRawBufferPointer) -> [TransportOutput]
+    /// Bytes are ready to be received into the transport's own buffer: `fill` writes at
+    /// most `maxBytes` into the space it is given and returns how many it wrote (0: none).
+    /// Returns that count and what the bytes made.
+    mutating func receive(upTo maxBytes: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> (count: Int, outputs: [TransportOutput])
     /// The wire form of `message`, broken by `corruption` if given (which must be one of
     /// ``supportedCorruptions``).
     mutating func encode(_ message: Message, corruption: Corruption?) -> Result<WireUnit, EngineError>
@@ -144,6 +148,19 @@ protocol Transport {
 }
 
 extension Transport {
+    /// `fill` writes into a temporary buffer on the stack, and the bytes are received from
+    /// there: for transports that gain nothing from writing into their own buffer.
+    mutating func receive(upTo maxBytes: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> (count: Int, outputs: [TransportOutput]) {
+        receiveCopying(upTo: maxBytes, fill)
+    }
+
+    mutating func receiveCopying(upTo maxBytes: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> (count: Int, outputs: [TransportOutput]) {
+        withUnsafeTemporaryAllocation(byteCount: max(1, maxBytes), alignment: 16) { space in
+            let n = max(0, min(maxBytes, fill(UnsafeMutableRawBufferPointer(rebasing: space[..<maxBytes]))))
+            return (n, n > 0 ? receive(UnsafeRawBufferPointer(rebasing: space[..<n])) : [])
+        }
+    }
+
     /// A one-line refusal when `corruption` does not apply to this transport, else nil.
     func refusal(of corruption: Corruption) -> String? {
         guard !supportedCorruptions.contains(corruption) else { return nil }

@@ -23,6 +23,12 @@ struct V1Transport: Transport {
         return drain()
     }
 
+    /// Reads straight into the decoder: a big frame's bytes are copied once, by `fill`.
+    mutating func receive(upTo maxBytes: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> (count: Int, outputs: [TransportOutput]) {
+        let n = decoder.receive(upTo: maxBytes, fill)
+        return (n, n > 0 ? drain() : [])
+    }
+
     /// Bytes that arrived before the transport was chosen (inbound sniffing).
     mutating func receive(_ bytes: [UInt8]) -> [TransportOutput] {
         decoder.feed(bytes)

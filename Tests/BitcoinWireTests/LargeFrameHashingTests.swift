@@ -73,4 +73,54 @@ struct LargeFrameHashingTests {
         }
         #expect(sameFrames(try decodeAll([Self.stream]).frames, frames))
     }
+
+    /// Bytes written straight into the decoder (``FrameDecoder/receive(upTo:_:)``, as the
+    /// engine reads a socket), in reads of several sizes, some short, some empty, mixed
+    /// with feeds: the same frames, a big frame's bytes are its storage as filled, and
+    /// nothing is left over.
+    @Test(arguments: [1, 100, 5_000, 65_536, 1 << 20])
+    func receivedInPlace(readSize: Int) throws {
+        var decoder = FrameDecoder(magic: Self.magic)
+        var frames: [Frame] = []
+        var rng = SeededRNG(seed: UInt64(readSize))
+        var i = 0
+        var round = 0
+        while i < Self.stream.count {
+            round += 1
+            if round.isMultiple(of: 7) {
+                let n = min(Self.stream.count - i, 333)
+                Self.stream[i..<(i + n)].withUnsafeBytes { decoder.feed($0) }
+                i += n
+            } else {
+                let limit = Int.random(in: 0...readSize, using: &rng)
+                let n = decoder.receive(upTo: limit) { space in
+                    #expect(space.count <= limit)
+                    let n = min(space.count, Self.stream.count - i, Int.random(in: 0...space.count, using: &rng))
+                    Self.stream[i..<(i + n)].withUnsafeBytes { space.copyMemory(from: $0) }
+                    return n
+                }
+                i += n
+            }
+            while let frame = try decoder.next() { frames.append(frame) }
+        }
+        #expect(sameFrames(try decodeAll([Self.stream]).frames, frames))
+        #expect(frames.map(\.raw) == Self.frames)
+        #expect(decoder.bufferedByteCount == 0)
+    }
+
+    /// A stream that ends in the middle of a big frame counts the bytes it got.
+    @Test func bufferedBytesOfAnUnfinishedBigFrame() throws {
+        var decoder = FrameDecoder(magic: Self.magic)
+        let cut = Self.frames[0].count + Self.frames[1].count + 70_000
+        var i = 0
+        while i < cut {
+            i += decoder.receive(upTo: 4_096) { space in
+                let n = min(space.count, cut - i)
+                Self.stream[i..<(i + n)].withUnsafeBytes { space.copyMemory(from: $0) }
+                return n
+            }
+            while try decoder.next() != nil {}
+        }
+        #expect(decoder.bufferedByteCount == 70_000)
+    }
 }

@@ -17,8 +17,10 @@ enum WireBenchmarks {
         decodeVersion()
     }
 
-    /// Feeds `stream` to a fresh decoder in 64 KiB chunks, checks every frame, returns
-    /// how many frames there were.
+    /// Hands `stream` to a fresh decoder in reads of at most 64 KiB, as the engine does
+    /// from a socket (``FrameDecoder/receive(upTo:_:)``; the copy out of `stream` stands
+    /// for the kernel's copy in `read(2)`), checks every frame, returns how many frames
+    /// there were.
     @inline(__always)
     static func decodeStream(_ stream: [UInt8]) -> Int {
         var decoder = FrameDecoder(magic: magic)
@@ -26,9 +28,11 @@ enum WireBenchmarks {
         stream.withUnsafeBytes { all in
             var offset = 0
             while offset < all.count {
-                let end = min(all.count, offset + chunkSize)
-                decoder.feed(UnsafeRawBufferPointer(rebasing: all[offset..<end]))
-                offset = end
+                offset += decoder.receive(upTo: chunkSize) { space in
+                    let n = min(space.count, all.count - offset)
+                    space.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[offset..<(offset + n)]))
+                    return n
+                }
                 while true {
                     let next: Frame?
                     do { next = try decoder.next() } catch { Bench.fail("decode failed: \(error)") }
@@ -43,7 +47,7 @@ enum WireBenchmarks {
         return frames
     }
 
-    /// Decoding 8 frames of 1 MiB (fed in 64 KiB chunks) beside swift-crypto's SHA-256 over
+    /// Decoding 8 frames of 1 MiB (read in 64 KiB chunks) beside swift-crypto's SHA-256 over
     /// the same 8 MiB in-process, timed in alternation, call by call: each figure is the
     /// fastest call, so a busy second core slows both or neither.
     ///

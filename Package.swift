@@ -28,7 +28,7 @@ let package = Package(
         ),
         .target(
             name: "Capture",
-            dependencies: ["BitcoinWire", "PeerEngine"]
+            dependencies: ["BitcoinWire", "PeerEngine", "CPcap"]
         ),
         .target(
             name: "ConsoleUI",
@@ -36,6 +36,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
+        .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
         .target(
             name: "BIP324",
             dependencies: [

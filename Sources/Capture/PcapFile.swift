@@ -109,3 +109,21 @@ extension String {
         return String(s)
     }
 }
+
+extension PcapFile {
+    /// The first four bytes of pcap (both byte orders, micro- and nanosecond) and pcapng.
+    static let fileMagics: [[UInt8]] = [
+        [0xd4, 0xc3, 0xb2, 0xa1], [0xa1, 0xb2, 0xc3, 0xd4], [0x4d, 0x3c, 0xb2, 0xa1], [0xa1, 0xb2, 0x3c, 0x4d],
+        [0x0a, 0x0d, 0x0d, 0x0a],
+    ]
+
+    /// Whether the file at `path` starts as a pcap or pcapng does (false if unreadable).
+    public static func looksLikeCapture(path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 4)
+        let n = head.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4) }
+        return n == 4 && fileMagics.contains(head)
+    }
+}

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "PeerEngine", targets: ["PeerEngine"]),
         .library(name: "ConsoleUI", targets: ["ConsoleUI"]),
         .library(name: "BIP324", targets: ["BIP324"]),
+        .library(name: "Capture", targets: ["Capture"]),
         // Starts the real test node; for the tests and the benchmarks.
         .library(name: "NodeHarness", targets: ["NodeHarness"]),
     ],

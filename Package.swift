@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "PeerEngine", targets: ["PeerEngine"]),
         .library(name: "ConsoleUI", targets: ["ConsoleUI"]),
         .library(name: "BIP324", targets: ["BIP324"]),
+        .library(name: "Capture", targets: ["Capture"]),
         // Starts the real test node; for the tests and the benchmarks.
         .library(name: "NodeHarness", targets: ["NodeHarness"]),
     ],
@@ -28,7 +29,7 @@ let package = Package(
         ),
         .target(
             name: "Capture",
-            dependencies: ["BitcoinWire", "PeerEngine"]
+            dependencies: ["BitcoinWire", "PeerEngine", "CPcap"]
         ),
         .target(
             name: "ConsoleUI",
@@ -36,6 +37,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
+        .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
         .target(
             name: "BIP324",
             dependencies: [

@@ -29,6 +29,7 @@ let package = Package(
                 .product(name: "BIP324", package: rootPackage),
                 .product(name: "PeerEngine", package: rootPackage),
                 .product(name: "ConsoleUI", package: rootPackage),
+                .product(name: "Capture", package: rootPackage),
             ]
         ),
     ],

@@ -31,7 +31,7 @@ final class ConsoleApp {
     /// The shortest time between two frames drawn.
     static let frameInterval = 0.05
 
-    private let options: Options
+    private var options: Options
     private var model: ConsoleModel
     private let terminal: NcursesTerminal
     private var engine: PeerEngine?
@@ -46,12 +46,15 @@ final class ConsoleApp {
     /// A capture opened offline (`verack open`): its events, its clock zero, its file.
     struct Offline {
         var events: [PeerEvent]
+        /// A packet capture, read as the console starts: its events stream into the log
+        /// (which keeps to its memory budget), and it sets the network and the clock zero.
+        var packets: PcapImporter?
         var epoch: Double
         var path: String
         var skippedLines: Int
     }
 
-    private let offline: Offline?
+    private var offline: Offline?
 
     init(options: Options, offline: Offline? = nil) {
         self.options = options
@@ -67,10 +70,29 @@ final class ConsoleApp {
         model.resize(width: size.width, height: size.height)
         installSources()
         for event in capture.events { model.handle(event) }
+        var firstError: String?
+        if let importer = capture.packets {
+            importer.run { event in
+                if firstError == nil, case let .error(peer, message) = event.kind {
+                    firstError = peer.map { "peer \($0) \(message)" } ?? message
+                }
+                model.handle(event)
+            }
+            offline?.epoch = importer.epoch ?? 0
+            if let network = importer.network {
+                options.network = network
+                model.networkName = network.name
+            }
+        }
         let frames = model.log.ring.count
         var note = "opened \(capture.path): \(frames) frames, \(model.peers.count) peers (read-only)"
         if capture.skippedLines > 0 { note += "; \(capture.skippedLines) unreadable lines skipped" }
-        model.showInfo(note)
+        if let errors = capture.packets?.errors, errors > 0, let firstError {
+            // Gaps are not frames: the status line names them, the first one in full.
+            model.showError(note + "; \(errors) gaps or broken streams, the first: \(firstError)")
+        } else {
+            model.showInfo(note)
+        }
         draw()
     }
 

@@ -73,3 +73,22 @@ enum CFormat {
         }
     }
 }
+
+/// Lines to standard output for a command that runs start to end on the main thread
+/// without `dispatchMain` (`decode --pcap`): written every 256 KiB and at `flush()`.
+@MainActor
+final class BufferedLines: LineSink {
+    private var pending: [UInt8] = []
+
+    func line(_ text: String) {
+        pending.append(contentsOf: text.utf8)
+        pending.append(UInt8(ascii: "\n"))
+        if pending.count >= 256 * 1024 { flush() }
+    }
+
+    func flush() {
+        guard !pending.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(pending))
+        pending.removeAll(keepingCapacity: true)
+    }
+}

@@ -24,6 +24,34 @@ public enum Shell {
             unlink(outPath)
             unlink(errPath)
         }
+        let pid = try spawn(executable, arguments, environment: environment, stdout: outPath, stderr: errPath)
+        let deadline = Date().addingTimeInterval(timeout)
+        var wstatus: Int32 = 0
+        while true {
+            let r = waitpid(pid, &wstatus, WNOHANG)
+            if r == pid { break }
+            if r < 0 { throw SpawnError("waitpid \(executable): errno \(errno)") }
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &wstatus, 0)
+                throw SpawnError("\(executable) \(arguments.joined(separator: " ")) took longer than \(Int(timeout)) s")
+            }
+            usleep(20_000)
+        }
+        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        return Output(status: exitStatus(wstatus), stdout: stdout, stderr: stderr)
+    }
+
+    /// WIFEXITED / WEXITSTATUS by hand (the macros are not imported): 128 + the signal if
+    /// a signal ended it.
+    public static func exitStatus(_ wstatus: Int32) -> Int32 {
+        (wstatus & 0x7f) == 0 ? (wstatus >> 8) & 0xff : 128 + (wstatus & 0x7f)
+    }
+
+    /// Starts `executable` with its output in files and stdin from /dev/null; returns its
+    /// pid (reap it with `waitpid`).
+    public static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdout outPath: String, stderr errPath: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -51,24 +79,7 @@ public enum Shell {
             withCStrings(env) { cEnv in posix_spawn(&pid, executable, &actions, &attributes, cArgv, cEnv) }
         }
         guard status == 0 else { throw SpawnError("cannot start \(executable): error \(status)") }
-        let deadline = Date().addingTimeInterval(timeout)
-        var wstatus: Int32 = 0
-        while true {
-            let r = waitpid(pid, &wstatus, WNOHANG)
-            if r == pid { break }
-            if r < 0 { throw SpawnError("waitpid \(executable): errno \(errno)") }
-            if Date() > deadline {
-                kill(pid, SIGKILL)
-                _ = waitpid(pid, &wstatus, 0)
-                throw SpawnError("\(executable) \(arguments.joined(separator: " ")) took longer than \(Int(timeout)) s")
-            }
-            usleep(20_000)
-        }
-        // WIFEXITED / WEXITSTATUS by hand (macros are not imported).
-        let exitStatus: Int32 = (wstatus & 0x7f) == 0 ? (wstatus >> 8) & 0xff : 128 + (wstatus & 0x7f)
-        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        return Output(status: exitStatus, stdout: stdout, stderr: stderr)
+        return pid
     }
 
     /// Calls `body` with a NULL-terminated C array of the strings.

@@ -50,6 +50,10 @@ enum Seeds {
             for contents in packetVectorContents() {
                 seeds.append([0x01, 0, 0, 0x00, 0x00, 0x04, UInt8(contents.count & 0xff), UInt8(contents.count >> 8)] + contents)
             }
+        case "pcap":
+            let stream = frames.prefix(8).reduce([], +)
+            seeds.append(stream)
+            seeds.append(PcapTarget.seedCapture(stream))
         default:
             return 0
         }

@@ -1,0 +1,270 @@
+import BitcoinWire
+import PeerEngine
+
+/// Reads a pcap or pcapng of ordinary TCP traffic (`tcpdump -w`, tshark, Wireshark) into the
+/// console's events: each TCP connection a peer, each Bitcoin frame in it a frame event.
+///
+/// Each connection's initiator (the sender of the SYN; without one, of the first packet
+/// seen) is "us": its frames are `sent`, the peer's address is the responder's. Both
+/// directions are reassembled (``TCPReassembler``) and decoded (``FrameStream``); a hole
+/// in a stream is an error event for that peer, and decoding resumes at the next frame.
+/// Times count from the first packet. Packets that are not TCP are counted, and reported
+/// once at the end.
+public final class PcapImporter {
+    /// The most bytes held out of order in all directions together.
+    public static let maxPendingBytesInAll = 64 << 20
+
+    public let file: PcapFile
+    let magic: Magic?
+    /// Also emit a `peerUpdated` (traffic counters) after each frame, as the engine does:
+    /// the console's peer table wants them; headless output does not.
+    public var peerUpdates = true
+
+    /// Unix time of the first packet: the capture's clock zero.
+    public private(set) var epoch: Double?
+    /// The network of the first magic found (or of `--magic`).
+    public private(set) var network: Network?
+    /// Error events emitted (gaps, broken streams, a file cut short).
+    public private(set) var errors = 0
+    /// Frames whose checksum or payload was bad.
+    public private(set) var invalidFrames = 0
+    public private(set) var packets = 0
+    /// Packets skipped, by reason.
+    public private(set) var notTCP = 0
+    public private(set) var fragments = 0
+    public private(set) var malformed = 0
+
+    private var connections: [Connection] = []
+    private var byKey: [ConnectionKey: Int] = [:]
+    private var pendingInAll = 0
+
+    /// Fails at once for a link type that is not understood.
+    public init(file: PcapFile, magic: Magic?) throws(CaptureError) {
+        guard PacketParser.supportedLinkTypes.contains(file.linkType) else {
+            throw CaptureError("\(file.name): link type \(file.linkType) is not read (Ethernet, Linux cooked, raw IP and loopback captures are)")
+        }
+        self.file = file
+        self.magic = magic
+        network = magic.map { Network.custom(magic: $0) }
+    }
+
+    /// Reads the whole file, handing each event to `emit` as it comes: the caller decides
+    /// what to keep, so a big capture streams through.
+    public func run(_ emit: (PeerEvent) -> Void) {
+        var now = 0.0
+        while true {
+            let record: PacketRecord?
+            do {
+                record = try file.next()
+            } catch {
+                errors += 1
+                emit(PeerEvent(time: now, .error(peer: nil, message: "\(error.message): the packets after this are not read")))
+                break
+            }
+            guard let record else { break }
+            packets += 1
+            let start = epoch ?? record.time
+            if epoch == nil { epoch = record.time }
+            now = max(now, record.time - start)
+            switch PacketParser.parse(record.bytes, linkType: file.linkType) {
+            case let .tcp(segment): handle(segment, time: now, emit)
+            case .notTCP: notTCP += 1
+            case .fragment: fragments += 1
+            case .malformed: malformed += 1
+            }
+        }
+        for index in connections.indices { end(index, time: now, reason: nil, emit) }
+        if notTCP > 0 { emit(PeerEvent(time: now, .notice("\(notTCP) packets that are not TCP skipped"))) }
+        if fragments > 0 { emit(PeerEvent(time: now, .notice("\(fragments) IP fragments skipped (fragments are not reassembled)"))) }
+        if malformed > 0 { emit(PeerEvent(time: now, .notice("\(malformed) packets with headers cut short or inconsistent skipped"))) }
+    }
+
+    private func handle(_ segment: TCPSegment, time: Double, _ emit: (PeerEvent) -> Void) {
+        let key = ConnectionKey(segment.source, segment.destination)
+        let opening = segment.flags.contains(.syn) && !segment.flags.contains(.ack)
+        var index = byKey[key]
+        if let i = index, opening, connections[i].isOver {
+            index = nil  // the ports were used again for a new connection
+        }
+        if index == nil {
+            guard segment.flags.contains(.syn) || segment.length > 0 else { return }
+            // A SYN-ACK seen first: its destination opened the connection.
+            let synAck = segment.flags.contains(.syn) && segment.flags.contains(.ack)
+            let (initiator, responder) = synAck ? (segment.destination, segment.source) : (segment.source, segment.destination)
+            var info = PeerInfo(id: connections.count + 1, address: responder.description, direction: .outbound, phase: .connecting, startedAt: time)
+            info.localAddress = initiator.description
+            info.transport = .v1
+            connections.append(Connection(info: info, initiator: initiator, magic: magic))
+            index = connections.count - 1
+            byKey[key] = index
+            emit(PeerEvent(time: time, .peerAdded(info)))
+        }
+        guard let i = index else { return }
+        let direction: FrameDirection = segment.source == connections[i].initiator ? .sent : .received
+        var reassembler = connections[i].reassembler(direction)
+        var stream = connections[i].stream(direction)
+        let pendingBefore = reassembler.pendingBytes
+        reassembler.add(sequence: segment.sequence, flags: segment.flags, payload: segment.payload, length: segment.length) { out in
+            switch out {
+            case let .data(bytes): stream.feed(bytes) { self.report($0, i, direction, time, emit) }
+            case let .gap(n): stream.gap(n) { self.report($0, i, direction, time, emit) }
+            }
+        }
+        pendingInAll += reassembler.pendingBytes - pendingBefore
+        if pendingInAll > Self.maxPendingBytesInAll {
+            // Too much waits for holes everywhere: give up on this direction's holes.
+            let before = reassembler.pendingBytes
+            reassembler.flush { out in
+                switch out {
+                case let .data(bytes): stream.feed(bytes) { self.report($0, i, direction, time, emit) }
+                case let .gap(n): stream.gap(n) { self.report($0, i, direction, time, emit) }
+                }
+            }
+            pendingInAll += reassembler.pendingBytes - before
+        }
+        let finished = reassembler.isFinished
+        if finished { stream.finish { self.report($0, i, direction, time, emit) } }
+        connections[i].set(direction, reassembler, stream)
+        if finished || segment.flags.contains(.rst) {
+            let by = direction == .sent ? "us" : "the peer"
+            end(i, time: time, reason: segment.flags.contains(.rst) ? "reset by \(by)" : "closed by \(by)", emit)
+        }
+    }
+
+    /// Reports what a stream found, as events of peer `i`.
+    private func report(_ output: FrameStream.Output, _ i: Int, _ direction: FrameDirection, _ time: Double, _ emit: (PeerEvent) -> Void) {
+        switch output {
+        case let .frame(frame):
+            if network == nil { network = Network.custom(magic: frame.header.magic) }
+            let event = FrameEvent(peer: connections[i].info.id, direction: direction, time: time, unit: WireUnit(frame: frame))
+            if !frame.checksumOK { invalidFrames += 1 } else if case .failure = frame.message { invalidFrames += 1 }
+            emit(PeerEvent(time: time, .frame(event)))
+            connections[i].count(event, frame: frame, time: time, updates: peerUpdates, emit)
+        case let .problem(message, isError):
+            let words = "\(direction == .sent ? "sent" : "received") stream: \(message)"
+            if isError {
+                errors += 1
+                emit(PeerEvent(time: time, .error(peer: connections[i].info.id, message: words)))
+            } else {
+                emit(PeerEvent(time: time, .notice("peer \(connections[i].info.id) \(words)")))
+            }
+        }
+    }
+
+    /// Ends connection `i`: a FIN or RST (`reason`), or the end of the capture (nil).
+    private func end(_ i: Int, time: Double, reason: String?, _ emit: (PeerEvent) -> Void) {
+        if reason == nil {
+            for direction in [FrameDirection.sent, .received] {
+                var reassembler = connections[i].reassembler(direction)
+                var stream = connections[i].stream(direction)
+                guard !reassembler.isFinished else { continue }
+                reassembler.flush { out in
+                    switch out {
+                    case let .data(bytes): stream.feed(bytes) { self.report($0, i, direction, time, emit) }
+                    case let .gap(n): stream.gap(n) { self.report($0, i, direction, time, emit) }
+                    }
+                }
+                stream.finish { self.report($0, i, direction, time, emit) }
+                connections[i].set(direction, reassembler, stream)
+            }
+            return
+        }
+        guard let reason, !connections[i].info.phase.isEnd else { return }
+        let old = connections[i].info.phase
+        connections[i].info.phase = .closed(reason: reason)
+        connections[i].info.phaseChangedAt = time
+        emit(PeerEvent(time: time, .phaseChanged(connections[i].info, from: old)))
+    }
+}
+
+/// A connection's two endpoints, in a fixed order whichever way a packet goes.
+struct ConnectionKey: Hashable {
+    var a: TCPEndpoint
+    var b: TCPEndpoint
+
+    init(_ x: TCPEndpoint, _ y: TCPEndpoint) {
+        (a, b) = x < y ? (x, y) : (y, x)
+    }
+}
+
+/// One TCP connection of a capture: the peer it shows as, and both directions.
+struct Connection {
+    var info: PeerInfo
+    let initiator: TCPEndpoint
+    var sentBytes = TCPReassembler()
+    var receivedBytes = TCPReassembler()
+    var sentFrames: FrameStream
+    var receivedFrames: FrameStream
+    /// What the frames showed of the handshake.
+    private var versionSent = false, versionReceived = false, verackSent = false, verackReceived = false
+
+    init(info: PeerInfo, initiator: TCPEndpoint, magic: Magic?) {
+        self.info = info
+        self.initiator = initiator
+        sentFrames = FrameStream(magic: magic)
+        receivedFrames = FrameStream(magic: magic)
+    }
+
+    /// Both directions are over, or it was closed.
+    var isOver: Bool { info.phase.isEnd || (sentBytes.isFinished && receivedBytes.isFinished) }
+
+    /// Takes a direction's state out (so it is not copied while it changes).
+    mutating func reassembler(_ d: FrameDirection) -> TCPReassembler {
+        defer { if d == .sent { sentBytes = TCPReassembler() } else { receivedBytes = TCPReassembler() } }
+        return d == .sent ? sentBytes : receivedBytes
+    }
+
+    mutating func stream(_ d: FrameDirection) -> FrameStream {
+        defer { if d == .sent { sentFrames = FrameStream(magic: nil) } else { receivedFrames = FrameStream(magic: nil) } }
+        return d == .sent ? sentFrames : receivedFrames
+    }
+
+    mutating func set(_ d: FrameDirection, _ r: TCPReassembler, _ s: FrameStream) {
+        if d == .sent {
+            sentBytes = r
+            sentFrames = s
+        } else {
+            receivedBytes = r
+            receivedFrames = s
+        }
+    }
+
+    /// Counts a frame, and moves the phase on as the handshake shows.
+    mutating func count(_ event: FrameEvent, frame: Frame, time: Double, updates: Bool, _ emit: (PeerEvent) -> Void) {
+        let command = frame.header.command
+        if event.direction == .sent {
+            info.sent.count(command: command, bytes: frame.raw.count)
+            if command == "version" { versionSent = true }
+            if command == "verack" { verackSent = true }
+        } else {
+            info.received.count(command: command, bytes: frame.raw.count)
+            info.lastHeard = time
+            if command == "version" {
+                versionReceived = true
+                if case let .success(.version(v)) = frame.message { info.version = v }
+            }
+            if command == "verack" { verackReceived = true }
+        }
+        let phase: PeerPhase
+        if versionSent && versionReceived && verackSent && verackReceived {
+            phase = .established
+        } else if verackReceived {
+            phase = .verackReceived
+        } else if versionReceived {
+            phase = .versionReceived
+        } else if versionSent {
+            phase = .versionSent
+        } else {
+            phase = .connecting
+        }
+        if phase != info.phase && !info.phase.isEnd && phase != .connecting {
+            let old = info.phase
+            info.phase = phase
+            info.phaseChangedAt = time
+            if phase == .established { info.establishedAt = time }
+            emit(PeerEvent(time: time, .phaseChanged(info, from: old)))
+        } else if updates {
+            emit(PeerEvent(time: time, .peerUpdated(info)))
+        }
+    }
+}

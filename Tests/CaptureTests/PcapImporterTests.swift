@@ -1,0 +1,152 @@
+import BitcoinWire
+import PeerEngine
+import Testing
+@testable import Capture
+
+/// Crafted captures read back: reordering, retransmission, a missing segment, two
+/// connections, IPv6, the link types `tcpdump -i any` writes, and pcapng.
+struct PcapImporterTests {
+    static let magic = Network.regtest.magic
+    static let client = CraftedCapture.Host.v4(10, 0, 0, 1, port: 50_000)
+    static let server = CraftedCapture.Host.v4(10, 0, 0, 2, port: 18_444)
+
+    static func version(_ agent: String) -> [UInt8] {
+        FrameEncoder.encode(
+            .version(VersionMessage(timestamp: 1_700_000_000, receiver: NetworkAddress(), nonce: 7, userAgent: agent, startHeight: 5)),
+            magic: magic)
+    }
+
+    static let verack = FrameEncoder.encode(.verack, magic: magic)
+    static func ping(_ n: UInt64) -> [UInt8] { FrameEncoder.encode(.ping(nonce: n), magic: magic) }
+    static func pong(_ n: UInt64) -> [UInt8] { FrameEncoder.encode(.pong(nonce: n), magic: magic) }
+
+    /// The handshake and two pings: the client's stream and the server's.
+    static let clientStream = version("/client/") + verack + ping(1) + ping(2)
+    static let serverStream = version("/server/") + verack + pong(1) + pong(2)
+    static let expectedLadder = ["1 > version", "1 > verack", "1 > ping", "1 > ping", "1 < version", "1 < verack", "1 < pong", "1 < pong"]
+
+    /// Cuts `stream` into segments of at most `size` bytes: (sequence offset, bytes).
+    static func segments(_ stream: [UInt8], size: Int) -> [(Int, [UInt8])] {
+        stride(from: 0, to: stream.count, by: size).map { ($0, Array(stream[$0..<min($0 + size, stream.count)])) }
+    }
+
+    /// A connection whose client segments go out in `order` (indices into 40-byte segments).
+    static func capture(
+        clientSegments: [(Int, [UInt8])], linkType: UInt32 = 1,
+        client: CraftedCapture.Host = client, server: CraftedCapture.Host = server
+    ) -> CraftedCapture {
+        var c = CraftedCapture(linkType: linkType)
+        c.open(client, server, clientISN: 1000, serverISN: 0xffff_fff0)  // the server's wraps
+        for (offset, bytes) in clientSegments { c.tcp(client, server, seq: 1001 &+ UInt32(offset), payload: bytes) }
+        for (offset, bytes) in segments(serverStream, size: 50) { c.tcp(server, client, seq: 0xffff_fff1 &+ UInt32(offset), payload: bytes) }
+        c.tcp(client, server, seq: 1001 &+ UInt32(clientStream.count), flags: CraftedCapture.fin | CraftedCapture.ack)
+        return c
+    }
+
+    func sortedLadder(_ i: Imported) -> [String] {
+        // Directions interleave by packet; within one direction the order must hold.
+        i.ladder.filter { $0.contains(">") } + i.ladder.filter { $0.contains("<") }
+    }
+
+    @Test func inOrderSegmentsGiveThePeerAndItsFrames() throws {
+        let i = try Imported(Self.capture(clientSegments: Self.segments(Self.clientStream, size: 40)).pcap)
+        #expect(i.ladder == Self.expectedLadder)
+        #expect(i.errors.isEmpty)
+        let peer = try #require(i.peers.first)
+        #expect(i.peers.count == 1)
+        #expect(peer.address == "10.0.0.2:18444")
+        #expect(peer.localAddress == "10.0.0.1:50000")
+        #expect(peer.direction == .outbound)
+        #expect(peer.phase == .closed(reason: "closed by us"))
+        #expect(peer.version?.userAgent == "/server/")
+        #expect(peer.sent.messages == 4 && peer.received.messages == 4)
+        #expect(i.importer.network == .regtest)
+        #expect(abs((i.importer.epoch ?? 0) - 1_700_000_000.001) < 1e-5)
+        #expect(i.frames.allSatisfy { $0.checksumOK })
+        // The handshake moved the phase to established before the FIN closed it.
+        #expect(i.events.contains { if case let .phaseChanged(p, _) = $0.kind { return p.phase == .established } else { return false } })
+    }
+
+    @Test(arguments: [1, 7, 40, 1000])
+    func reorderedSegmentsComeOutInOrder(_ size: Int) throws {
+        var segs = Self.segments(Self.clientStream, size: size)
+        segs.reverse()
+        let i = try Imported(Self.capture(clientSegments: segs).pcap)
+        #expect(sortedLadder(i) == Self.expectedLadder)
+        #expect(i.errors.isEmpty)
+    }
+
+    @Test func exactAndOverlappingRetransmissionsAreDeliveredOnce() throws {
+        var segs = Self.segments(Self.clientStream, size: 30)
+        segs.insert(segs[2], at: 4)  // an exact retransmission, late
+        let s = Self.clientStream
+        segs.insert((20, Array(s[20..<75])), at: 6)  // overlapping several segments
+        segs.append((0, Array(s[0..<10])))  // an old one after everything
+        let i = try Imported(Self.capture(clientSegments: segs).pcap)
+        #expect(sortedLadder(i) == Self.expectedLadder)
+        #expect(i.errors.isEmpty)
+    }
+
+    @Test func aMissingSegmentIsAVisibleGapAndLaterFramesAreFound() throws {
+        var segs = Self.segments(Self.clientStream, size: 20)
+        segs.remove(at: 2)  // inside the version
+        let i = try Imported(Self.capture(clientSegments: segs).pcap)
+        #expect(i.errors.count == 1)
+        #expect(i.errors.first?.contains("gap: 20 bytes missing") == true, "\(i.errors)")
+        #expect(i.ladder.filter { $0.contains(">") } == ["1 > verack", "1 > ping", "1 > ping"])
+        #expect(i.ladder.filter { $0.contains("<") }.count == 4)
+        #expect(i.importer.errors == 1)
+    }
+
+    @Test func twoInterleavedConnectionsAreTwoPeers() throws {
+        var c = CraftedCapture()
+        let other = CraftedCapture.Host.v4(10, 0, 0, 3, port: 40_000)
+        c.open(Self.client, Self.server, clientISN: 1, serverISN: 100)
+        c.open(other, Self.server, clientISN: 5000, serverISN: 9000)
+        let a = Self.segments(Self.clientStream, size: 33), b = Self.segments(Self.serverStream, size: 33)
+        for k in 0..<max(a.count, b.count) {
+            if k < a.count { c.tcp(Self.client, Self.server, seq: 2 + UInt32(a[k].0), payload: a[k].1) }
+            if k < b.count { c.tcp(Self.server, other, seq: 9001 + UInt32(b[k].0), payload: b[k].1) }
+        }
+        let i = try Imported(c.pcap)
+        #expect(i.peers.map(\.localAddress) == ["10.0.0.1:50000", "10.0.0.3:40000"])
+        #expect(i.ladder.filter { $0.hasPrefix("1 ") } == ["1 > version", "1 > verack", "1 > ping", "1 > ping"])
+        #expect(i.ladder.filter { $0.hasPrefix("2 ") } == ["2 < version", "2 < verack", "2 < pong", "2 < pong"])
+        #expect(i.errors.isEmpty)
+    }
+
+    @Test func ipv6() throws {
+        let a = CraftedCapture.Host.v6(last: 1, port: 50_001), b = CraftedCapture.Host.v6(last: 2, port: 8333)
+        let i = try Imported(Self.capture(clientSegments: Self.segments(Self.clientStream, size: 64), client: a, server: b).pcap)
+        #expect(i.ladder == Self.expectedLadder)
+        #expect(i.peers.first?.address == "[2001:db8::2]:8333")
+        #expect(i.peers.first?.localAddress == "[2001:db8::1]:50001")
+    }
+
+    /// Ethernet, Linux cooked v1 and v2 (`tcpdump -i any`), raw IP, BSD loopback; and pcapng.
+    @Test(arguments: [1, 113, 276, 101, 0] as [UInt32], [false, true])
+    func linkTypesAndPcapng(_ linkType: UInt32, _ pcapng: Bool) throws {
+        let c = Self.capture(clientSegments: Self.segments(Self.clientStream, size: 100), linkType: linkType)
+        let i = try Imported(pcapng ? c.pcapng : c.pcap)
+        #expect(i.ladder == Self.expectedLadder)
+        #expect(i.errors.isEmpty)
+    }
+
+    @Test func aCaptureStartingMidFrameFindsTheNextFrame() throws {
+        var c = CraftedCapture()
+        // No SYN, and the first segment starts 5 bytes into the version.
+        c.tcp(Self.client, Self.server, seq: 77, payload: Array(Self.clientStream.dropFirst(5)))
+        let i = try Imported(c.pcap)
+        #expect(i.ladder == ["1 > verack", "1 > ping", "1 > ping"])
+        #expect(i.notices.contains { $0.contains("the first frame starts after") }, "\(i.notices)")
+        #expect(i.errors.isEmpty)
+    }
+
+    @Test func givenMagicOnly() throws {
+        let c = Self.capture(clientSegments: Self.segments(Self.clientStream, size: 100))
+        let i = try Imported(c.pcap, magic: Network.mainnet.magic)
+        #expect(i.frames.isEmpty)
+        #expect(i.errors.count == 2)
+        #expect(i.errors.allSatisfy { $0.contains("no frame of magic f9beb4d9") }, "\(i.errors)")
+    }
+}

@@ -13,6 +13,8 @@ public struct FrameStream {
         /// Something the reader should see: a gap, bytes skipped, a stream that ended badly.
         /// `isError` marks what makes `decode --pcap` fail.
         case problem(String, isError: Bool)
+        /// `count` bytes of the stream were never captured; the text says what was lost.
+        case gap(Int, String)
     }
 
     private enum State {
@@ -73,7 +75,7 @@ public struct FrameStream {
         } else if case let .searching(tail) = state {
             skipped += tail.count
         }
-        output(.problem("gap: \(count) bytes missing at byte \(offset) of the stream\(lost); looking for the next frame", isError: true))
+        output(.gap(count, "gap: \(count) bytes missing at byte \(offset) of the stream\(lost); looking for the next frame"))
         offset += Int64(count)
         state = .searching(tail: [])
         skipped = 0

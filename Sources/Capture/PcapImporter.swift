@@ -140,6 +140,11 @@ public final class PcapImporter {
             if !frame.checksumOK { invalidFrames += 1 } else if case .failure = frame.message { invalidFrames += 1 }
             emit(PeerEvent(time: time, .frame(event)))
             connections[i].count(event, frame: frame, time: time, updates: peerUpdates, emit)
+        case let .gap(count, message):
+            // A row of its own in the log and an arrow in the ladder, where the bytes are missing.
+            errors += 1
+            let unit = WireUnit.gap(count, note: "\(direction == .sent ? "sent" : "received") stream: \(message)")
+            emit(PeerEvent(time: time, .frame(FrameEvent(peer: connections[i].info.id, direction: direction, time: time, unit: unit))))
         case let .problem(message, isError):
             let words = "\(direction == .sent ? "sent" : "received") stream: \(message)"
             if isError {

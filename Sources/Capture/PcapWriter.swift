@@ -89,7 +89,7 @@ public final class PcapWriter {
     /// The bytes a frame contributes: v1 as on the wire, v2 messages as a v1 frame.
     public static func frameBytes(_ frame: FrameEvent, magic: Magic) -> [UInt8]? {
         switch (frame.transport, frame.kind) {
-        case (.v1, _):
+        case (.v1, .message):
             return frame.raw
         case (.v2, .message):
             // A v2 message the log trimmed cannot be re-framed faithfully: left out.

@@ -136,6 +136,12 @@ struct RecordingParser {
         case "v2-key-sent", "v2-key-received", "v2-garbage", "v2-terminator", "v2-decoy", "v2-version", "v2-unknown-id":
             guard let id, let frame = Self.step(name, object, peer: id, time: time) else { return skip(number, "a v2 step without its bytes") }
             events.append(PeerEvent(time: time, .frame(frame)))
+        case "gap":
+            guard let id else { return skip(number, "a gap without a peer") }
+            let direction: FrameDirection = object["direction"] as? String == "sent" ? .sent : .received
+            let size = (object["size"] as? NSNumber)?.intValue ?? 0
+            let unit = WireUnit.gap(size, note: object["summary"] as? String ?? "gap: \(size) bytes missing")
+            events.append(PeerEvent(time: time, .frame(FrameEvent(peer: id, direction: direction, time: time, unit: unit))))
         case "error":
             events.append(PeerEvent(time: time, .error(peer: id, message: object["reason"] as? String ?? "")))
         case "notice":

@@ -52,7 +52,8 @@ enum LadderView {
             screen.put("│", row: row, col: left, style: CellStyle(.dim))
             screen.put("│", row: row, col: right, style: CellStyle(.dim))
             guard top + r < bottom, let seq = frames.seq(at: top + r), let frame = log[seq] else { continue }
-            let style: CellStyle = frame.injected ? CellStyle(.corrupt, bold: frame.corruption != nil)
+            let style: CellStyle = frame.kind == .gap ? CellStyle(.bad, bold: true)
+                : frame.injected ? CellStyle(.corrupt, bold: frame.corruption != nil)
                 : (frame.checksumOK ? (frame.direction == .sent ? CellStyle(.accent) : CellStyle(.good)) : CellStyle(.bad, bold: true))
             screen.put(Format.clock(frame.time), row: row, col: inner.col, style: CellStyle(.dim))
             screen.put(arrow(frame.command, span: span, sent: frame.direction == .sent), row: row, col: left + 1, style: style, limit: span)

@@ -25,6 +25,9 @@ enum MessageDetailView {
     /// The field tree's lines: the header fields, then the payload's. A v2 packet shows
     /// its parts, then the decrypted message's fields.
     static func treeLines(_ frame: FrameEvent) -> [String] {
+        if frame.kind == .gap {
+            return ["gap: \(frame.size) bytes of the TCP stream were not captured", "  \(frame.summary)"]
+        }
         if frame.transport == .v2 { return v2TreeLines(frame) }
         guard let inspected = frame.inspected else { return ["(fewer than 24 bytes: no header)"] }
         var lines = ["header"] + Field.render(inspected.headerFields, indent: 1)
@@ -78,7 +81,9 @@ enum MessageDetailView {
         // Line 1: the summary, the checksum verdict, the corruption.
         var x = inner.col
         x += screen.put("\(Format.clock(frame.time))  ", row: inner.row, col: x, style: CellStyle(.dim))
-        if frame.transport == .v2 {
+        if frame.kind == .gap {
+            x += screen.put("bytes missing  ", row: inner.row, col: x, style: CellStyle(.bad, bold: true))
+        } else if frame.transport == .v2 {
             x += screen.put("v2 authenticated  ", row: inner.row, col: x, style: CellStyle(.good))
         } else {
             x += screen.put(frame.checksumOK ? "checksum ✓  " : "checksum ✗  ", row: inner.row, col: x,
@@ -97,7 +102,7 @@ enum MessageDetailView {
         let content = Rect(row: inner.row + 2, col: inner.col, width: inner.width, height: inner.height - 2)
         let dump = HexDump.lines(frame.raw)
         let tree = treeLines(frame)
-        let sideBySide = inner.width >= dumpWidth + 3 + 30
+        let sideBySide = inner.width >= dumpWidth + 3 + 30 && !dump.isEmpty
         let total = sideBySide ? max(dump.count, tree.count) : dump.count + 1 + tree.count
         let top = min(scroll, max(0, total - content.height))
         for r in 0..<content.height {

@@ -56,7 +56,11 @@ enum MessageLogPane {
         field(frame.direction == .sent ? "→" : "←", 1, corrupt ? base : CellStyle(frame.direction == .sent ? .accent : .good, bold: true))
         field(frame.command, 12, base.emboldened)
         field(String(frame.size), 7, base, right: true)
-        field(frame.checksumOK ? "✓" : "✗", 1, frame.checksumOK ? CellStyle(.good) : CellStyle(.bad, bold: true))
+        if frame.kind == .gap {
+            field("!", 1, CellStyle(.bad, bold: true))
+        } else {
+            field(frame.checksumOK ? "✓" : "✗", 1, frame.checksumOK ? CellStyle(.good) : CellStyle(.bad, bold: true))
+        }
         let rest = col + width - x
         guard rest > 0 else { return }
         var summary = frame.summary

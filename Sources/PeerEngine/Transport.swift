@@ -37,6 +37,9 @@ public enum FrameKind: String, Sendable, Equatable {
     case v2Version = "v2-version"
     /// A packet whose message type id is not known: shown and skipped, as Core does.
     case v2UnknownID = "v2-unknown-id"
+    /// Bytes of a captured TCP stream that were never captured (`verack open` of a pcap):
+    /// `size` of them are missing here.
+    case gap
 
     /// The word the log's command column shows for a step.
     public var label: String {
@@ -48,6 +51,7 @@ public enum FrameKind: String, Sendable, Equatable {
         case .v2Decoy: return "v2:decoy"
         case .v2Version: return "v2:version"
         case .v2UnknownID: return "v2:unknown"
+        case .gap: return "gap"
         }
     }
 }
@@ -99,6 +103,13 @@ public struct WireUnit: Sendable {
         self.init(
             transport: .v1, raw: frame.raw, layout: .v1(count: frame.raw.count), command: frame.header.command,
             size: Int(frame.header.length), checksumOK: frame.checksumOK, message: frame.message)
+    }
+
+    /// A gap of `count` bytes in a captured stream; `note` says where and what was lost.
+    public static func gap(_ count: Int, note: String) -> WireUnit {
+        WireUnit(
+            kind: .gap, transport: .v1, raw: [], layout: FrameLayout([]), command: "gap", size: count, checksumOK: true,
+            message: .success(.unknown(command: "gap", payload: [])), plaintext: Array(note.utf8))
     }
 
     /// A handshake step with no message in it; `note` is its summary.

@@ -122,8 +122,8 @@ final class EventPrinter {
         return extra
     }
 
-    /// A step of the v2 handshake: `v2-key-sent`, `v2-key-received`, `v2-garbage`,
-    /// `v2-terminator`, `v2-decoy`, `v2-version`, `v2-unknown-id`.
+    /// A step of the v2 handshake (`v2-key-sent`, `v2-key-received`, `v2-garbage`,
+    /// `v2-terminator`, `v2-decoy`, `v2-version`, `v2-unknown-id`), or a `gap` in a capture.
     private func step(_ f: FrameEvent, arrow: String) {
         let name = f.kind == .v2Key ? (f.direction == .sent ? "v2-key-sent" : "v2-key-received") : f.kind.rawValue
         let tag = f.corruption.map { " [corrupted: \($0)]" } ?? ""
@@ -135,6 +135,7 @@ final class EventPrinter {
             ("direction", .string(f.direction.rawValue)), ("size", .int(Int64(f.size))), ("bytes", .int(Int64(f.raw.count))),
         ]
         extra.append(("hex", .string(Hex.encode(f.raw))))
+        if f.kind == .gap { extra.append(("summary", .string(f.summary))) }
         if let c = f.corruption { extra.append(("corrupt", .string(c.rawValue))) }
         if f.origin == .injected { extra.append(("injected", .bool(true))) }
         return extra

@@ -143,15 +143,28 @@ struct Imported {
         self.events = events
     }
 
+    /// The frames, without the gap rows.
     var frames: [FrameEvent] {
-        events.compactMap { if case let .frame(f) = $0.kind { return f } else { return nil } }
+        events.compactMap { if case let .frame(f) = $0.kind, f.kind == .message { return f } else { return nil } }
+    }
+
+    /// The gap rows: units of their own in the log, where bytes are missing.
+    var gaps: [FrameEvent] {
+        events.compactMap { if case let .frame(f) = $0.kind, f.kind == .gap { return f } else { return nil } }
     }
 
     /// `peer direction command` for each frame, as `1 > ping`, `1 < pong`.
     var ladder: [String] { frames.map { "\($0.peer) \($0.direction == .sent ? ">" : "<") \($0.command)" } }
 
+    /// Errors and gaps, in order, as their one-line texts.
     var errors: [String] {
-        events.compactMap { if case let .error(_, m) = $0.kind { return m } else { return nil } }
+        events.compactMap { e -> String? in
+            switch e.kind {
+            case let .error(_, m): return m
+            case let .frame(f) where f.kind == .gap: return f.summary
+            default: return nil
+            }
+        }
     }
 
     var notices: [String] {

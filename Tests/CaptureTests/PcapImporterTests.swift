@@ -93,6 +93,8 @@ struct PcapImporterTests {
         let i = try Imported(Self.capture(clientSegments: segs).pcap)
         #expect(i.errors.count == 1)
         #expect(i.errors.first?.contains("gap: 20 bytes missing") == true, "\(i.errors)")
+        // The gap is a row of its own, in the direction where bytes are missing, sized.
+        #expect(i.gaps.count == 1 && i.gaps.first?.size == 20 && i.gaps.first?.raw.isEmpty == true)
         #expect(i.ladder.filter { $0.contains(">") } == ["1 > verack", "1 > ping", "1 > ping"])
         #expect(i.ladder.filter { $0.contains("<") }.count == 4)
         #expect(i.importer.errors == 1)

@@ -161,6 +161,19 @@ import Testing
         #expect(full.endpoints[1]?.remote == "127.0.0.1:18444")
     }
 
+    /// A gap in an opened capture is a row of its own, with a detail that says what is missing.
+    @Test func aGapIsARowAndADetail() {
+        var m = Fixtures.handshake(width: 120, height: 40)
+        let gap = FrameEvent(peer: 1, direction: .received, time: 1, unit: .gap(20, note: "received stream: gap: 20 bytes missing at byte 130 of the stream; looking for the next frame"))
+        m.handle(.frame(gap))
+        let screen = m.render()
+        let row = screen.lines.first { $0.contains("← gap") } ?? ""
+        #expect(row.contains("20 !") && row.contains("received stream: gap: 20 bytes missing"), "\(screen.text)")
+        for _ in 0..<3 where m.focus != .log { _ = m.press(.tab) }
+        _ = m.press(.end, .enter)
+        #expect(m.render().text.contains("gap: 20 bytes of the TCP stream were not captured"), "\(m.render().text)")
+    }
+
     @Test func combinedFilterTermsMustAllMatch() {
         var m = Fixtures.handshake()
         m.handle(.frame(Fixtures.frame(.ping(nonce: 3), time: 1, corruption: .checksum)))

@@ -85,7 +85,8 @@ final class ConsoleApp {
             }
         }
         let frames = model.log.ring.count
-        var note = "opened \(capture.path): \(frames) frames, \(model.peers.count) peers (read-only)"
+        let peerCount = model.peers.count
+        var note = "opened \(capture.path): \(frames) frame\(frames == 1 ? "" : "s"), \(peerCount) peer\(peerCount == 1 ? "" : "s") (read-only)"
         if capture.skippedLines > 0 { note += "; \(capture.skippedLines) unreadable lines skipped" }
         if let errors = capture.packets?.errors, errors > 0, let firstError {
             // Gaps are not frames: the status line names them, the first one in full.

@@ -37,11 +37,18 @@ public final class PcapImporter {
     private var connections: [Connection] = []
     private var byKey: [ConnectionKey: Int] = [:]
     private var pendingInAll = 0
+    /// Exported-PDU captures have no TCP header: each direction's records are numbered on.
+    private var pduSequence: [DirectionKey: UInt32] = [:]
+
+    struct DirectionKey: Hashable {
+        var from: TCPEndpoint
+        var to: TCPEndpoint
+    }
 
     /// Fails at once for a link type that is not understood.
     public init(file: PcapFile, magic: Magic?) throws(CaptureError) {
-        guard PacketParser.supportedLinkTypes.contains(file.linkType) else {
-            throw CaptureError("\(file.name): link type \(file.linkType) is not read (Ethernet, Linux cooked, raw IP and loopback captures are)")
+        guard PacketParser.supportedLinkTypes.contains(file.linkType) || file.linkType == ExportedPDU.linkType else {
+            throw CaptureError("\(file.name): link type \(file.linkType) is not read (Ethernet, Linux cooked, raw IP, loopback and verack's own exported-PDU captures are)")
         }
         self.file = file
         self.magic = magic
@@ -66,6 +73,19 @@ public final class PcapImporter {
             let start = epoch ?? record.time
             if epoch == nil { epoch = record.time }
             now = max(now, record.time - start)
+            if file.linkType == ExportedPDU.linkType {
+                // verack's own pcaps: one whole frame per record, in order, no TCP header.
+                guard let pdu = ExportedPDU.parse(record.bytes) else {
+                    malformed += 1
+                    continue
+                }
+                let sequence = pduSequence[DirectionKey(from: pdu.source, to: pdu.destination), default: 1]
+                let cut = max(0, record.originalLength - record.bytes.count)  // a snaplen's cut: a gap
+                let length = pdu.payload.count + cut
+                pduSequence[DirectionKey(from: pdu.source, to: pdu.destination)] = sequence &+ UInt32(truncatingIfNeeded: length)
+                handle(TCPSegment(source: pdu.source, destination: pdu.destination, sequence: sequence, flags: [], payload: pdu.payload, length: length), time: now, emit)
+                continue
+            }
             switch PacketParser.parse(record.bytes, linkType: file.linkType) {
             case let .tcp(segment): handle(segment, time: now, emit)
             case .notTCP: notTCP += 1

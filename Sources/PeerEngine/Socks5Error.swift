@@ -29,7 +29,7 @@ struct Socks5Reply: Equatable, Sendable, CustomStringConvertible {
 
     /// `connection refused (REP 5)`, `onion service … (REP 0xf0)`.
     var description: String {
-        let number = code >= 0xF0 || code > 8 ? "0x" + String(code, radix: 16) : String(code)
+        let number = code > 8 ? "0x" + String(code, radix: 16) : String(code)
         return "\(meaning) (REP \(number))"
     }
 }

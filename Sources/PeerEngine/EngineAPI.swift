@@ -30,6 +30,8 @@ public struct EngineConfiguration: Sendable {
     public var v2GarbageLength: ClosedRange<Int> = 0...4095
     /// v2: decoy packets we send before our version packet (to watch a peer skip them).
     public var v2Decoys = 0
+    /// SOCKS5 proxies for outbound connections (none by default: every peer dials directly).
+    public var proxy = ProxySettings()
 
     public init(network: Network, userAgent: String) {
         self.network = network

@@ -16,6 +16,11 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     private var socket: PeerSocket
     private var transport: any Transport
     private let endpoint: Endpoint?
+    /// How an outbound peer is reached (direct for inbound peers).
+    private let route: ProxyRoute
+    /// Set while the SOCKS5 proxy is asked to connect: between the TCP connect to the
+    /// proxy and the transport's start.
+    private var negotiation: Socks5Negotiation?
     /// For an outbound peer: the transport asked for (`auto` may fall back to v1 once).
     private let outboundChoice: OutboundTransport?
     private var timer: DispatchSourceTimer?
@@ -34,9 +39,10 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     }
 
     /// An outbound peer; call ``start()`` next.
-    init(id: PeerID, endpoint: Endpoint, transport choice: OutboundTransport, engine: PeerEngine, ourVersion: VersionMessage) {
+    init(id: PeerID, endpoint: Endpoint, route: ProxyRoute, transport choice: OutboundTransport, engine: PeerEngine, ourVersion: VersionMessage) {
         self.id = id
         self.endpoint = endpoint
+        self.route = route
         self.engine = engine
         outboundChoice = choice
         queue = DispatchQueue(label: "verack.peer.\(id)", target: DispatchQueue.global())
@@ -46,6 +52,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         socket = PeerSocket(queue: queue)
         transport = engine.makeTransport(choice == .v1 ? .v1 : .v2, initiating: true)
         info.transport = transport.kind
+        if case let .proxy(server) = route { info.proxy = server.description }
         socket.delegate = self
     }
 
@@ -53,6 +60,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     init(id: PeerID, acceptedFD: Int32, address: SocketAddress, engine: PeerEngine, ourVersion: VersionMessage) {
         self.id = id
         self.endpoint = nil
+        route = .direct
         self.engine = engine
         outboundChoice = nil
         queue = DispatchQueue(label: "verack.peer.\(id)", target: DispatchQueue.global())
@@ -84,8 +92,11 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
 
     private func resolveAndConnect() {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard let endpoint else { return }
+        guard let target = endpoint else { return }
         armTimer()
+        // Through a proxy we dial the proxy; the target's name goes in the SOCKS5 request.
+        let endpoint: Endpoint
+        if case let .proxy(server) = route { endpoint = server.endpoint } else { endpoint = target }
         if IPAddress(endpoint.host) != nil {
             resolved(SocketAddress.resolve(endpoint, numericOnly: true))
             return
@@ -102,8 +113,69 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !finished else { return }
         switch result {
-        case let .failure(error): finish(.failed(reason: error.message))
+        case let .failure(error): finish(.failed(reason: proxyPrefix + error.message))
         case let .success(addresses): socket.connect(addresses)
+        }
+    }
+
+    /// `proxy HOST:PORT: ` before a reason about the proxy's own connection, else nothing.
+    private var proxyPrefix: String {
+        guard case let .proxy(server) = route else { return "" }
+        return "proxy \(server): "
+    }
+
+    // MARK: - SOCKS5
+
+    /// Asks the proxy to connect to the target (the transport waits until it has).
+    private func startProxyNegotiation(_ server: ProxyServer) {
+        guard let endpoint else { return }
+        var credentials: Socks5Negotiation.Credentials?
+        if engine.configuration.proxy.randomizeCredentials {
+            var rng = SystemRandomNumberGenerator()
+            credentials = .init(username: String(rng.next() as UInt64, radix: 16), password: String(rng.next() as UInt64, radix: 16))
+        } else if let username = server.username, let password = server.password {
+            credentials = .init(username: username, password: password)
+        }
+        do {
+            var machine = try Socks5Negotiation(host: endpoint.host, port: endpoint.port, credentials: credentials)
+            let greeting = machine.start()
+            negotiation = machine
+            socket.send(greeting)
+        } catch {
+            finish(.failed(reason: "proxy \(server): \(error)"))
+        }
+    }
+
+    /// Reply bytes of the proxy: no more than the negotiation can use, so whatever the
+    /// target sends after the proxy's reply stays in the socket for the transport.
+    private func receiveFromProxy(upTo maxBytes: Int, _ read: (UnsafeMutableRawBufferPointer) -> Int) {
+        guard var machine = negotiation else { return }
+        let wanted = max(1, min(machine.wanted, maxBytes))
+        var chunk = [UInt8](repeating: 0, count: wanted)
+        let count = chunk.withUnsafeMutableBytes { read($0) }
+        guard count > 0 else { return }
+        let step = machine.receive(chunk[0..<count])
+        negotiation = machine
+        switch step {
+        case .wait:
+            break
+        case let .send(bytes):
+            socket.send(bytes)
+        case let .failed(error):
+            negotiation = nil
+            finish(.failed(reason: proxyPrefix + error.description))
+        case let .connected(_, extra):
+            negotiation = nil
+            info.lastHeard = engine.now
+            handle(transport.open())
+            armTimer()
+            if !extra.isEmpty && !finished {
+                let (_, outputs) = transport.receive(upTo: extra.count) { space in
+                    extra.withUnsafeBytes { space.copyMemory(from: $0) }
+                    return extra.count
+                }
+                handle(outputs)
+            }
         }
     }
 
@@ -113,12 +185,20 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         dispatchPrecondition(condition: .onQueue(queue))
         info.localAddress = socket.localAddress
         engine.post(.peerUpdated(info))
+        if case let .proxy(server) = route {
+            startProxyNegotiation(server)
+            return
+        }
         handle(transport.open())
         armTimer()
     }
 
     func socketReceive(upTo maxBytes: Int, _ read: (UnsafeMutableRawBufferPointer) -> Int) {
         guard !finished else { return }
+        if negotiation != nil {
+            receiveFromProxy(upTo: maxBytes, read)
+            return
+        }
         let wasKnown = transport.kind != nil
         let (count, outputs) = transport.receive(upTo: maxBytes, read)
         guard count > 0 else { return }
@@ -141,11 +221,14 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         let midFrame = pending > 0 ? " in the middle of a frame (\(pending) bytes pending)" : ""
         switch end {
         case let .connectFailed(reason):
-            finish(.failed(reason: reason))
+            finish(.failed(reason: proxyPrefix + reason))
         case .peerClosed, .error:
             let what: String
             if case let .error(text) = end { what = text } else { what = "peer closed the connection" }
-            if transport.inKeyExchange {
+            if negotiation != nil {
+                let proxyWhat = what == "peer closed the connection" ? "closed the connection" : what
+                finish(.failed(reason: "\(proxyPrefix)\(proxyWhat) during the SOCKS5 negotiation"))
+            } else if transport.inKeyExchange {
                 if outboundChoice == .v2(fallback: true) && !info.fellBackToV1 {
                     retryInV1(after: what)
                 } else {
@@ -308,7 +391,15 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         let now = engine.now
         if info.phase == .connecting && session.direction == .outbound && now - info.startedAt >= engine.configuration.connectTimeout {
             let seconds = Int(engine.configuration.connectTimeout)
-            finish(.failed(reason: socket.isOpen ? "no v2 key exchange within \(seconds) s" : "connect timeout after \(seconds) s"))
+            let reason: String
+            if negotiation != nil {
+                reason = "\(proxyPrefix)no SOCKS5 answer within \(seconds) s"
+            } else if socket.isOpen {
+                reason = "no v2 key exchange within \(seconds) s"
+            } else {
+                reason = "\(proxyPrefix)connect timeout after \(seconds) s"
+            }
+            finish(.failed(reason: reason))
             return
         }
         apply(session.tick(now: now))
@@ -323,7 +414,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     /// Refuses an operation on a peer that cannot take messages now, with a one-line reason.
     private func refusalToSend() -> String? {
         if finished { return "peer \(id) is \(info.phase.word)" }
-        if !socket.isOpen { return "peer \(id) is not connected yet" }
+        if !socket.isOpen || negotiation != nil { return "peer \(id) is not connected yet" }
         if transport.kind == nil || transport.inKeyExchange { return "peer \(id) is still in the v2 key exchange" }
         return nil
     }

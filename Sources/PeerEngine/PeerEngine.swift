@@ -180,10 +180,12 @@ public final class PeerEngine: @unchecked Sendable {
         case let .failure(error):
             return .failure(error)
         case let .success(endpoint):
+            let route = ProxyRoute.route(to: endpoint.host, settings: configuration.proxy)
+            if case let .refused(reason) = route { return .failure(EngineError(reason)) }
             let choice = outboundTransport(for: endpoint, asked: transport)
             let ip = IPAddress(endpoint.host) ?? .unspecified
             guard let peer = register({ id in
-                PeerConnection(id: id, endpoint: endpoint, transport: choice, engine: self, ourVersion: makeVersion(receiver: ip, port: endpoint.port))
+                PeerConnection(id: id, endpoint: endpoint, route: route, transport: choice, engine: self, ourVersion: makeVersion(receiver: ip, port: endpoint.port))
             }) else { return .failure(EngineError("the engine is shut down")) }
             peer.start()
             return .success(peer.id)
@@ -202,7 +204,10 @@ public final class PeerEngine: @unchecked Sendable {
             // All seeds at once, each lookup on its own worker; at most 6 s in all.
             let group = DispatchGroup()
             let found = LockedList<String>()
-            for seed in network.dnsSeeds {
+            // Through a proxy, no DNS of ours: a lookup would say where we are (Core's -proxy
+            // keeps DNS off too); the built-in addresses serve instead.
+            let seeds = configuration.proxy.proxy == nil ? network.dnsSeeds : []
+            for seed in seeds {
                 DispatchQueue.global().async(group: group) {
                     if case let .success(addresses) = SocketAddress.resolve(Endpoint(host: seed, port: network.defaultPort)) {
                         found.append(contentsOf: addresses.map(\.description))

@@ -121,6 +121,9 @@ public struct PeerInfo: Sendable, Equatable {
     /// Set when a v2 attempt was closed by the peer during the key exchange and the
     /// connection was made again in v1.
     public var fellBackToV1 = false
+    /// The SOCKS5 proxy (`host:port`) an outbound connection goes through; ``address``
+    /// stays the target's.
+    public var proxy: String?
 
     public init(id: PeerID, address: String, direction: PeerDirection, phase: PeerPhase, startedAt: Double) {
         self.id = id

@@ -23,6 +23,7 @@ final class ConsoleApp {
         var silence: Double
         var transport: TransportPolicy
         var capture: CaptureOptions
+        var proxy = ProxySettings()
     }
 
     /// The running console, kept alive until the process exits.
@@ -107,6 +108,7 @@ final class ConsoleApp {
         config.silenceTimeout = options.silence
         config.relay = options.relay
         config.transport = options.transport
+        config.proxy = options.proxy
         let engine = PeerEngine(configuration: config, eventQueue: .main) { [weak self] event in
             MainActor.assumeIsolated { self?.handle(event) }
         }

@@ -18,6 +18,7 @@ struct ConsoleCommand: ParsableCommand {
     @OptionGroup var net: NetworkOptions
     @OptionGroup var transportOptions: TransportOptions
     @OptionGroup var capture: CaptureOptions
+    @OptionGroup var proxy: ProxyOptions
 
     @Option(name: .customLong("connect"), help: ArgumentHelp("Connect to this peer (repeatable).", valueName: "address"))
     var connect: [String] = []
@@ -61,10 +62,11 @@ struct ConsoleCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-        let options = ConsoleApp.Options(
+        var options = ConsoleApp.Options(
             network: net.resolved, connect: connect, seeds: !noSeeds, listen: listen, maxPeers: maxPeers,
             logLimit: logLimit, color: !noColor, relay: relay, silence: silence, transport: transportOptions.transport,
             capture: capture)
+        options.proxy = try proxy.settings()
         try MainActor.assumeIsolated {
             let app = ConsoleApp(options: options)
             ConsoleApp.current = app

@@ -26,8 +26,9 @@ final class EventPrinter {
         case let .peerAdded(info):
             addresses[info.id] = info.address
             transports[info.id] = info.transport
-            emit("connecting", info.id, info.startedAt, text: "\(info.direction == .outbound ? "connecting to" : "accepted") \(info.address)",
-                 extra: [("direction", .string(info.direction.rawValue))])
+            let via = info.proxy.map { " via proxy \($0)" } ?? ""
+            emit("connecting", info.id, info.startedAt, text: "\(info.direction == .outbound ? "connecting to" : "accepted") \(info.address)\(via)",
+                 extra: [("direction", .string(info.direction.rawValue))] + (info.proxy.map { [("proxy", .string($0))] } ?? []))
         case let .phaseChanged(info, _):
             transports[info.id] = info.transport
             phase(info, now: now)

@@ -21,6 +21,7 @@ struct HandshakeCommand: ParsableCommand {
     @OptionGroup var transportOptions: TransportOptions
     @OptionGroup var v2: V2Options
     @OptionGroup var capture: CaptureOptions
+    @OptionGroup var proxy: ProxyOptions
 
     @Option(parsing: .unconditional, help: "Seconds to wait for every handshake to finish.")
     var timeout: Double = 15
@@ -76,6 +77,7 @@ struct HandshakeCommand: ParsableCommand {
         config.silenceTimeout = silence
         config.corruptVersion = corrupt
         config.transport = transportOptions.transport
+        config.proxy = try proxy.settings()
         v2.apply(to: &config)
         let session = MainActor.assumeIsolated { HeadlessRun(json: json) }
         let engine = PeerEngine(configuration: config, eventQueue: .main) { event in

@@ -85,7 +85,7 @@ public final class AddressBook: @unchecked Sendable {
     ) -> Intake {
         var intake = Intake()
         guard n <= AddrLimits.maxEntries else {
-            intake.refused = "\(n) addresses in one message (more than \(AddrLimits.maxEntries): Core disconnects)"
+            intake.refused = "\(n) addresses in one message (more than 1,000: Core disconnects)"
             intake.ignored = n
             return intake
         }

@@ -205,7 +205,7 @@ public final class Crawler: @unchecked Sendable {
         case let .failure(error):
             let count = Self.leadingCount(frame.payload)
             let what = count.map { "\(frame.command) with \($0) entries" } ?? "bad \(frame.command)"
-            let why = (count ?? 0) > AddrLimits.maxEntries ? "more than \(AddrLimits.maxEntries): Core disconnects" : "\(error)"
+            let why = (count ?? 0) > AddrLimits.maxEntries ? "more than 1,000: Core disconnects" : "\(error)"
             conclude(id, .failed, reason: "\(what) (\(why))")
         case let .success(message):
             var n = 0
@@ -275,7 +275,7 @@ public final class Crawler: @unchecked Sendable {
             r.startHeight = v.startHeight
         }
         r.handshakeMs = a.handshakeMs
-        r.transport = a.info?.transport
+        r.transport = state == .unreachable ? nil : a.info?.transport
         return r
     }
 

@@ -1,4 +1,5 @@
 import BitcoinWire
+import Dispatch
 import Testing
 @testable import PeerEngine
 
@@ -94,6 +95,17 @@ struct AddressBookTests {
         #expect(snap.reachable == 0)
         #expect(snap.byNetwork == ["ipv4": 3, "torv3": 1])
         #expect(book.snapshot(limit: 0).entries.isEmpty)
+    }
+
+    @Test func takesEntriesFromManyThreadsAtOnce() {
+        let book = AddressBook()
+        DispatchQueue.concurrentPerform(iterations: 8) { t in
+            for chunk in 0..<4 {
+                book.take(.addr((0..<250).map { v4(UInt8(t * 4 + chunk), UInt8($0)) }), from: t, now: now)
+                _ = book.snapshot(limit: 10)
+            }
+        }
+        #expect(book.count == 8 * 4 * 250)
     }
 
     @Test func theEngineFeedsItsBookFromGossip() {

@@ -11,7 +11,7 @@ final class CrawlRun: @unchecked Sendable {
     private var results: [CrawlResult] = []
     private var summary: CrawlSummary?
 
-    func run(seeds: [String], concurrency: Int = 64, timeout: Double = 3, deadline: Double = 60) -> ([CrawlResult], CrawlSummary?) {
+    func run(seeds: [String], concurrency: Int = 64, timeout: Double = 3, deadline: Double = 60) -> ([CrawlResult], CrawlSummary?, AddressBookSnapshot) {
         var settings = CrawlConfiguration()
         settings.seeds = seeds
         settings.concurrency = concurrency
@@ -37,7 +37,7 @@ final class CrawlRun: @unchecked Sendable {
         defer { condition.unlock() }
         while summary == nil && condition.wait(until: end) {}
         if summary == nil { crawler.stop() }
-        return (results, summary)
+        return (results, summary, crawler.engine.addressBook.snapshot(limit: 0))
     }
 }
 
@@ -48,7 +48,7 @@ struct CrawlerTests {
         let net = try SimulatedNetwork(listening: 80, unreachable: 20, hostile: hostile, seed: 9)
         net.start()
         defer { net.stop() }
-        let (results, summary) = CrawlRun().run(seeds: [net.entry], concurrency: 16)
+        let (results, summary, book) = CrawlRun().run(seeds: [net.entry], concurrency: 16)
         let s = try #require(summary)
 
         // Every address at most once.
@@ -91,11 +91,17 @@ struct CrawlerTests {
         #expect(s.notDialled > 0)
         #expect(s.userAgents.values.reduce(0, +) == honest.count)
         #expect(s.networks == ["ipv4": results.count])
+
+        // The engine's address book has every address gossiped, of every network, and
+        // what the crawl found.
+        #expect(book.reachable == honest.count)
+        #expect(book.tried == results.count)
+        for network in ["ipv4", "ipv6", "torv3", "i2p", "cjdns", "unknown"] { #expect(book.byNetwork[network, default: 0] > 0, "\(network)") }
     }
 
     @Test func aSeedWhereNothingListensIsUnreachableAndTheCrawlEnds() throws {
         let closed = try FakePeer.closedAddress()
-        let (results, summary) = CrawlRun().run(seeds: [closed])
+        let (results, summary, _) = CrawlRun().run(seeds: [closed])
         #expect(results.count == 1)
         #expect(results.first?.state == .unreachable)
         #expect(results.first?.reason?.isEmpty == false)

@@ -128,10 +128,11 @@ enum CrawlOutput {
 
     static func text(_ s: CrawlSummary) -> [String] {
         func list<K>(_ d: [K: Int], _ key: (K) -> String) -> String {
-            d.sorted { $0.value != $1.value ? $0.value > $1.value : key($0.key) < key($1.key) }.map { "\(key($0.key)) \($0.value)" }.joined(separator: ", ")
+            d.isEmpty ? "none"
+                : d.sorted { $0.value != $1.value ? $0.value > $1.value : key($0.key) < key($1.key) }.map { "\(key($0.key)) \($0.value)" }.joined(separator: ", ")
         }
         return [
-            String(format: "%d tried in %.1f s: %d reachable, %d unreachable, %d failed; %d heard of but not dialled; at most %d connections at once",
+            String(format: "%d tried in %.1f s: %d reachable, %d unreachable, %d failed; %d heard of but not dialled; at most %d open at once",
                    s.tried, s.seconds, s.reachable, s.unreachable, s.failed, s.notDialled, s.peakConnections),
             "user agents: " + list(s.userAgents) { $0 },
             "versions: " + list(s.versions) { String($0) },

@@ -28,6 +28,8 @@ public struct EngineConfiguration: Sendable {
     public var services: ServiceFlags = []
     /// v2: the sizes of garbage we send after our key (BIP324: 0 to 4,095 bytes).
     public var v2GarbageLength: ClosedRange<Int> = 0...4095
+    /// Entries the engine's ``AddressBook`` keeps at most.
+    public var addressBookCapacity = 1_000_000
     /// v2: decoy packets we send before our version packet (to watch a peer skip them).
     public var v2Decoys = 0
     /// SOCKS5 proxies for outbound connections (none by default: every peer dials directly).

@@ -270,7 +270,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
                 info.received.count(command: unit.command, bytes: unit.raw.count)
                 engine.post(.frame(FrameEvent(peer: id, direction: .received, time: engine.now, unit: unit)))
                 if let deliver {
-                    engine.learn(from: deliver)
+                    engine.learn(from: deliver, peer: id)
                     apply(session.receive(deliver, now: engine.now))
                 }
             case .ready:
@@ -328,7 +328,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
                     return
                 }
                 info.version = v
-                engine.learnServices(v.services, of: info.address, direction: info.direction)
+                engine.learnVersion(v, of: info.address, direction: info.direction)
                 changed = true
             case let .roundTrip(ms):
                 info.pingMs = ms

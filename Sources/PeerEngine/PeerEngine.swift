@@ -19,6 +19,8 @@ import Glibc
 /// holds at most `maxPendingFrameEvents` frame events and 64 MiB of their bytes.
 public final class PeerEngine: @unchecked Sendable {
     public let configuration: EngineConfiguration
+    /// Every address gossiped to us and every outbound peer we met (see ``AddressBook``).
+    public let addressBook: AddressBook
     let sessionSettings: PeerSession.Settings
     private let mailbox: EventMailbox
     private let started = DispatchTime.now()
@@ -43,6 +45,7 @@ public final class PeerEngine: @unchecked Sendable {
     /// Creates an engine that delivers events by calling `onEvent` on `eventQueue`.
     public init(configuration: EngineConfiguration, eventQueue: DispatchQueue = .main, onEvent: @escaping @Sendable (PeerEvent) -> Void) {
         self.configuration = configuration
+        addressBook = AddressBook(capacity: configuration.addressBookCapacity)
         var settings = PeerSession.Settings()
         settings.silenceTimeout = configuration.silenceTimeout
         settings.handshakeTimeout = configuration.handshakeTimeout
@@ -145,8 +148,19 @@ public final class PeerEngine: @unchecked Sendable {
         if direction == .outbound { noteServices(services, of: address) }
     }
 
-    /// Addresses gossiped in `addr` and `addrv2` tell their services.
-    func learn(from message: Message) {
+    /// An outbound peer's version marks its address reachable in the address book.
+    func learnVersion(_ version: VersionMessage, of address: String, direction: PeerDirection) {
+        learnServices(version.services, of: address, direction: direction)
+        guard direction == .outbound, let key = AddressKey(endpoint: address) else { return }
+        addressBook.record(
+            .reachable(userAgent: version.userAgent, version: version.version, height: version.startHeight),
+            for: key, services: version.services, now: UInt32(clamping: time(nil)))
+    }
+
+    /// Addresses gossiped in `addr` and `addrv2` tell their services, and go to the
+    /// address book.
+    func learn(from message: Message, peer: PeerID) {
+        addressBook.take(message, from: peer, now: UInt32(clamping: time(nil)))
         switch message {
         case let .addr(entries):
             for e in entries { noteServices(e.address.services, of: Endpoint(host: e.address.ip.description, port: e.address.port).description) }
@@ -347,6 +361,7 @@ public final class PeerEngine: @unchecked Sendable {
             if localNonces[peer.nonce]?.isEmpty == true { localNonces[peer.nonce] = nil }
         }
         ended.insert(id)
+        addressBook.forget(peer: id)
         let wasSeed = seedPeers.contains(id)
         lock.unlock()
         post(.peerRemoved(id))

@@ -1,0 +1,116 @@
+import BitcoinWire
+import Dispatch
+import Testing
+@testable import PeerEngine
+
+@Suite("AddressBook")
+struct AddressBookTests {
+    let now: UInt32 = 1_750_000_000
+
+    func v4(_ a: UInt8, _ b: UInt8, port: UInt16 = 8333, time: UInt32? = nil) -> TimestampedAddress {
+        TimestampedAddress(time: time ?? now - 60, address: NetworkAddress(services: [.network], ip: IPAddress(bytes: [10, 0, a, b]), port: port))
+    }
+
+    @Test func keepsEachAddressOnceWhoeverTellsIt() {
+        let book = AddressBook()
+        let list = (0..<10).map { v4(0, UInt8($0)) }
+        #expect(book.take(.addr(list), from: 1, now: now) == AddressBook.Intake(added: 10))
+        #expect(book.take(.addr(list), from: 2, now: now) == AddressBook.Intake(updated: 10))
+        // The same IPv4 address in addrv2 is the same entry.
+        let v2 = AddrV2Entry(time: now, services: [.network], networkID: 1, address: [10, 0, 0, 3], port: 8333)
+        #expect(book.take(.addrv2([v2]), from: 3, now: now)?.updated == 1)
+        #expect(book.count == 10)
+        let e = book.entry(AddressKey(v4(0, 3).address))
+        #expect(e?.reports == 3)
+        #expect(e?.firstSource == 1)
+        #expect(e?.lastSeen == now)
+        #expect(e?.state == .untried)
+        #expect(e?.key.description == "10.0.0.3:8333")
+    }
+
+    @Test func holdsItsCapacityAndEvictsUntriedFirst() {
+        let book = AddressBook(capacity: 100, maxPerPeer: .max)
+        let tried = AddressKey(v4(9, 9).address)
+        book.record(.reachable(userAgent: "/x/", version: 70016, height: 1), for: tried, now: now)
+        for chunk in 0..<20 {
+            book.take(.addr((0..<250).map { v4(UInt8(chunk), UInt8($0)) }), from: chunk, now: now)
+            #expect(book.count <= 100)
+        }
+        #expect(book.count == 100)
+        #expect(book.entry(tried)?.state == .reachable(userAgent: "/x/", version: 70016, height: 1))
+    }
+
+    @Test func refusesMoreThanAThousandEntries() {
+        let book = AddressBook()
+        let intake = book.take(.addr((0..<1001).map { v4(UInt8($0 >> 8), UInt8($0 & 255)) }), from: 1, now: now)
+        #expect(intake?.refused?.contains("1001 addresses") == true)
+        #expect(book.count == 0)
+    }
+
+    @Test func clampsTimesInTheFutureAsCoreDoes() {
+        let book = AddressBook()
+        book.take(.addr([v4(0, 1, time: now + 86_400), v4(0, 2, time: now + 300), v4(0, 3, time: 5)]), from: 1, now: now)
+        #expect(book.entry(AddressKey(v4(0, 1).address))?.lastSeen == now - 5 * 86_400)
+        #expect(book.entry(AddressKey(v4(0, 2).address))?.lastSeen == now + 300)
+        #expect(book.entry(AddressKey(v4(0, 3).address))?.lastSeen == now - 5 * 86_400)
+    }
+
+    @Test func keepsUnknownNetworksAsUnknown() throws {
+        let book = AddressBook()
+        let odd = AddrV2Entry(time: now, services: [], networkID: 42, address: [1, 2, 3, 4, 5, 6, 7], port: 1)
+        let huge = AddrV2Entry(time: now, services: [], networkID: 43, address: [UInt8](repeating: 1, count: 64), port: 1)
+        let intake = book.take(.addrv2([odd, huge]), from: 1, now: now)
+        #expect(intake?.added == 1)
+        #expect(intake?.ignored == 1)
+        let key = try #require(AddressKey(networkID: 42, bytes: odd.address, port: 1))
+        #expect(book.entry(key)?.key.networkName == "unknown")
+        #expect(key.bytes == odd.address)
+        #expect(!key.isDialable)
+    }
+
+    @Test func boundsWhatOnePeerMayAdd() {
+        let book = AddressBook(maxPerPeer: 1500)
+        for chunk in 0..<3 {
+            book.take(.addr((0..<1000).map { v4(UInt8(chunk), UInt8($0 & 255), port: UInt16(1000 + $0)) }), from: 7, now: now)
+        }
+        #expect(book.count == 1500)
+        #expect(book.ignored(from: 7) == 1500)
+        book.forget(peer: 7)
+        #expect(book.ignored(from: 7) == 0)
+    }
+
+    @Test func snapshotOrdersDialableUntriedNewestFirstThenTriedThenTheRest() throws {
+        let book = AddressBook()
+        let onion = AddrV2Entry(time: now, services: [], networkID: 4, address: [UInt8](repeating: 7, count: 32), port: 8333)
+        book.take(.addrv2([onion]), from: 1, now: now)
+        book.take(.addr([v4(0, 1, time: now - 100), v4(0, 2, time: now - 10), v4(0, 3, time: now - 50)]), from: 1, now: now)
+        book.record(.failed(reason: "refused"), for: AddressKey(v4(0, 2).address), now: now)
+        let snap = book.snapshot()
+        #expect(snap.entries.map(\.key.description) == [
+            "10.0.0.3:8333", "10.0.0.1:8333", "10.0.0.2:8333",
+            "\(onion.addressText):8333",
+        ])
+        #expect(snap.known == 4)
+        #expect(snap.tried == 1)
+        #expect(snap.reachable == 0)
+        #expect(snap.byNetwork == ["ipv4": 3, "torv3": 1])
+        #expect(book.snapshot(limit: 0).entries.isEmpty)
+    }
+
+    @Test func takesEntriesFromManyThreadsAtOnce() {
+        let book = AddressBook()
+        DispatchQueue.concurrentPerform(iterations: 8) { t in
+            for chunk in 0..<4 {
+                book.take(.addr((0..<250).map { v4(UInt8(t * 4 + chunk), UInt8($0)) }), from: t, now: now)
+                _ = book.snapshot(limit: 10)
+            }
+        }
+        #expect(book.count == 8 * 4 * 250)
+    }
+
+    @Test func theEngineFeedsItsBookFromGossip() {
+        let engine = PeerEngine(configuration: EngineConfiguration(network: .regtest, userAgent: "/t/")) { _ in }
+        engine.learn(from: .addr([v4(1, 1)]), peer: 3)
+        #expect(engine.addressBook.count == 1)
+    }
+}

@@ -1,0 +1,110 @@
+import BitcoinWire
+import Foundation
+import NodeHarness
+import Testing
+@testable import PeerEngine
+
+/// Runs a crawl to its end and hands back every result and the summary (waiting on a
+/// condition signalled by the crawler, not on a clock).
+final class CrawlRun: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var results: [CrawlResult] = []
+    private var summary: CrawlSummary?
+
+    func run(seeds: [String], concurrency: Int = 64, timeout: Double = 3, deadline: Double = 60) -> ([CrawlResult], CrawlSummary?, AddressBookSnapshot) {
+        var settings = CrawlConfiguration()
+        settings.seeds = seeds
+        settings.concurrency = concurrency
+        settings.timeout = timeout
+        settings.loopbackOnly = true
+        let crawler = Crawler(
+            engineConfiguration: EngineConfiguration(network: .custom(magic: SimulatedNetwork.magic), userAgent: "/verack:test/"),
+            settings: settings,
+            onResult: { [self] r in
+                condition.lock()
+                results.append(r)
+                condition.unlock()
+            },
+            onFinish: { [self] s in
+                condition.lock()
+                summary = s
+                condition.broadcast()
+                condition.unlock()
+            })
+        crawler.start()
+        let end = Date().addingTimeInterval(deadline)
+        condition.lock()
+        defer { condition.unlock() }
+        while summary == nil && condition.wait(until: end) {}
+        if summary == nil { crawler.stop() }
+        return (results, summary, crawler.engine.addressBook.snapshot(limit: 0))
+    }
+}
+
+@Suite("Crawler")
+struct CrawlerTests {
+    @Test func crawlsTheSimulatedNetworkFromOneNode() throws {
+        let hostile: [SimulatedNetwork.Behaviour] = [.oversizedAddr, .garbage, .addrFlood, .silentOnGetaddr]
+        let net = try SimulatedNetwork(listening: 80, unreachable: 20, hostile: hostile, seed: 9)
+        net.start()
+        defer { net.stop() }
+        let (results, summary, book) = CrawlRun().run(seeds: [net.entry], concurrency: 16)
+        let s = try #require(summary)
+
+        // Every address at most once.
+        #expect(Set(results.map(\.address)).count == results.count)
+        let byAddress = Dictionary(results.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        let honest = net.nodes.filter { $0.behaviour == .honest }
+        #expect(Set(results.filter { $0.state == .reachable }.map(\.address)) == Set(honest.map(\.address)))
+        #expect(Set(results.filter { $0.state == .unreachable }.map(\.address)) == Set(net.unreachable))
+        #expect(results.count == net.nodes.count + net.unreachable.count)
+
+        for node in honest {
+            let r = try #require(byAddress[node.address])
+            #expect(r.userAgent == node.userAgent)
+            #expect(r.version == node.version)
+            #expect(r.services == node.services)
+            #expect(r.startHeight == node.height)
+            #expect(r.transport == .v1)
+            #expect(r.handshakeMs != nil)
+            #expect(r.addressesReturned >= 2)
+        }
+        func reason(_ b: SimulatedNetwork.Behaviour) -> String {
+            let node = net.nodes.first { $0.behaviour == b }
+            let r = node.flatMap { byAddress[$0.address] }
+            #expect(r?.state == .failed, "\(b)")
+            return r?.reason ?? ""
+        }
+        #expect(reason(.oversizedAddr).contains("addr with 1001 entries"))
+        #expect(reason(.addrFlood).contains("address flood"))
+        #expect(reason(.silentOnGetaddr).contains("no answer to getaddr"))
+        #expect(!reason(.garbage).isEmpty)
+
+        // Polite: never two connections to one node at once, never one node twice.
+        #expect(net.peakConnectionsPerNode == 1)
+        #expect(net.acceptedCounts.values.allSatisfy { $0 == 1 })
+        #expect(s.tried == results.count)
+        #expect(s.reachable == honest.count)
+        #expect(s.unreachable == net.unreachable.count)
+        #expect(s.failed == hostile.count)
+        #expect(s.peakConnections <= 16)
+        #expect(s.notDialled > 0)
+        #expect(s.userAgents.values.reduce(0, +) == honest.count)
+        #expect(s.networks == ["ipv4": results.count])
+
+        // The engine's address book has every address gossiped, of every network, and
+        // what the crawl found.
+        #expect(book.reachable == honest.count)
+        #expect(book.tried == results.count)
+        for network in ["ipv4", "ipv6", "torv3", "i2p", "cjdns", "unknown"] { #expect(book.byNetwork[network, default: 0] > 0, "\(network)") }
+    }
+
+    @Test func aSeedWhereNothingListensIsUnreachableAndTheCrawlEnds() throws {
+        let closed = try FakePeer.closedAddress()
+        let (results, summary, _) = CrawlRun().run(seeds: [closed])
+        #expect(results.count == 1)
+        #expect(results.first?.state == .unreachable)
+        #expect(results.first?.reason?.isEmpty == false)
+        #expect(summary?.unreachable == 1)
+    }
+}

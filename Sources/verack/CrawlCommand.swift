@@ -15,6 +15,7 @@ struct CrawlCommand: ParsableCommand {
     )
 
     @OptionGroup var net: NetworkOptions
+    @OptionGroup var proxyOptions: ProxyOptions
 
     @Option(name: .customLong("seed"), help: ArgumentHelp("Where to start (repeatable).", valueName: "address"))
     var seeds: [String] = []
@@ -56,8 +57,10 @@ struct CrawlCommand: ParsableCommand {
         settings.timeout = timeout
         settings.loopbackOnly = !settings.seeds.isEmpty && settings.seeds.allSatisfy { AddressKey(endpoint: $0)?.isLoopback == true }
         let json = json
+        var engineConfiguration = EngineConfiguration(network: network, userAgent: "/verack:\(Verack.version)/")
+        engineConfiguration.proxy = try proxyOptions.settings()
         let crawler = Crawler(
-            engineConfiguration: EngineConfiguration(network: network, userAgent: "/verack:\(Verack.version)/"),
+            engineConfiguration: engineConfiguration,
             settings: settings,
             onResult: { Output.line(json ? CrawlOutput.json($0).serialized : CrawlOutput.text($0)) },
             onFinish: { summary in

@@ -76,6 +76,15 @@ import Glibc
         #expect(connecting?["proxy"] as? String == "127.0.0.1:\(open.port)")
         #expect(connecting?["peer"] as? String == node.address, "the peer is the target, not the proxy")
 
+        // A crawl through the same proxy reaches the node too: the handshake completes
+        // through microsocks (the node then never answers getaddr on loopback, which the
+        // crawler reports as that address's failure, as for any silent node).
+        r = try Shell.run(verack, ["crawl", "--magic", RealNode.magicHex, "--json", "--timeout", "3",
+                                   "--proxy", "127.0.0.1:\(open.port)", "--seed", node.address])
+        let tried = jsonEvents(r.stdout).first { $0["address"] as? String == node.address }
+        #expect((tried?["user_agent"] as? String)?.contains("Bitcoin SV") == true, "\(r.stdout)\(r.stderr)")
+        #expect(tried?["handshake_ms"] != nil && tried?["reason"] as? String == "no answer to getaddr within 3 s", "\(r.stdout)")
+
         // 2. With credentials, also randomised ones refused by a proxy that checks them.
         let guarded = try Microsocks(microsocks, credentials: ("alice", "s3cret"))
         defer { guarded.stop() }

@@ -106,11 +106,17 @@ enum EngineBenchmarks {
         defer { serve.stop() }
         var config = EngineConfiguration(network: .regtest, userAgent: "/verack-bench/")
         config.transport = transport
+        medianOf50(name, config: config, address: serve.address, what: "\(transport) handshakes with verack serve")
+    }
+
+    /// 50 handshakes to `address`, one after another, each from a fresh engine; reports the
+    /// median time from connect to established as `name`.
+    static func medianOf50(_ name: String, config: EngineConfiguration, address: String, what: String) {
         var durations: [Double] = []
         for _ in 0..<50 {
             let tally = Tally(expected: 1)
-            let engine = PeerEngine(configuration: config, eventQueue: DispatchQueue(label: "bench.serve")) { tally.handle($0) }
-            _ = engine.connect(serve.address)
+            let engine = PeerEngine(configuration: config, eventQueue: DispatchQueue(label: "bench.sequential")) { tally.handle($0) }
+            _ = engine.connect(address)
             _ = tally.done.wait(timeout: .now() + 10)
             tally.lock.lock()
             durations += tally.durations
@@ -118,7 +124,7 @@ enum EngineBenchmarks {
             engine.shutdown()
         }
         guard durations.count == 50 else {
-            Bench.write(to: 2, "engine: only \(durations.count) of 50 \(transport) handshakes with verack serve completed\n")
+            Bench.write(to: 2, "engine: only \(durations.count) of 50 \(what) completed\n")
             return
         }
         durations.sort()
@@ -135,23 +141,7 @@ enum EngineBenchmarks {
         }
         defer { node.stop() }
         let config = EngineConfiguration(network: .custom(magic: Magic(0xda, 0xb5, 0xbf, 0xfa)), userAgent: "/verack-bench/")
-        var durations: [Double] = []
-        for _ in 0..<50 {
-            let tally = Tally(expected: 1)
-            let engine = PeerEngine(configuration: config, eventQueue: DispatchQueue(label: "bench.node")) { tally.handle($0) }
-            _ = engine.connect(node.address)
-            _ = tally.done.wait(timeout: .now() + 10)
-            tally.lock.lock()
-            durations += tally.durations
-            tally.lock.unlock()
-            engine.shutdown()
-        }
-        guard durations.count == 50 else {
-            Bench.write(to: 2, "engine: only \(durations.count) of 50 handshakes with the node completed\n")
-            return
-        }
-        durations.sort()
-        Bench.report("handshake_ms_median", (durations[24] + durations[25]) / 2, "ms")
+        medianOf50("handshake_ms_median", config: config, address: node.address, what: "handshakes with the node")
     }
 }
 

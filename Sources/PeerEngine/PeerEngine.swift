@@ -109,13 +109,9 @@ public final class PeerEngine: @unchecked Sendable {
         }
     }
 
-    /// Services peers advertised for themselves (version) or others told us (addr,
-    /// addrv2), by `host:port`: `auto` dials v2 only to peers known to offer it.
-    private var knownServices: [String: ServiceFlags] = [:]
-    /// Bound on ``knownServices`` (the address book of a later version replaces it).
-    static let maxKnownServices = 100_000
-
     /// How an outbound connection to `endpoint` starts under the policy, or as asked.
+    /// `auto` dials v2 only to a peer the address book knows to offer it: from its own
+    /// version on an earlier connection, or from an `addr`/`addrv2` entry.
     func outboundTransport(for endpoint: Endpoint, asked: TransportKind?) -> PeerConnection.OutboundTransport {
         switch asked {
         case .v1: return .v1
@@ -126,51 +122,24 @@ public final class PeerEngine: @unchecked Sendable {
         case .v1: return .v1
         case .v2: return .v2(fallback: false)
         case .auto:
-            lock.lock()
-            let services = knownServices[endpoint.description]
-            lock.unlock()
+            let services = AddressKey(endpoint: endpoint.description).flatMap { addressBook.entry($0) }?.services
             return services?.contains(.p2pV2) == true ? .v2(fallback: true) : .v1
         }
     }
 
-    /// Notes the services of `address` (`host:port`).
-    public func noteServices(_ services: ServiceFlags, of address: String) {
-        lock.lock()
-        if knownServices.count < Self.maxKnownServices || knownServices[address] != nil {
-            knownServices[address] = services
-        }
-        lock.unlock()
-    }
-
-    /// An outbound peer's version tells its own services (an inbound peer's address has
-    /// an ephemeral port, so it is not worth keeping).
-    func learnServices(_ services: ServiceFlags, of address: String, direction: PeerDirection) {
-        if direction == .outbound { noteServices(services, of: address) }
-    }
-
-    /// An outbound peer's version marks its address reachable in the address book.
+    /// An outbound peer's version marks its address reachable, with the services it
+    /// advertises, in the address book (an inbound peer's address has an ephemeral port,
+    /// so it is not worth keeping).
     func learnVersion(_ version: VersionMessage, of address: String, direction: PeerDirection) {
-        learnServices(version.services, of: address, direction: direction)
         guard direction == .outbound, let key = AddressKey(endpoint: address) else { return }
         addressBook.record(
             .reachable(userAgent: version.userAgent, version: version.version, height: version.startHeight),
             for: key, services: version.services, now: UInt32(clamping: time(nil)))
     }
 
-    /// Addresses gossiped in `addr` and `addrv2` tell their services, and go to the
-    /// address book.
+    /// Addresses gossiped in `addr` and `addrv2` go to the address book, with their services.
     func learn(from message: Message, peer: PeerID) {
         addressBook.take(message, from: peer, now: UInt32(clamping: time(nil)))
-        switch message {
-        case let .addr(entries):
-            for e in entries { noteServices(e.address.services, of: Endpoint(host: e.address.ip.description, port: e.address.port).description) }
-        case let .addrv2(entries):
-            for e in entries where e.networkID == 1 || e.networkID == 2 {
-                noteServices(e.services, of: Endpoint(host: e.addressText, port: e.port).description)
-            }
-        default:
-            break
-        }
     }
 
     private func register(_ make: (PeerID) -> PeerConnection) -> PeerConnection? {

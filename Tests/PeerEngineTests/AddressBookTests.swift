@@ -1,5 +1,6 @@
 import BitcoinWire
 import Dispatch
+import Foundation
 import Testing
 @testable import PeerEngine
 
@@ -112,5 +113,24 @@ struct AddressBookTests {
         let engine = PeerEngine(configuration: EngineConfiguration(network: .regtest, userAgent: "/t/")) { _ in }
         engine.learn(from: .addr([v4(1, 1)]), peer: 3)
         #expect(engine.addressBook.count == 1)
+    }
+}
+
+/// The `auto` transport reads the address book: an `addr` entry offering NODE_P2P_V2 is
+/// dialled in v2 (with its one v1 retry), any other address in v1.
+struct AutoTransportFromTheBookTests {
+    @Test func gossipedV2ServicesChooseV2() throws {
+        let events = EventCollector()
+        let engine = events.makeEngine { $0.transport = .auto }
+        defer { engine.shutdown() }
+        let now = UInt32(clamping: Int(Date().timeIntervalSince1970))
+        let v2 = NetworkAddress(services: [.network, .p2pV2], ip: IPAddress(bytes: [10, 1, 2, 3]), port: 8333)
+        let v1 = NetworkAddress(services: [.network], ip: IPAddress(bytes: [10, 1, 2, 4]), port: 8333)
+        engine.learn(from: .addr([TimestampedAddress(time: now - 60, address: v2), TimestampedAddress(time: now - 60, address: v1)]), peer: 1)
+        let endpoint = try Endpoint.parse("10.1.2.3:8333", defaultPort: 8333).get()
+        #expect(engine.outboundTransport(for: endpoint, asked: nil) == .v2(fallback: true))
+        #expect(engine.outboundTransport(for: try Endpoint.parse("10.1.2.4:8333", defaultPort: 8333).get(), asked: nil) == .v1)
+        #expect(engine.outboundTransport(for: try Endpoint.parse("10.9.9.9:8333", defaultPort: 8333).get(), asked: nil) == .v1)
+        #expect(engine.outboundTransport(for: endpoint, asked: .v1) == .v1)
     }
 }

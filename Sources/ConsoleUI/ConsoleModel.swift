@@ -313,18 +313,8 @@ public struct ConsoleModel {
             status = nil
             showingCompletions = false
         }
+        if editor.edit(key) { return [] }
         switch key {
-        case let .char(ch): editor.insert(ch)
-        case .backspace: editor.backspace()
-        case .delete: editor.deleteForward()
-        case .left: editor.left()
-        case .right: editor.right()
-        case .home, .ctrl("a"): editor.home()
-        case .end, .ctrl("e"): editor.end()
-        case .ctrl("u"): editor.killToStart()
-        case .ctrl("w"): editor.killWord()
-        case .up: editor.historyUp()
-        case .down: editor.historyDown()
         case .esc:
             if detail != nil { closeDetail() } else { status = nil }
         case .ctrl("c"):

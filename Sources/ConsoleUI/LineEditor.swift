@@ -21,6 +21,26 @@ public struct LineEditor: Equatable, Sendable {
 
     public mutating func insert(_ s: String) { for ch in s { insert(ch) } }
 
+    /// The editing keys of a command line: characters, Backspace, Delete, ← →, Home End
+    /// (^A ^E), ^U ^W, and ↑ ↓ through the history. Returns false for any other key.
+    public mutating func edit(_ key: Key) -> Bool {
+        switch key {
+        case let .char(ch): insert(ch)
+        case .backspace: backspace()
+        case .delete: deleteForward()
+        case .left: left()
+        case .right: right()
+        case .home, .ctrl("a"): home()
+        case .end, .ctrl("e"): end()
+        case .ctrl("u"): killToStart()
+        case .ctrl("w"): killWord()
+        case .up: historyUp()
+        case .down: historyDown()
+        default: return false
+        }
+        return true
+    }
+
     public mutating func backspace() {
         guard cursor > 0 else { return }
         characters.remove(at: cursor - 1)

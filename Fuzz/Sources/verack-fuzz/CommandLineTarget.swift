@@ -36,7 +36,7 @@ enum CommandLineTarget {
         for id in peers {
             let info = PeerInfo(id: id, address: "127.0.0.1:1844\(id)", direction: id == 1 ? .outbound : .inbound,
                                 phase: .established, startedAt: 0)
-            model.handle(.peerAdded(info))
+            model.handle(PeerEvent(time: 0, .peerAdded(info)))
         }
         let magic = Network.regtest.magic
         let messages: [Message] = [.verack, .ping(nonce: 0x0102_0304_0506_0708), .inv([])]
@@ -46,7 +46,7 @@ enum CommandLineTarget {
             if let frame = try? decoder.next() {
                 let unit = WireUnit(transport: .v1, raw: frame.raw, layout: .v1(count: frame.raw.count), command: frame.header.command,
                                     size: Int(frame.header.length), checksumOK: frame.checksumOK, message: frame.message)
-                model.handle(.frame(FrameEvent(peer: peers[i % 2], direction: i % 2 == 0 ? .sent : .received, time: Double(i), unit: unit)))
+                model.handle(PeerEvent(time: Double(i), .frame(FrameEvent(peer: peers[i % 2], direction: i % 2 == 0 ? .sent : .received, time: Double(i), unit: unit))))
             }
         }
         return model

@@ -65,6 +65,20 @@ public enum V2MessageTypeError: Error, Equatable, Sendable {
     case badPadding
 }
 
+/// The case as Swift writes it (`truncatedLongForm(8)`), without the runtime's reflection:
+/// the receive path interpolates it for every malformed packet.
+extension V2MessageTypeError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .empty: return "empty"
+        case let .truncatedLongForm(count): return "truncatedLongForm(\(count))"
+        case .emptyCommand: return "emptyCommand"
+        case let .nonPrintableCommand(byte): return "nonPrintableCommand(\(byte))"
+        case .badPadding: return "badPadding"
+        }
+    }
+}
+
 /// BIP324's table of one-byte message type ids (1...28). Later BIPs propose more (29 and up,
 /// in the BIP's message_type_ids.md); those are not assigned here until final.
 public enum V2MessageID {

@@ -109,11 +109,11 @@ public struct V2PacketCipher: Sendable {
     public mutating func decryptLength(_ encrypted: some Collection<UInt8>) throws(BIP324Error) -> Int {
         try BIP324Error.check(encrypted, "length field", Self.lengthFieldSize)
         let mask = try receiveLength.nextMask()
-        var bytes = encrypted.makeIterator()
-        let b0 = (bytes.next() ?? 0) ^ mask.0
-        let b1 = (bytes.next() ?? 0) ^ mask.1
-        let b2 = (bytes.next() ?? 0) ^ mask.2
-        return Int(b0) | Int(b1) << 8 | Int(b2) << 16
+        // One call into the collection, not an iterator through its witness table (this is
+        // not specialized across modules, and runs once per packet).
+        let bytes = encrypted.withContiguousStorageIfAvailable { ($0[0], $0[1], $0[2]) }
+            ?? { let a = Array(encrypted); return (a[0], a[1], a[2]) }()
+        return Int(bytes.0 ^ mask.0) | Int(bytes.1 ^ mask.1) << 8 | Int(bytes.2 ^ mask.2) << 16
     }
 
     /// Decrypts header + contents + tag (the bytes after the length field) into a new buffer;

@@ -47,6 +47,13 @@ public enum JSONValue: Equatable, Sendable {
 
     private static func writeString(_ s: String, into out: inout String) {
         out += "\""
+        // Most strings need no escape: append them whole. (0xc2 leads U+0080...U+00BF, among
+        // them the C1 controls, which the loop below escapes.)
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c || $0 == 0x7f || $0 == 0xc2 }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

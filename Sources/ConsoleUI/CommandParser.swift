@@ -23,7 +23,9 @@ public enum CommandParser {
     public static func parse(_ line: String) -> Result<UserCommand, CommandError> {
         let trimmed = line.drop { $0 == " " || $0 == "\t" }
         if trimmed.hasPrefix("/") {
-            let text = String(trimmed.dropFirst())
+            // Blanks around the line are not part of the search, as they are not part of any word.
+            var text = String(trimmed.dropFirst())
+            while let last = text.last, last == " " || last == "\t" { text.removeLast() }
             return .success(.search(text.isEmpty ? nil : text))
         }
         let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)

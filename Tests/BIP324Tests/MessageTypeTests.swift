@@ -53,4 +53,10 @@ struct MessageTypeTests {
         #expect(V2MessageType.decode([29, 1, 2]) == .unknownID(29))
         #expect(V2MessageType.decode([255]) == .unknownID(255))
     }
+
+    /// The reasons read as the cases are written (the transport's notes show them).
+    @Test func malformedReasonsDescribeTheCase() {
+        let reasons: [V2MessageTypeError] = [.empty, .truncatedLongForm(8), .emptyCommand, .nonPrintableCommand(1), .badPadding]
+        #expect(reasons.map { "\($0)" } == ["empty", "truncatedLongForm(8)", "emptyCommand", "nonPrintableCommand(1)", "badPadding"])
+    }
 }

@@ -6,8 +6,8 @@ import PeerEngine
 /// ``ConsoleModel`` that knows two peers and a few frames (so ids, the table, the log and the
 /// detail views have something to act on), then the screen is drawn once if a resize key
 /// (byte 0x0f, followed by width and height) came. Beside it a
-/// ``LineEditor`` gets the same editing keys, and each line it submits goes to
-/// ``CommandParser/parse(_:)`` and ``Completion/complete(_:peers:)``.
+/// ``LineEditor`` gets the same editing keys (Tab goes to ``Completion/complete(_:peers:)``),
+/// and each line it submits goes to ``CommandParser/parse(_:)``.
 ///
 /// Properties: the cursor stays within the line; the history stays within its limit, holds
 /// no empty or untrimmed line and no line twice in a row; submitting empties the editor;
@@ -36,7 +36,7 @@ enum CommandLineTarget {
         for id in peers {
             let info = PeerInfo(id: id, address: "127.0.0.1:1844\(id)", direction: id == 1 ? .outbound : .inbound,
                                 phase: .established, startedAt: 0)
-            model.handle(.peerAdded(info))
+            model.handle(PeerEvent(time: 0, .peerAdded(info)))
         }
         let magic = Network.regtest.magic
         let messages: [Message] = [.verack, .ping(nonce: 0x0102_0304_0506_0708), .inv([])]
@@ -46,7 +46,7 @@ enum CommandLineTarget {
             if let frame = try? decoder.next() {
                 let unit = WireUnit(transport: .v1, raw: frame.raw, layout: .v1(count: frame.raw.count), command: frame.header.command,
                                     size: Int(frame.header.length), checksumOK: frame.checksumOK, message: frame.message)
-                model.handle(.frame(FrameEvent(peer: peers[i % 2], direction: i % 2 == 0 ? .sent : .received, time: Double(i), unit: unit)))
+                model.handle(PeerEvent(time: Double(i), .frame(FrameEvent(peer: peers[i % 2], direction: i % 2 == 0 ? .sent : .received, time: Double(i), unit: unit))))
             }
         }
         return model
@@ -93,18 +93,8 @@ enum CommandLineTarget {
 
     /// The line editing part of the console's command-line keys.
     static func edit(_ editor: inout LineEditor, _ key: Key) {
+        if editor.edit(key) { return }
         switch key {
-        case let .char(ch): editor.insert(ch)
-        case .backspace: editor.backspace()
-        case .delete: editor.deleteForward()
-        case .left: editor.left()
-        case .right: editor.right()
-        case .home, .ctrl("a"): editor.home()
-        case .end, .ctrl("e"): editor.end()
-        case .ctrl("u"): editor.killToStart()
-        case .ctrl("w"): editor.killWord()
-        case .up: editor.historyUp()
-        case .down: editor.historyDown()
         case .ctrl("c"): editor.clear()
         case .tab:
             if !editor.isEmpty { editor.set(Completion.complete(editor.text, peers: peers).line) }
@@ -139,6 +129,7 @@ enum CommandLineTarget {
         if case let .failure(error) = result {
             check(!error.message.isEmpty, "an empty error")
         }
-        _ = Completion.complete(line, peers: peers)
+        // Completion runs on Tab (in the model and in the editor above), on whatever the line
+        // holds then; running it again on every submitted line cost a fifth of the time.
     }
 }

@@ -19,7 +19,7 @@ enum Seeds {
                 guard let header = try? MessageHeader.parse(frame[..<MessageHeader.size]),
                       let index = MessageTarget.commands.firstIndex(of: header.command) else { continue }
                 seeds.append([UInt8(index)] + frame[MessageHeader.size...])
-                seeds.append([UInt8(index) | 0x80] + frame[MessageHeader.size...])
+                seeds.append([UInt8(index) | 0xc0] + frame[MessageHeader.size...])
             }
         case "command-line":
             let lines = [

@@ -4,7 +4,7 @@ import PeerEngine
 /// Parses the command line. Errors are one line, ready for the status bar.
 public enum CommandParser {
     /// The command names, in the order help lists them.
-    public static let commands = ["connect", "drop", "resend", "send", "filter", "save", "record", "help", "quit"]
+    public static let commands = ["connect", "drop", "resend", "send", "filter", "save", "record", "addresses", "help", "quit"]
 
     /// One usage line per command.
     public static let usage: [(command: String, text: String)] = [
@@ -16,6 +16,7 @@ public enum CommandParser {
         ("/TEXT", "search the log (command, summary, address, hex); n and N go to the next and previous match"),
         ("save [--pcap] [--force] FILE", "write what the log holds: a recording (JSON Lines), or with --pcap a pcap for Wireshark"),
         ("record [--force] FILE | off", "record every event from now on to FILE (JSON Lines), or stop"),
+        ("addresses", "the address book: every address peers told us about (also the key a)"),
         ("help", "show keys and commands"),
         ("quit", "leave (also q or Ctrl-C outside the command line)"),
     ]
@@ -72,6 +73,9 @@ public enum CommandParser {
         case "record":
             if args.count == 1 && args[0].lowercased() == "off" { return .success(.record(nil)) }
             return parseFileArguments(args, command: "record", pcapAllowed: false).map { .record($0) }
+        case "addresses":
+            guard args.isEmpty else { return .failure(CommandError("usage: addresses")) }
+            return .success(.addresses)
         case "help", "?":
             guard args.isEmpty else { return .failure(CommandError("usage: help")) }
             return .success(.help)
@@ -79,7 +83,7 @@ public enum CommandParser {
             guard args.isEmpty else { return .failure(CommandError("usage: quit")) }
             return .success(.quit)
         default:
-            return .failure(CommandError("unknown command '\(name)': try connect, drop, resend, send, filter, save, record, help or quit"))
+            return .failure(CommandError("unknown command '\(name)': try connect, drop, resend, send, filter, save, record, addresses, help or quit"))
         }
     }
 

@@ -19,5 +19,7 @@ public enum ConsoleAction: Equatable, Sendable {
     case save(SaveRequest)
     /// Start recording every event to a file, or stop (nil).
     case record(SaveRequest?)
+    /// The Addresses view opened: refresh the copy of the address book now.
+    case refreshAddresses
     case quit
 }

@@ -7,6 +7,8 @@ public enum Detail: Equatable, Sendable {
     case message(seq: Int)
     /// The ladder diagram of one peer's frames.
     case ladder(peer: PeerID)
+    /// The address book: every address peers told us about.
+    case addresses
 }
 
 /// A line for the status bar.
@@ -141,8 +143,10 @@ public struct ConsoleModel {
     }
 
     mutating func paneKey(_ key: Key) -> [ConsoleAction] {
+        if detail == .addresses { return addressesKey(key) }
         switch key {
         case .char("q"), .ctrl("c"): return [.quit]
+        case .char("a") where detail == nil: return openAddresses()
         case .char(":"): focus = .commandLine
         case .char("/"):
             focus = .commandLine
@@ -219,6 +223,91 @@ public struct ConsoleModel {
         selectedPeer = ids[next]
         if next < tableTop { tableTop = next }
         if next >= tableTop + layout.tableRows { tableTop = next - layout.tableRows + 1 }
+    }
+
+    // MARK: Addresses
+
+    /// The latest copy of the engine's address book (the host refreshes it).
+    public private(set) var addresses: AddressBookSnapshot?
+    public private(set) var addressesState = AddressesState()
+
+    /// The host's fresh copy of the address book.
+    public mutating func updateAddresses(_ snapshot: AddressBookSnapshot) { addresses = snapshot }
+
+    /// Whether the Addresses view is open (then the host refreshes the book every second).
+    public var showsAddresses: Bool { detail == .addresses }
+
+    mutating func openAddresses() -> [ConsoleAction] {
+        detail = .addresses
+        focus = focus == .commandLine ? .table : focus
+        addressesState.selection = 0
+        addressesState.top = 0
+        return [.refreshAddresses]
+    }
+
+    mutating func addressesKey(_ key: Key) -> [ConsoleAction] {
+        let rows = addressesState.rows(addresses)
+        let page = max(1, layout.detailRows - 1)
+        var selection = addressesState.selection
+        switch key {
+        case .esc, .char("a"):
+            closeDetail()
+            return []
+        case .char("q"), .ctrl("c"): return [.quit]
+        case .char(":"):
+            focus = .commandLine
+            return []
+        case .char("?"): showHelp = true
+        case .up: selection -= 1
+        case .down: selection += 1
+        case .pgUp: selection -= page
+        case .pgDown: selection += page
+        case .home: selection = 0
+        case .end: selection = rows.count - 1
+        case .char("s"):
+            let all = AddressesState.Sort.allCases
+            addressesState.sort = all[((all.firstIndex(of: addressesState.sort) ?? 0) + 1) % all.count]
+            selection = 0
+        case .char("n"):
+            let all = AddressesState.networks
+            addressesState.network = all[((all.firstIndex(of: addressesState.network) ?? 0) + 1) % all.count]
+            selection = 0
+        case .char("v"):
+            let all = AddressesState.services
+            addressesState.service = all[((all.firstIndex(of: addressesState.service) ?? 0) + 1) % all.count]
+            selection = 0
+        case .enter:
+            guard !rows.isEmpty else {
+                showError("no address to connect to")
+                return []
+            }
+            return connect(to: rows[min(max(0, selection), rows.count - 1)])
+        default:
+            return []
+        }
+        addressesState.selection = min(max(0, selection), max(0, rows.count - 1))
+        if addressesState.selection < addressesState.top { addressesState.top = addressesState.selection }
+        if addressesState.selection >= addressesState.top + page { addressesState.top = addressesState.selection - page + 1 }
+        return []
+    }
+
+    /// Enter in the Addresses view: a connection, or a one-line refusal.
+    mutating func connect(to entry: AddressEntry) -> [ConsoleAction] {
+        let address = entry.key.description
+        if let live = peers.ids.first(where: { id in peers[id].map { $0.address == address && !$0.phase.isEnd } ?? false }) {
+            showError("\(address) is already connected (peer \(live))")
+            return []
+        }
+        switch entry.key.networkName {
+        case "ipv4", "ipv6":
+            showInfo("connecting to \(address)")
+            return [.engine(.connect(address))]
+        case "torv3":
+            showError("\(address) needs --proxy or --onion")
+        default:
+            showError("\(address) cannot be dialled (\(entry.key.networkName) is not supported)")
+        }
+        return []
     }
 
     /// Whether `frame` matches the search (false with no search).
@@ -374,6 +463,8 @@ public struct ConsoleModel {
             logTop = nil
             showInfo(filter.map { "filter: \($0)" } ?? "filter off")
             return []
+        case .addresses:
+            return openAddresses()
         case let .save(request):
             guard !log.ring.isEmpty else {
                 showError("save: the log is empty")

@@ -8,6 +8,7 @@ enum HelpView {
         ("Enter", "open detail: ladder (peers) or frame (messages)"),
         ("Esc", "close the detail view"),
         ("/", "search the log (then n later, N earlier match)"),
+        ("a", "the Addresses view: s sort, n network, v service bit, Enter connects"),
         ("? or F1", "this help"),
         ("q or Ctrl-C", "quit (from peers or messages)"),
         ("Ctrl-C", "command line: clear it; on an empty line, quit"),

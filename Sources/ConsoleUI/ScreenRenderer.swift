@@ -17,6 +17,8 @@ enum ScreenRenderer {
             LadderView.draw(
                 peer: model.peers[peer], id: peer, frames: model.ladderIndex, log: model.log, scroll: model.detailScroll,
                 now: model.now, in: layout.body, into: &screen)
+        case .addresses:
+            AddressesView.draw(model, in: layout.body, into: &screen)
         case nil:
             PeerTablePane.draw(model, in: layout.table, into: &screen)
             MessageLogPane.draw(model, in: layout.log, into: &screen)
@@ -46,6 +48,9 @@ enum ScreenRenderer {
         text += " · frames \(model.log.totalLogged)"
         if model.log.totalLogged > model.log.count && model.log.filter == nil { text += " (last \(model.log.count) kept)" }
         if model.framesDropped > 0 { text += " · \(model.framesDropped) not shown (slow)" }
+        if let book = model.addresses, book.known > 0 {
+            text += " · addresses \(book.known) known, \(book.tried) tried, \(book.reachable) reachable"
+        }
         screen.put(text, row: 0, col: 0, style: style.emboldened)
         let right = "? help "
         if screen.width - text.count > right.count + 2 {

@@ -11,6 +11,8 @@ public enum UserCommand: Equatable, Sendable {
     case save(SaveRequest)
     /// `record [--force] FILE` (a request) or `record off` (nil).
     case record(SaveRequest?)
+    /// `addresses`: open the Addresses view.
+    case addresses
     case help
     case quit
 }

@@ -171,7 +171,15 @@ final class ConsoleApp {
 
     private func tick() {
         if let engine { model.tick(now: engine.now) }
+        refreshAddresses()
         setNeedsDraw()
+    }
+
+    /// The address book's counts for the title bar every second, and its entries while the
+    /// Addresses view is open (at most 10,000 rows: the first of the view's order).
+    private func refreshAddresses() {
+        guard let engine else { return }
+        model.updateAddresses(model.showsAddresses ? engine.addressBook.snapshot(limit: 10_000) : engine.addressBook.counts())
     }
 
     private func resized() {
@@ -206,6 +214,9 @@ final class ConsoleApp {
         case let .save(request):
             if request.pcap { savePcap(request, epoch: epoch) } else { saveRecording(request, epoch: epoch) }
             return
+        case .refreshAddresses:
+            refreshAddresses()
+            return
         default:
             break
         }
@@ -216,7 +227,7 @@ final class ConsoleApp {
             return
         }
         switch action {
-        case .quit, .save:
+        case .quit, .save, .refreshAddresses:
             break
         case let .record(request):
             guard let request else {

@@ -198,6 +198,18 @@ public final class AddressBook: @unchecked Sendable {
 
     /// Counts and, unless `limit` is 0, the first `limit` entries in the default order
     /// (see ``AddressBookSnapshot``); nil `limit`: all of them.
+    /// The counts of a snapshot, without its entries (for a status bar, every second).
+    public func counts() -> AddressBookSnapshot {
+        lock.lock()
+        defer { lock.unlock() }
+        var tried = 0, reachable = 0
+        for e in entries where e.isTried {
+            tried += 1
+            if case .reachable = e.state { reachable += 1 }
+        }
+        return AddressBookSnapshot(known: entries.count, tried: tried, reachable: reachable, byNetwork: [:], entries: [])
+    }
+
     public func snapshot(limit: Int? = nil) -> AddressBookSnapshot {
         lock.lock()
         let copy = entries

@@ -1,3 +1,4 @@
+import NodeHarness
 import Testing
 @testable import BIP324
 
@@ -42,7 +43,7 @@ struct PacketCipherTests {
     /// empty to 70 KB; both decrypt APIs.
     @Test func roundTripThroughRekeying() throws {
         var (initiator, responder) = try connectedPair()
-        var rng = SplitMix64(state: 42)
+        var rng = SeededRNG(seed: 42)
         let initiatorGarbage = randomBytes(100, using: &rng)
         let responderGarbage = randomBytes(4095, using: &rng)
         for index in 0..<1200 {
@@ -107,7 +108,7 @@ struct PacketCipherTests {
     /// A 1 MiB packet decrypted in place: the contents slice shares the buffer.
     @Test func bigPacketInPlace() throws {
         var (initiator, responder) = try connectedPair()
-        var rng = SplitMix64(state: 9)
+        var rng = SeededRNG(seed: 9)
         let contents = randomBytes(1 << 20, using: &rng)
         let packet = try initiator.encrypt(command: "block", payload: contents)
         let length = try responder.decryptLength(packet.prefix(3))

@@ -61,15 +61,3 @@ enum Vectors {
     static let xswiftecInv = load("xswiftec_inv_test_vectors")
     static let packetEncoding = load("packet_encoding_test_vectors")
 }
-
-/// A deterministic generator (SplitMix64) for tests that need repeatable randomness.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}

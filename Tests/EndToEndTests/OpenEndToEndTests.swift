@@ -38,15 +38,8 @@ import Testing
         #expect(step.screen.contains("│  1 \(node.address)") && step.screen.contains("established"), "\(step.screen)")
         #expect(step.screen.contains("Messages \(recorded.count)"), "\(step.screen)")
 
-        // Read-only: the engine's commands answer in one line (the command line has the focus).
-        try session.type("connect 127.0.0.1:1")
-        step = try session.wait(timeout: 10) { $0.contains("the capture is read-only") }
-        #expect(step.matched, "\(step.screen)")
-
-        // Filter, search, a frame's detail.
-        try session.type("filter command version dir in")
-        step = try session.wait(timeout: 10) { $0.contains("Messages 1 · filter: command version dir in") }
-        #expect(step.matched, "\(step.screen)")
+        // Read-only, a filter, then search and a frame's detail.
+        try expectReadOnlyAndFilter(session)
         try session.type("filter off")
         try session.type("/verack")
         // Both veracks, and our version (its user agent is /verack:…/).

@@ -118,12 +118,7 @@ import Glibc
         #expect(step.matched, "verack open did not start:\n\(step.screen)")
         #expect(step.screen.contains("│  1 \(node.address)"), "\(step.screen)")
         #expect(step.screen.contains("Messages \(captured.count)"), "\(step.screen)")
-        try session.type("connect 127.0.0.1:1")
-        step = try session.wait(timeout: 10) { $0.contains("the capture is read-only") }
-        #expect(step.matched, "\(step.screen)")
-        try session.type("filter command version dir in")
-        step = try session.wait(timeout: 10) { $0.contains("Messages 1 · filter: command version dir in") }
-        #expect(step.matched, "\(step.screen)")
+        try expectReadOnlyAndFilter(session)
         try session.type("quit")
         step = try session.wait(timeout: 10) { $0.contains("verack exited 0") }
         #expect(step.matched, "\(step.screen)")

@@ -1,5 +1,6 @@
 import Foundation
 import NodeHarness
+import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -74,4 +75,16 @@ final class TmuxSession {
 struct TmuxError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// What every `verack open` test checks on an opened capture: the engine's commands answer
+/// in one line that the capture is read-only, and a combined filter leaves the one
+/// version the peer sent. The command line has the focus.
+func expectReadOnlyAndFilter(_ session: TmuxSession) throws {
+    try session.type("connect 127.0.0.1:1")
+    var step = try session.wait(timeout: 10) { $0.contains("the capture is read-only") }
+    #expect(step.matched, "no read-only refusal:\n\(step.screen)")
+    try session.type("filter command version dir in")
+    step = try session.wait(timeout: 10) { $0.contains("Messages 1 · filter: command version dir in") }
+    #expect(step.matched, "the filter did not leave the peer's version:\n\(step.screen)")
 }

@@ -7,6 +7,7 @@
 let groups: [(name: String, run: () -> Void)] = [
     ("wire", WireBenchmarks.run),
     ("engine", EngineBenchmarks.run),
+    ("handshakes10k", EngineBenchmarks.runTenThousand),
     ("render", RenderBenchmarks.run),
     ("v2", V2Benchmarks.run),
     ("discovery", DiscoveryBenchmarks.run),

@@ -3,6 +3,21 @@ public enum AddrLimits {
     public static let maxEntries = 1000
     /// BIP155: addresses longer than 512 bytes make the message invalid.
     public static let maxAddrV2Length = 512
+
+    /// The entry count an `addr` or `addrv2` payload declares in its leading CompactSize,
+    /// read even when the message does not decode; nil when the payload is too short to
+    /// hold one.
+    public static func declaredCount(_ payload: ArraySlice<UInt8>) -> Int? {
+        var r = WireReader(payload)
+        return (try? r.readCompactSize("count")).map { Int(clamping: $0) }
+    }
+
+    /// Bitcoin Core disconnects a peer whose `addr` or `addrv2` holds more than
+    /// ``maxEntries`` entries. The reason, or nil when `payload` is within the limit.
+    public static func oversizedReason(command: String, payload: ArraySlice<UInt8>) -> String? {
+        guard command == "addr" || command == "addrv2", let n = declaredCount(payload), n > maxEntries else { return nil }
+        return "\(command) with \(n) entries (more than 1,000: Core disconnects)"
+    }
 }
 
 /// Decoding and encoding of `addr`'s entry list.

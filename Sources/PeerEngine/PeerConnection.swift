@@ -268,10 +268,14 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
                 socket.send(unit.raw)
             case let .received(unit, deliver):
                 info.received.count(command: unit.command, bytes: unit.raw.count)
-                engine.post(.frame(FrameEvent(peer: id, direction: .received, time: engine.now, unit: unit)))
+                let event = FrameEvent(peer: id, direction: .received, time: engine.now, unit: unit)
+                engine.post(.frame(event))
                 if let deliver {
                     engine.learn(from: deliver, peer: id)
                     apply(session.receive(deliver, now: engine.now))
+                } else if let reason = AddrLimits.oversizedReason(command: event.command, payload: event.payload) {
+                    // As Core: an address list over the protocol's limit ends the connection.
+                    finish(.failed(reason: reason))
                 }
             case .ready:
                 info.transport = transport.kind

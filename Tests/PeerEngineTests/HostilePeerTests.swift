@@ -152,3 +152,65 @@ struct HostilePeerTests {
         #expect(EventCollector.phase(of: quietID, in: events.snapshot) == .established)
     }
 }
+
+/// An address list over the protocol's 1,000 entries ends the connection in the engine
+/// itself, as Core does, with the count in the reason; nothing of it reaches the book.
+struct OversizedAddressListTests {
+    func entries(_ n: Int) -> (addr: Message, addrv2: Message) {
+        let now = UInt32(time(nil))
+        let v1 = (0..<n).map { i in
+            TimestampedAddress(time: now, address: NetworkAddress(services: [.network], ip: IPAddress(bytes: [10, 7, UInt8(i >> 8), UInt8(i & 255)]), port: 8333))
+        }
+        let v2 = (0..<n).map { i in
+            AddrV2Entry(time: now, services: [.network], networkID: 1, address: [10, 8, UInt8(i >> 8), UInt8(i & 255)], port: 8333)
+        }
+        return (.addr(v1), .addrv2(v2))
+    }
+
+    func run(_ message: Message) throws -> (phase: PeerPhase?, known: Int) {
+        let fake = try FakePeer()
+        fake.serve { fd in
+            FakePeer.handshake(fd)
+            _ = FakePeer.send(fd, FrameEncoder.encode(message, magic: FakePeer.magic))
+            _ = FakePeer.readFrames(fd, count: Int.max)
+        }
+        let events = EventCollector()
+        let engine = events.makeEngine()
+        defer { engine.shutdown() }
+        let id = try engine.connect("127.0.0.1:\(fake.port)").get()
+        _ = events.wait { EventCollector.phase(of: id, in: $0)?.isEnd == true }
+        return (EventCollector.phase(of: id, in: events.snapshot), engine.addressBook.counts().known)
+    }
+
+    @Test func anAddrOf1001EntriesFailsThePeer() throws {
+        let (phase, known) = try run(entries(1001).addr)
+        #expect(phase == .failed(reason: "addr with 1001 entries (more than 1,000: Core disconnects)"))
+        // Only the peer itself, met through its version.
+        #expect(known == 1)
+    }
+
+    @Test func anAddrv2Of1001EntriesFailsThePeer() throws {
+        let (phase, known) = try run(entries(1001).addrv2)
+        #expect(phase == .failed(reason: "addrv2 with 1001 entries (more than 1,000: Core disconnects)"))
+        #expect(known == 1)
+    }
+
+    /// The limit itself is allowed: 1,000 entries are taken and the peer stays.
+    @Test func anAddrOf1000EntriesIsTaken() throws {
+        let fake = try FakePeer()
+        fake.serve { fd in
+            FakePeer.handshake(fd)
+            _ = FakePeer.send(fd, FrameEncoder.encode(self.entries(1000).addr, magic: FakePeer.magic))
+            // Our pong is sent from the peer's queue after the addr was taken.
+            _ = FakePeer.send(fd, FrameEncoder.encode(.ping(nonce: 7), magic: FakePeer.magic))
+            _ = FakePeer.readFrames(fd, count: Int.max)
+        }
+        let events = EventCollector()
+        let engine = events.makeEngine()
+        defer { engine.shutdown() }
+        let id = try engine.connect("127.0.0.1:\(fake.port)").get()
+        #expect(events.wait { EventCollector.frames(of: id, .sent, in: $0).contains { $0.command == "pong" } })
+        #expect(engine.addressBook.counts().known == 1001)
+        #expect(EventCollector.phase(of: id, in: events.snapshot) == .established)
+    }
+}

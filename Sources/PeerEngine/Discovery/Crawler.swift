@@ -203,10 +203,9 @@ public final class Crawler: @unchecked Sendable {
         attempts[id]?.addrMessages += 1
         switch frame.message {
         case let .failure(error):
-            let count = Self.leadingCount(frame.payload)
-            let what = count.map { "\(frame.command) with \($0) entries" } ?? "bad \(frame.command)"
-            let why = (count ?? 0) > AddrLimits.maxEntries ? "more than 1,000: Core disconnects" : "\(error)"
-            conclude(id, .failed, reason: "\(what) (\(why))")
+            let reason = AddrLimits.oversizedReason(command: frame.command, payload: frame.payload)
+                ?? "bad \(frame.command) (\(error))"
+            conclude(id, .failed, reason: reason)
         case let .success(message):
             var n = 0
             switch message {
@@ -225,22 +224,6 @@ public final class Crawler: @unchecked Sendable {
             } else if a.addrMessages + 1 > settings.maxSmallAddrMessages {
                 conclude(id, .failed, reason: "address flood: more than \(settings.maxSmallAddrMessages) addr messages and no answer to getaddr")
             }
-        }
-    }
-
-    /// The CompactSize count at the start of a payload.
-    private static func leadingCount(_ payload: ArraySlice<UInt8>) -> Int? {
-        guard let first = payload.first else { return nil }
-        let bytes = Array(payload.dropFirst().prefix(8))
-        func le(_ n: Int) -> Int? {
-            guard bytes.count >= n else { return nil }
-            return Int(clamping: bytes.prefix(n).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
-        }
-        switch first {
-        case 0xfd: return le(2)
-        case 0xfe: return le(4)
-        case 0xff: return le(8)
-        default: return Int(first)
         }
     }
 

@@ -50,7 +50,7 @@ enum AddressesView {
         screen.box(rect, title: title + " · Enter connects · Esc closes", style: CellStyle(.accent, bold: true))
         let inner = rect.inner
         guard inner.height > 1 else { return }
-        let columns: [(String, Int)] = [("network", 8), ("address", 46), ("services", 12), ("told", 5), ("state", max(10, inner.width - 75))]
+        let columns: [(String, Int)] = [("network", 8), ("address", 46), ("services", 12), ("told by", 12), ("state", max(10, inner.width - 82))]
         var x = inner.col
         for (title, width) in columns {
             screen.putField(title, row: inner.row, col: x, width: min(width, max(0, inner.right - x)), style: CellStyle(.accent, bold: true))
@@ -78,7 +78,7 @@ enum AddressesView {
                 (e.key.networkName, e.key.isDialable ? .plain : CellStyle(.dim)),
                 (e.key.description, .plain),
                 (e.services.shortNames, .plain),
-                (String(e.reports), .plain),
+                (told(e), .plain),
                 (stateText, stateStyle),
             ]
             var col = inner.col
@@ -90,6 +90,14 @@ enum AddressesView {
                 screen.restyle(Rect(row: row, col: inner.col, width: inner.width, height: 1)) { $0.reversed }
             }
         }
+    }
+
+    /// How many peers told us, then which: `3: 1,4,7`; `+` when more told us than are kept.
+    static func told(_ e: AddressEntry) -> String {
+        let ids = e.reporters.peers
+        guard !ids.isEmpty else { return String(e.reports) }
+        let more = Int(e.reports) > ids.count ? "+" : ""
+        return "\(e.reports): " + ids.map(String.init).joined(separator: ",") + more
     }
 
     static func serviceName(_ flag: ServiceFlags) -> String {

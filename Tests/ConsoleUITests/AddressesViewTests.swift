@@ -17,6 +17,7 @@ struct AddressesViewTests {
             AddrV2Entry(time: now - 40, services: [], networkID: 5, address: [UInt8](repeating: 9, count: 32), port: 0),
         ]
         _ = book.take(.addrv2(entries), from: 1, now: now)
+        _ = book.take(.addrv2([entries[0]]), from: 6, now: now)
         if let key = AddressKey(endpoint: "10.0.0.2:8333") {
             book.record(.reachable(userAgent: "/Satoshi:27.0.0/", version: 70016, height: 900_000), for: key, now: now)
         }
@@ -37,6 +38,9 @@ struct AddressesViewTests {
         let rows = m.render().lines.filter { ["│ipv4", "│torv3", "│i2p"].contains(where: $0.hasPrefix) }
         #expect(rows.count == 4, "\(m.render().text)")
         #expect(rows.first?.contains("10.0.0.1:8333") == true, "dialable untried first: \(rows)")
+        // Told by peers 1 and 6.
+        #expect(rows.first?.contains("2: 1,6") == true, "\(rows)")
+        #expect(text.contains("told by"))
         #expect(text.contains("reachable /Satoshi:27.0.0/"))
 
         // Enter on the first row dials it; on the onion row, one line says why not.

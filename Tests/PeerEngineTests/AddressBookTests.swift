@@ -12,6 +12,15 @@ struct AddressBookTests {
         TimestampedAddress(time: time ?? now - 60, address: NetworkAddress(services: [.network], ip: IPAddress(bytes: [10, 0, a, b]), port: port))
     }
 
+    /// Past the four peers kept, the count goes on; the ids are the first four.
+    @Test func keepsTheFirstFourReportersAndCountsTheRest() {
+        let book = AddressBook()
+        for peer in 1...6 { _ = book.take(.addr([v4(1, 1)]), from: peer, now: now) }
+        let e = book.entry(AddressKey(v4(1, 1).address))
+        #expect(e?.reports == 6)
+        #expect(e?.reporters.peers == [1, 2, 3, 4])
+    }
+
     @Test func keepsEachAddressOnceWhoeverTellsIt() {
         let book = AddressBook()
         let list = (0..<10).map { v4(0, UInt8($0)) }
@@ -23,7 +32,10 @@ struct AddressBookTests {
         #expect(book.count == 10)
         let e = book.entry(AddressKey(v4(0, 3).address))
         #expect(e?.reports == 3)
-        #expect(e?.firstSource == 1)
+        #expect(e?.reporters.peers == [1, 2, 3])
+        // Peer 1 telling it again is not another peer.
+        _ = book.take(.addrv2([v2]), from: 1, now: now)
+        #expect(book.entry(AddressKey(v4(0, 3).address))?.reports == 3)
         #expect(e?.lastSeen == now)
         #expect(e?.state == .untried)
         #expect(e?.key.description == "10.0.0.3:8333")

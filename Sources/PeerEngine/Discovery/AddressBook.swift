@@ -125,14 +125,19 @@ public final class AddressBook: @unchecked Sendable {
                 entries[i].lastSeen = seen
                 entries[i].services = services
             }
-            if source != nil { entries[i].reports = entries[i].reports &+ (entries[i].reports == .max ? 0 : 1) }
+            if let source = source.map({ Int32(truncatingIfNeeded: $0) }), !entries[i].reporters.contains(source) {
+                entries[i].reports = entries[i].reports &+ (entries[i].reports == .max ? 0 : 1)
+                entries[i].reporters.insert(source)
+            }
             return .updated
         }
         if entries.count >= capacity && !evictOne() { return .noRoom }
         index[key] = entries.count
+        var reporters = Reporters()
+        if let source { reporters.insert(Int32(truncatingIfNeeded: source)) }
         entries.append(AddressEntry(
             key: key, services: services, lastSeen: seen, reports: source == nil ? 0 : 1,
-            firstSource: source.map { Int32(truncatingIfNeeded: $0) }, state: .untried))
+            reporters: reporters, state: .untried))
         return .added
     }
 
@@ -172,7 +177,7 @@ public final class AddressBook: @unchecked Sendable {
         if index[key] == nil {
             if entries.count >= capacity { _ = evictOne() }
             index[key] = entries.count
-            entries.append(AddressEntry(key: key, services: [], lastSeen: now, reports: 0, firstSource: nil, state: .untried))
+            entries.append(AddressEntry(key: key, services: [], lastSeen: now, reports: 0, reporters: Reporters(), state: .untried))
         }
         guard let i = index[key] else { return }
         entries[i].state = state

@@ -23,6 +23,7 @@ enum LadderView {
             var line = "transport \(transport.rawValue)"
             if peer.fellBackToV1 { line += " (after the v2 key exchange was closed by the peer)" }
             if let sid = peer.sessionID { line += " · session id \(Hex.encode(sid))" }
+            if let proxy = peer.proxy { line += " · via SOCKS5 proxy \(proxy)" }
             screen.put(line, row: inner.row, col: inner.col, style: CellStyle(.dim), limit: inner.width)
             inner = Rect(row: inner.row + 1, col: inner.col, width: inner.width, height: inner.height - 1)
         }

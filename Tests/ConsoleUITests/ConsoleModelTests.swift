@@ -139,6 +139,18 @@ import Testing
         #expect(!m.showHelp)
     }
 
+    /// A peer reached through a SOCKS5 proxy says so in its ladder.
+    @Test func theLadderNamesThePeersProxy() {
+        var m = Fixtures.handshake(width: 120, height: 30)
+        var info = Fixtures.peer(1, address: "abcdefghijklmnop.onion:8333")
+        info.transport = .v1
+        info.proxy = "127.0.0.1:9050"
+        m.handle(.peerUpdated(info))
+        _ = m.press(.tab, .enter)
+        #expect(m.detail == .ladder(peer: 1))
+        #expect(m.render().text.contains("transport v1 · via SOCKS5 proxy 127.0.0.1:9050"))
+    }
+
     @Test func filterCommandFiltersTheLog() {
         var m = Fixtures.handshake()
         _ = m.type("filter command ping")

@@ -21,25 +21,42 @@ public struct AddressEntry: Sendable, Equatable {
 }
 
 /// The first few peers that told us about an address, kept inline (no allocation per
-/// entry in a book of a million).
+/// entry in a book of a million; a tuple, not SIMD4, whose 16-byte alignment pads every
+/// entry).
 public struct Reporters: Sendable, Equatable {
     public static let capacity = 4
-    private var ids = SIMD4<Int32>(repeating: 0)
+    private var ids: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
     private var stored: UInt8 = 0
 
     public init() {}
 
+    private func id(_ i: Int) -> Int32 {
+        switch i {
+        case 0: return ids.0
+        case 1: return ids.1
+        case 2: return ids.2
+        default: return ids.3
+        }
+    }
+
     /// The peer ids, in the order they told us.
-    public var peers: [Int] { (0..<Int(stored)).map { Int(ids[$0]) } }
+    public var peers: [Int] { (0..<Int(stored)).map { Int(id($0)) } }
 
     public func contains(_ peer: Int32) -> Bool {
-        (0..<Int(stored)).contains { ids[$0] == peer }
+        (0..<Int(stored)).contains { id($0) == peer }
     }
 
     /// Adds `peer` if there is room and it is not there yet.
     mutating func insert(_ peer: Int32) {
         guard Int(stored) < Self.capacity, !contains(peer) else { return }
-        ids[Int(stored)] = peer
+        switch stored {
+        case 0: ids.0 = peer
+        case 1: ids.1 = peer
+        case 2: ids.2 = peer
+        default: ids.3 = peer
+        }
         stored += 1
     }
+
+    public static func == (a: Reporters, b: Reporters) -> Bool { a.peers == b.peers }
 }

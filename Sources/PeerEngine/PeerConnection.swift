@@ -268,11 +268,11 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
                 socket.send(unit.raw)
             case let .received(unit, deliver):
                 info.received.count(command: unit.command, bytes: unit.raw.count)
+                // The book learns first, so whoever reads the event finds the addresses there
+                // (a crawl in `auto` dials v2 to an address gossiped with NODE_P2P_V2).
+                if let deliver { engine.learn(from: deliver, peer: id) }
                 engine.post(.frame(FrameEvent(peer: id, direction: .received, time: engine.now, unit: unit)))
-                if let deliver {
-                    engine.learn(from: deliver, peer: id)
-                    apply(session.receive(deliver, now: engine.now))
-                }
+                if let deliver { apply(session.receive(deliver, now: engine.now)) }
             case .ready:
                 info.transport = transport.kind
                 apply(session.connected(now: engine.now))

@@ -19,6 +19,8 @@ enum ScreenRenderer {
                 now: model.now, in: layout.body, into: &screen)
         case .addresses:
             AddressesView.draw(model, in: layout.body, into: &screen)
+        case .crawl:
+            CrawlView.draw(model, in: layout.body, into: &screen)
         case nil:
             PeerTablePane.draw(model, in: layout.table, into: &screen)
             MessageLogPane.draw(model, in: layout.log, into: &screen)

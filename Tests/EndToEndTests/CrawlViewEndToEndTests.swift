@@ -3,14 +3,15 @@ import NodeHarness
 import Testing
 
 /// The console's `crawl` in tmux, against a simulated network on 127.1.0.x: connected to
-/// the entry node, `crawl` walks every node from it, the crawl view's progress reaches every
-/// address, its bars show the nodes' user agents, the title counts the address book, and
-/// the crawled connections stay out of the peer table.
+/// the entry node, `crawl` walks every node from it (over v2 to the nodes gossiped with
+/// NODE_P2P_V2: the console's transport policy is `auto`), the crawl view's progress
+/// reaches every address, its bars show the nodes' user agents, the title counts the
+/// address book, and the crawled connections stay out of the peer table.
 @Suite(.serialized) struct CrawlViewEndToEndTests {
     @Test(.timeLimit(.minutes(2))) func crawlFromTheConnectedPeerFillsTheView() throws {
         guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
         guard let tmux = Shell.which("tmux") else { return try unavailable("tmux is not installed (apt-get install tmux)") }
-        let net = try SimulatedNetwork(listening: 12, unreachable: 3, hostile: [.garbage], seed: 21)
+        let net = try SimulatedNetwork(listening: 12, unreachable: 3, hostile: [.garbage], seed: 21, v2: 3)
         net.start()
         defer { net.stop() }
         let session = try TmuxSession(tmux: tmux, width: 120, height: 40, directory: RealNode.repositoryRoot.path)
@@ -24,7 +25,7 @@ import Testing
         let honest = net.nodes.filter { $0.behaviour == .honest }
         step = try session.wait(timeout: 60) { $0.contains("Crawl done") && $0.contains("│done \(expected) · in flight 0 · queued 0 · ") }
         #expect(step.matched, "the crawl did not reach all \(expected) addresses:\n\(step.screen)")
-        #expect(step.screen.contains("reachable \(honest.count) · unreachable \(net.unreachable.count) · failed 1"), "\(step.screen)")
+        #expect(step.screen.contains("reachable \(honest.count) · unreachable \(net.unreachable.count) · failed 1 · v1 \(net.nodes.count - 3) · v2 3"), "\(step.screen)")
         #expect(step.screen.contains("] \(expected)/\(expected) 100%"), "\(step.screen)")
 
         // One bar per user agent, with the count of the nodes that have it.

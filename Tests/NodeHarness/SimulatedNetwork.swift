@@ -51,6 +51,9 @@ public final class SimulatedNetwork: @unchecked Sendable {
     /// outside loopback).
     public private(set) var exotic = 0
     public static let magic = FakePeer.magic
+    /// Seconds an honest node waits before it answers `getaddr` (0: at once); a slower
+    /// network keeps a crawl in flight long enough to watch.
+    public var answerDelay: Double = 0
 
     private var listenFDs: [Int32] = []
     private var wake: [Int32] = [-1, -1]
@@ -216,7 +219,7 @@ public final class SimulatedNetwork: @unchecked Sendable {
                 lock.unlock()
                 let node = nodes[i]
                 Thread.detachNewThread { [self] in
-                    Self.serve(client, node)
+                    Self.serve(client, node, answerDelay: answerDelay)
                     close(client)
                     lock.lock()
                     active[i, default: 1] -= 1
@@ -230,7 +233,7 @@ public final class SimulatedNetwork: @unchecked Sendable {
     }
 
     /// One connection, as `node` plays it.
-    private static func serve(_ fd: Int32, _ node: Node) {
+    private static func serve(_ fd: Int32, _ node: Node, answerDelay: Double) {
         var wire = AnsweringWire(magic: magic, policy: node.speaksV2 ? .auto : .v1)
         func frame(_ m: Message) -> [UInt8] { wire.encode(m) }
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
@@ -266,6 +269,7 @@ public final class SimulatedNetwork: @unchecked Sendable {
                 case .getaddr:
                     switch node.behaviour {
                     case .honest:
+                        if answerDelay > 0 { usleep(useconds_t(answerDelay * 1e6)) }
                         guard FakePeer.send(fd, frame(answer(node.known, addrV2: addrV2))) else { return }
                     case .oversizedAddr:
                         let list = (0..<1001).map { i in

@@ -8,13 +8,13 @@ import Glibc
 /// ends it, to try `verack crawl` and the console's crawl view without the real network,
 /// and for the README's screenshot. Prints the entry node's address, then one line per node.
 ///
-///     simnet [--nodes N] [--unreachable N] [--v2 N] [--hostile garbage,oversizedAddr,…] [--seed N]
+///     simnet [--nodes N] [--unreachable N] [--v2 N] [--hostile garbage,oversizedAddr,…] [--seed N] [--delay MS]
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("simnet: \(message)\n".utf8))
     exit(2)
 }
 
-var nodes = 40, unreachable = 8, v2 = 10, seed: UInt64 = 1
+var nodes = 40, unreachable = 8, v2 = 10, seed: UInt64 = 1, delay = 0
 var hostile: [SimulatedNetwork.Behaviour] = []
 var args = CommandLine.arguments.dropFirst()
 while let option = args.popFirst() {
@@ -28,6 +28,7 @@ while let option = args.popFirst() {
     case "--unreachable": unreachable = count(0...10_000)
     case "--v2": v2 = count(0...10_000)
     case "--seed": seed = UInt64(count(0...Int.max))
+    case "--delay": delay = count(0...60_000)
     case "--hostile":
         hostile = value.split(separator: ",").map { name in
             guard let b = SimulatedNetwork.Behaviour(rawValue: String(name)), b != .honest else {
@@ -35,7 +36,7 @@ while let option = args.popFirst() {
             }
             return b
         }
-    default: fail("unknown option '\(option)': use --nodes, --unreachable, --v2, --hostile or --seed")
+    default: fail("unknown option '\(option)': use --nodes, --unreachable, --v2, --hostile, --seed or --delay (ms before each answer to getaddr)")
     }
 }
 guard hostile.count < nodes else { fail("--hostile names \(hostile.count) nodes: give --nodes above that") }
@@ -46,6 +47,7 @@ do {
 } catch {
     fail("\(error)")
 }
+net.answerDelay = Double(delay) / 1000
 net.start()
 var listing = net.entry + "\n"
 for node in net.nodes {

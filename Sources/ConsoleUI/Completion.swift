@@ -41,7 +41,7 @@ public enum Completion {
         case ("resend", 3): return ["--corrupt"]
         case ("send", 2): return SendKind.allCases.map(\.rawValue)
         case ("crawl", 1): return ["stop", "--max", "--concurrency", "--seed"]
-        case ("crawl", _) where words.last?.hasPrefix("--") == true && !words.last!.contains("="): return []
+        case ("crawl", _) where words.last.map { $0.hasPrefix("--") && !$0.contains("=") } == true: return []
         case ("crawl", _) where words.contains(where: { $0.lowercased() == "stop" }): return []
         case ("crawl", _):
             let used = Set(words.map { $0.lowercased() })

@@ -226,11 +226,11 @@ final class ConsoleApp {
         guard let engine else {
             let what: String
             switch action {
-            case .record: what = "record"
-            case .crawl, .crawlStop: what = "crawl"
-            default: what = "connect, drop, resend and send"
+            case .record: what = "record needs"
+            case .crawl, .crawlStop: what = "crawl needs"
+            default: what = "connect, drop, resend and send need"
             }
-            model.showError("the capture is read-only: \(what) need a live console (save FILE writes it again)")
+            model.showError("the capture is read-only: \(what) a live console (save FILE writes it again)")
             return
         }
         switch action {

@@ -80,6 +80,10 @@ struct CrawlViewTests {
         text = screen.text
         #expect(text.contains("done 6 · in flight 2 · queued 2 · 3.0 nodes/s · reachable 4 · unreachable 1 · failed 1 · v1 3 · v2 1"), "\(text)")
         let lines = screen.lines
+        #expect(lines[0].contains("frames 6 · crawl 6/10"), "the title bar shows a running crawl: \(lines[0])")
+        // Beside the crawl's count the book's count keeps to the known addresses (room).
+        m.updateAddresses(AddressesViewTests.book().counts())
+        #expect(m.render().lines[0].contains("crawl 6/10 · addresses 4 known") && !m.render().lines[0].contains("tried"), "\(m.render().lines[0])")
         let bar = try #require(lines.first { $0.contains("[█") })
         #expect(bar.contains("6/10 60%"))
         let inner = bar.drop { $0 != "[" }.dropFirst().prefix { $0 != "]" }
@@ -110,6 +114,7 @@ struct CrawlViewTests {
         end.seconds = 2.5
         m.updateCrawl(CrawlProgress(done: 6, inFlight: 0, queued: 0, seconds: 2.5, summary: end, finished: true))
         #expect(!m.isCrawling)
+        #expect(!m.render().lines[0].contains("crawl") && m.render().lines[0].contains("addresses 4 known, 1 tried, 1 reachable"))
         #expect(m.status?.text == "crawl stopped: 6 tried in 2.5 s: 4 reachable, 1 unreachable, 1 failed; v1 3, v2 1")
         text = m.render().text
         #expect(text.contains("Crawl stopped · 2.5 s") && text.contains("2.4 nodes/s"), "\(text)")

@@ -63,4 +63,44 @@ import Testing
         step = try session.wait(timeout: 10) { $0.contains("verack exited 0") }
         #expect(step.matched, "\(step.screen)")
     }
+
+    /// Nodes that take 30 s to answer `getaddr` keep the crawl in flight: `crawl` again says
+    /// one is running, `crawl stop` ends it at once and the view keeps its numbers; a bad
+    /// argument is one line; `--seed` crawls from an address with no peer connected.
+    @Test(.timeLimit(.minutes(2))) func crawlStopEndsACrawlInFlight() throws {
+        guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
+        guard let tmux = Shell.which("tmux") else { return try unavailable("tmux is not installed (apt-get install tmux)") }
+        let net = try SimulatedNetwork(listening: 4, unreachable: 1, hostile: [], seed: 5)
+        net.answerDelay = 30
+        net.start()
+        defer { net.stop() }
+        let session = try TmuxSession(tmux: tmux, width: 120, height: 40, directory: RealNode.repositoryRoot.path)
+        defer { session.kill() }
+        try session.type("'\(verack)' --magic dab5bffa --no-seeds; echo \"verack exited $?\"")
+        var step = try session.wait(timeout: 20) { $0.contains(" verack · ") }
+        #expect(step.matched, "the console did not start:\n\(step.screen)")
+
+        try session.type("crawl")
+        step = try session.wait(timeout: 10) { $0.contains("crawl: no peer to start from") }
+        #expect(step.matched, "crawl without peers or seeds under --no-seeds:\n\(step.screen)")
+        try session.type("crawl --max 0")
+        step = try session.wait(timeout: 10) { $0.contains("crawl: --max must be a whole number above 0, not '0'") }
+        #expect(step.matched, "\(step.screen)")
+        try session.press("C-u")
+
+        try session.type("crawl --seed \(net.entry)")
+        step = try session.wait(timeout: 20) { $0.contains("Crawl running") && $0.contains("│done 0 · in flight 1 · queued 0") }
+        #expect(step.matched, "the crawl did not start:\n\(step.screen)")
+        try session.type("crawl")
+        step = try session.wait(timeout: 10) { $0.contains("a crawl is running: crawl stop ends it") }
+        #expect(step.matched, "\(step.screen)")
+        try session.type("crawl stop")
+        step = try session.wait(timeout: 10) { $0.contains("Crawl stopped") && $0.contains("crawl stopped: 0 tried") }
+        #expect(step.matched, "crawl stop did not end the crawl:\n\(step.screen)")
+        #expect(step.screen.split(separator: "\n")[0].contains("peers 0"), "\(step.screen)")
+
+        try session.type("quit")
+        step = try session.wait(timeout: 10) { $0.contains("verack exited 0") }
+        #expect(step.matched, "\(step.screen)")
+    }
 }

@@ -48,16 +48,22 @@ enum CrawlView {
         ]
     }
 
-    /// The counts line over the progress bar.
-    static func countsLine(_ c: CrawlStatus, now: Double) -> String {
+    /// The line over the progress bar, in parts: each count after the mark of its share of
+    /// the bar (so the line is the bar's legend too), then the rate.
+    static func progressParts(_ c: CrawlStatus, now: Double) -> [(mark: String, role: ColorRole, text: String)] {
         let p = c.progress
-        let s = p.summary
-        var text = "done \(p.done) · in flight \(p.inFlight) · queued \(p.queued) · "
-        text += Format.rate(c.rate(now: now)) + " nodes/s · "
-        text += "reachable \(s.reachable) · unreachable \(s.unreachable) · failed \(s.failed)"
-        let transports = s.transports.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-        if !transports.isEmpty { text += " · " + transports.joined(separator: " · ") }
-        return text
+        return [
+            ("█", .good, "done \(p.done)"), ("▓", .warn, "in flight \(p.inFlight)"), ("░", .dim, "queued \(p.queued)"),
+            ("", .plain, Format.rate(c.rate(now: now)) + " nodes/s"),
+        ]
+    }
+
+    /// The outcomes line under the progress bar: how the addresses done ended, and the
+    /// transports of those that connected.
+    static func outcomesLine(_ s: CrawlSummary) -> String {
+        var parts = ["reachable \(s.reachable)", "unreachable \(s.unreachable)", "failed \(s.failed)"]
+        parts += TransportKind.allCases.map { "\($0.rawValue) \(s.transports[$0.rawValue] ?? 0)" }
+        return parts.joined(separator: " · ")
     }
 
     static func draw(_ model: ConsoleModel, in rect: Rect, into screen: inout Screen) {
@@ -76,13 +82,14 @@ enum CrawlView {
         screen.box(rect, title: title, style: CellStyle(.accent, bold: true))
         let inner = rect.inner
         guard inner.height > 3, inner.width > 20 else { return }
-        screen.put(countsLine(crawl, now: model.now), row: inner.row, col: inner.col, limit: inner.width)
-        drawProgressBar(crawl.progress, row: inner.row + 1, col: inner.col, width: inner.width, into: &screen)
-        var c = inner.col + 1
-        for (mark, word, role) in [("█", "done  ", ColorRole.good), ("▓", "in flight  ", .warn), ("░", "queued", .dim)] {
-            c += screen.put(mark, row: inner.row + 2, col: c, style: CellStyle(role), limit: inner.right - c)
-            c += screen.put(" " + word, row: inner.row + 2, col: c, style: CellStyle(.dim), limit: inner.right - c)
+        var c = inner.col
+        for (i, part) in progressParts(crawl, now: model.now).enumerated() {
+            if i > 0 { c += screen.put(" · ", row: inner.row, col: c, style: CellStyle(.dim), limit: inner.right - c) }
+            if !part.mark.isEmpty { c += screen.put(part.mark + " ", row: inner.row, col: c, style: CellStyle(part.role), limit: inner.right - c) }
+            c += screen.put(part.text, row: inner.row, col: c, limit: inner.right - c)
         }
+        drawProgressBar(crawl.progress, row: inner.row + 1, col: inner.col, width: inner.width, into: &screen)
+        screen.put(outcomesLine(crawl.progress.summary), row: inner.row + 2, col: inner.col, limit: inner.width)
         let charts = charts(crawl.progress.summary)
         let area = Rect(row: inner.row + 4, col: inner.col, width: inner.width, height: inner.height - 4)
         drawCharts(charts, total: crawl.progress.summary.reachable, in: area, into: &screen)

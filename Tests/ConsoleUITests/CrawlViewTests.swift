@@ -70,7 +70,8 @@ struct CrawlViewTests {
         #expect(m.detail == .crawl && m.isCrawling)
         var text = m.render().text
         #expect(text.contains("Crawl running · 0.0 s · from 1 connected peer · max 10 · concurrency 4 · crawl stop ends it"), "\(text)")
-        #expect(text.contains("done 0 · in flight 0 · queued 1 · 0.0 nodes/s"))
+        #expect(text.contains("│█ done 0 · ▓ in flight 0 · ░ queued 1 · 0.0 nodes/s"), "\(text)")
+        #expect(text.contains("│reachable 0 · unreachable 0 · failed 0 · v1 0 · v2 0"))
         #expect(text.contains("no reachable peer yet"))
 
         // 6 done in 2 s, 2 in flight, 2 queued: 3.0 nodes/s, 60 % of the bar.
@@ -78,7 +79,8 @@ struct CrawlViewTests {
         m.tick(now: 5)
         let screen = m.render()
         text = screen.text
-        #expect(text.contains("done 6 · in flight 2 · queued 2 · 3.0 nodes/s · reachable 4 · unreachable 1 · failed 1 · v1 3 · v2 1"), "\(text)")
+        #expect(text.contains("│█ done 6 · ▓ in flight 2 · ░ queued 2 · 3.0 nodes/s"), "\(text)")
+        #expect(text.contains("│reachable 4 · unreachable 1 · failed 1 · v1 3 · v2 1"), "\(text)")
         let lines = screen.lines
         #expect(lines[0].contains("frames 6 · crawl 6/10"), "the title bar shows a running crawl: \(lines[0])")
         // Beside the crawl's count the book's count keeps to the known addresses (room).
@@ -143,19 +145,13 @@ struct CrawlViewTests {
     }
 
     @Test func chartsCutShortSayHowManyTheyLeaveOut() {
-        var m = ConsoleModel(networkName: "mainnet", width: 80, height: 24)
-        var s = CrawlSummary()
-        for i in 0..<30 {
-            for _ in 0...(i % 4) { s.add(Self.reachable("/agent:\(i)/")) }
-        }
-        m.crawlStarted(CrawlRequest(seeds: ["127.0.0.1:8333"]), from: "127.0.0.1:8333")
-        m.updateCrawl(CrawlProgress(done: s.tried, inFlight: 0, queued: 0, seconds: 3, summary: s, finished: true))
-        let text = m.render().text
+        let text = RenderScenarios.smallCrawl().text
+        let tried = (0..<30).reduce(0) { $0 + $1 % 4 + 1 }
         #expect(text.contains("Crawl done"))
         #expect(text.contains(" more ("), "\(text)")
         #expect(text.contains("Protocol versions") && text.contains("Service bits"), "every chart keeps a place: \(text)")
         #expect(text.contains("[████"))
-        #expect(text.contains("\(s.tried)/\(s.tried) 100%"))
+        #expect(text.contains("\(tried)/\(tried) 100%"))
     }
 
     @Test func barsAreScaledInEighths() {

@@ -57,9 +57,21 @@ enum RenderScenarios {
         return m.render()
     }
 
+    /// A finished crawl of 30 user agents on the smallest terminal: charts cut short.
+    static func smallCrawl() -> Screen {
+        var m = ConsoleModel(networkName: "mainnet", width: 80, height: 24)
+        var s = CrawlSummary()
+        for i in 0..<30 {
+            for _ in 0...(i % 4) { s.add(CrawlViewTests.reachable("/agent:\(i)/")) }
+        }
+        m.crawlStarted(CrawlRequest(seeds: ["127.0.0.1:8333"]), from: "127.0.0.1:8333")
+        m.updateCrawl(CrawlProgress(done: s.tried, inFlight: 0, queued: 0, seconds: 3, summary: s, finished: true))
+        return m.render()
+    }
+
     static let all: [(String, @Sendable () -> Screen)] = [
         ("established", established), ("silent", silent), ("pausedLog", pausedLog),
         ("messageDetail", messageDetail), ("wideMessageDetail", wideMessageDetail), ("ladder", ladder),
-        ("tooSmall", tooSmall), ("crawl", crawl),
+        ("tooSmall", tooSmall), ("crawl", crawl), ("smallCrawl", smallCrawl),
     ]
 }

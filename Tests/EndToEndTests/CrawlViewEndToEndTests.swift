@@ -23,9 +23,9 @@ import Testing
         try session.type("crawl --concurrency 4")
         let expected = net.nodes.count + net.unreachable.count
         let honest = net.nodes.filter { $0.behaviour == .honest }
-        step = try session.wait(timeout: 60) { $0.contains("Crawl done") && $0.contains("│done \(expected) · in flight 0 · queued 0 · ") }
+        step = try session.wait(timeout: 60) { $0.contains("Crawl done") && $0.contains("│█ done \(expected) · ▓ in flight 0 · ░ queued 0 · ") }
         #expect(step.matched, "the crawl did not reach all \(expected) addresses:\n\(step.screen)")
-        #expect(step.screen.contains("reachable \(honest.count) · unreachable \(net.unreachable.count) · failed 1 · v1 \(net.nodes.count - 3) · v2 3"), "\(step.screen)")
+        #expect(step.screen.contains("│reachable \(honest.count) · unreachable \(net.unreachable.count) · failed 1 · v1 \(net.nodes.count - 3) · v2 3"), "\(step.screen)")
         #expect(step.screen.contains("] \(expected)/\(expected) 100%"), "\(step.screen)")
 
         // One bar per user agent, with the count of the nodes that have it.
@@ -89,7 +89,7 @@ import Testing
         try session.press("C-u")
 
         try session.type("crawl --seed \(net.entry)")
-        step = try session.wait(timeout: 20) { $0.contains("Crawl running") && $0.contains("│done 0 · in flight 1 · queued 0") }
+        step = try session.wait(timeout: 20) { $0.contains("Crawl running") && $0.contains("│█ done 0 · ▓ in flight 1 · ░ queued 0") }
         #expect(step.matched, "the crawl did not start:\n\(step.screen)")
         try session.type("crawl")
         step = try session.wait(timeout: 10) { $0.contains("a crawl is running: crawl stop ends it") }

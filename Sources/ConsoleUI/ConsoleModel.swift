@@ -375,8 +375,7 @@ public struct ConsoleModel {
         let s = progress.summary
         var text = "crawl \(c.stopping ? "stopped" : "done"): \(s.tried) tried in \(Format.seconds(progress.seconds)): "
         text += "\(s.reachable) reachable, \(s.unreachable) unreachable, \(s.failed) failed"
-        let transports = s.transports.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-        if !transports.isEmpty { text += "; " + transports.joined(separator: ", ") }
+        text += "; " + TransportKind.allCases.map { "\($0.rawValue) \(s.transports[$0.rawValue] ?? 0)" }.joined(separator: ", ")
         showInfo(text)
     }
 

@@ -336,7 +336,10 @@ public final class Crawler: @unchecked Sendable {
         DispatchQueue.global().async { [self] in
             let group = DispatchGroup()
             let found = LockedList<String>()
-            for seed in network.dnsSeeds {
+            // Through a proxy, no DNS of ours (as the engine's seeding): the built-in
+            // addresses serve instead.
+            let seeds = engine.configuration.proxy.proxy == nil ? network.dnsSeeds : []
+            for seed in seeds {
                 DispatchQueue.global().async(group: group) {
                     if case let .success(addresses) = SocketAddress.resolve(Endpoint(host: seed, port: network.defaultPort)) {
                         found.append(contentsOf: addresses.map(\.description))

@@ -4,7 +4,7 @@ import PeerEngine
 /// Parses the command line. Errors are one line, ready for the status bar.
 public enum CommandParser {
     /// The command names, in the order help lists them.
-    public static let commands = ["connect", "drop", "resend", "send", "filter", "save", "record", "addresses", "help", "quit"]
+    public static let commands = ["connect", "drop", "resend", "send", "filter", "save", "record", "addresses", "crawl", "help", "quit"]
 
     /// One usage line per command.
     public static let usage: [(command: String, text: String)] = [
@@ -17,6 +17,7 @@ public enum CommandParser {
         ("save [--pcap] [--force] FILE", "write what the log holds: a recording (JSON Lines), or with --pcap a pcap for Wireshark"),
         ("record [--force] FILE | off", "record every event from now on to FILE (JSON Lines), or stop"),
         ("addresses", "the address book: every address peers told us about (also the key a)"),
+        ("crawl [--max N] [--concurrency C] [--seed ADDRESS]… | stop", "crawl from the connected peers (or the seeds): the crawl view, also the key c"),
         ("help", "show keys and commands"),
         ("quit", "leave (also q or Ctrl-C outside the command line)"),
     ]
@@ -76,6 +77,8 @@ public enum CommandParser {
         case "addresses":
             guard args.isEmpty else { return .failure(CommandError("usage: addresses")) }
             return .success(.addresses)
+        case "crawl":
+            return parseCrawl(args)
         case "help", "?":
             guard args.isEmpty else { return .failure(CommandError("usage: help")) }
             return .success(.help)
@@ -83,7 +86,7 @@ public enum CommandParser {
             guard args.isEmpty else { return .failure(CommandError("usage: quit")) }
             return .success(.quit)
         default:
-            return .failure(CommandError("unknown command '\(name)': try connect, drop, resend, send, filter, save, record, addresses, help or quit"))
+            return .failure(CommandError("unknown command '\(name)': try connect, drop, resend, send, filter, save, record, addresses, crawl, help or quit"))
         }
     }
 
@@ -125,6 +128,61 @@ public enum CommandParser {
             return .failure(CommandError("resend: '\(command)' is not a command name (ASCII, at most 12 characters)"))
         }
         return peerID(plain[0]).map { .engine(.resend($0, command, corruption)) }
+    }
+
+    static let crawlUsage = "usage: crawl [--max N] [--concurrency C] [--seed ADDRESS]… | crawl stop"
+
+    /// `crawl stop`, or `crawl` with `--max N`, `--concurrency C` (also `--opt=value`) and
+    /// any number of `--seed ADDRESS`.
+    static func parseCrawl(_ args: [String]) -> Result<UserCommand, CommandError> {
+        if args.first?.lowercased() == "stop" {
+            guard args.count == 1 else { return .failure(CommandError("usage: crawl stop")) }
+            return .success(.crawlStop)
+        }
+        var request = CrawlRequest()
+        var seen: Set<String> = []
+        var i = 0
+        while i < args.count {
+            var option = args[i].lowercased()
+            var value: String?
+            if let eq = option.firstIndex(of: "="), option.hasPrefix("--") {
+                value = String(args[i][args[i].index(after: eq)...])
+                option = String(option[..<eq])
+            }
+            guard ["--max", "--concurrency", "--seed"].contains(option) else {
+                if option.hasPrefix("-") { return .failure(CommandError("crawl: unknown option '\(args[i])': use --max, --concurrency or --seed")) }
+                return .failure(CommandError(crawlUsage))
+            }
+            if value == nil {
+                guard i + 1 < args.count else {
+                    return .failure(CommandError("crawl: \(option) needs " + (option == "--seed" ? "an address (HOST[:PORT])" : "a number")))
+                }
+                i += 1
+                value = args[i]
+            }
+            let text = value ?? ""
+            if option != "--seed" {
+                guard seen.insert(option).inserted else { return .failure(CommandError("crawl: \(option) given twice")) }
+                guard let n = Int(text), n > 0 else {
+                    return .failure(CommandError("crawl: \(option) must be a whole number above 0, not '\(text)'"))
+                }
+                if option == "--max" {
+                    request.maxAddresses = n
+                } else {
+                    guard n <= CrawlRequest.maxConcurrency else {
+                        return .failure(CommandError("crawl: --concurrency must be at most \(CrawlRequest.maxConcurrency), not \(n)"))
+                    }
+                    request.concurrency = n
+                }
+            } else {
+                if case let .failure(error) = Endpoint.parse(text, defaultPort: 8333) {
+                    return .failure(CommandError("crawl: --seed: \(error.message)"))
+                }
+                request.seeds.append(text)
+            }
+            i += 1
+        }
+        return .success(.crawl(request))
     }
 
     static func parseSave(_ args: [String]) -> Result<UserCommand, CommandError> {

@@ -40,6 +40,12 @@ public enum Completion {
         case ("resend", 2): return Message.knownCommands
         case ("resend", 3): return ["--corrupt"]
         case ("send", 2): return SendKind.allCases.map(\.rawValue)
+        case ("crawl", 1): return ["stop", "--max", "--concurrency", "--seed"]
+        case ("crawl", _) where words.last.map { $0.hasPrefix("--") && !$0.contains("=") } == true: return []
+        case ("crawl", _) where words.contains(where: { $0.lowercased() == "stop" }): return []
+        case ("crawl", _):
+            let used = Set(words.map { $0.lowercased() })
+            return ["--max", "--concurrency", "--seed"].filter { $0 == "--seed" || !used.contains($0) }
         case ("filter", 1): return ["peer", "command", "dir", "corrupt", "off"]
         case ("filter", _) where words.last?.lowercased() == "peer": return ids
         case ("filter", _) where words.last?.lowercased() == "command": return Message.knownCommands

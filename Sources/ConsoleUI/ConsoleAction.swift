@@ -21,5 +21,11 @@ public enum ConsoleAction: Equatable, Sendable {
     case record(SaveRequest?)
     /// The Addresses view opened: refresh the copy of the address book now.
     case refreshAddresses
+    /// Start a crawl (its seeds filled in: those typed, or the connected peers'; empty
+    /// leaves the choice to the host: the DNS seeds, unless the console runs without).
+    /// `from` names the seeds for the view's title.
+    case crawl(CrawlRequest, from: String)
+    /// End the running crawl.
+    case crawlStop
     case quit
 }

@@ -43,6 +43,21 @@ public enum Format {
         return String(Int(ms.rounded()))
     }
 
+    /// A rate with one decimal: `0.0`, `12.5`, `1234.0`.
+    public static func rate(_ perSecond: Double) -> String {
+        guard perSecond.isFinite, perSecond >= 0 else { return "-" }
+        let tenths = Int((perSecond * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    /// A duration: `4.2 s` under a minute, then `3m 05s`.
+    public static func seconds(_ s: Double) -> String {
+        guard s.isFinite, s >= 0 else { return "-" }
+        if s < 60 { return rate(s) + " s" }
+        let whole = Int(s.rounded(.down))
+        return "\(whole / 60)m \(pad(whole % 60, 2))s"
+    }
+
     /// Lower-case hex of bytes, separated by spaces.
     public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         bytes.map { b in

@@ -9,6 +9,7 @@ enum HelpView {
         ("Esc", "close the detail view"),
         ("/", "search the log (then n later, N earlier match)"),
         ("a", "the Addresses view: s sort, n network, v service bit, Enter connects"),
+        ("c", "the crawl view: progress and charts of the running or last crawl"),
         ("? or F1", "this help"),
         ("q or Ctrl-C", "quit (from peers or messages)"),
         ("Ctrl-C", "command line: clear it; on an empty line, quit"),

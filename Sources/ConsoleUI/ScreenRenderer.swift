@@ -19,6 +19,8 @@ enum ScreenRenderer {
                 now: model.now, in: layout.body, into: &screen)
         case .addresses:
             AddressesView.draw(model, in: layout.body, into: &screen)
+        case .crawl:
+            CrawlView.draw(model, in: layout.body, into: &screen)
         case nil:
             PeerTablePane.draw(model, in: layout.table, into: &screen)
             MessageLogPane.draw(model, in: layout.log, into: &screen)
@@ -48,8 +50,16 @@ enum ScreenRenderer {
         text += " · frames \(model.log.totalLogged)"
         if model.log.totalLogged > model.log.count && model.log.filter == nil { text += " (last \(model.log.count) kept)" }
         if model.framesDropped > 0 { text += " · \(model.framesDropped) not shown (slow)" }
+        var crawling = false
+        if let crawl = model.crawl, !crawl.progress.finished {
+            let p = crawl.progress
+            text += " · crawl \(p.done)/\(p.done + p.inFlight + p.queued)"
+            crawling = true
+        }
         if let book = model.addresses, book.known > 0 {
-            text += " · addresses \(book.known) known, \(book.tried) tried, \(book.reachable) reachable"
+            let full = " · addresses \(book.known) known, \(book.tried) tried, \(book.reachable) reachable"
+            // A running crawl's count takes room: the book's count is cut to the known first.
+            text += crawling && text.count + full.count > screen.width - 8 ? " · addresses \(book.known) known" : full
         }
         screen.put(text, row: 0, col: 0, style: style.emboldened)
         let right = "? help "

@@ -13,6 +13,11 @@ public enum UserCommand: Equatable, Sendable {
     case record(SaveRequest?)
     /// `addresses`: open the Addresses view.
     case addresses
+    /// `crawl [--max N] [--concurrency C] [--seed ADDRESS]…`: crawl from the seeds given, or
+    /// from the connected peers; reopens the crawl view while one runs.
+    case crawl(CrawlRequest)
+    /// `crawl stop`: end the running crawl.
+    case crawlStop
     case help
     case quit
 }
@@ -29,5 +34,26 @@ public struct SaveRequest: Equatable, Sendable {
         self.path = path
         self.pcap = pcap
         self.force = force
+    }
+}
+
+/// What `crawl` asks for.
+public struct CrawlRequest: Equatable, Sendable {
+    /// Where to start, as typed (`HOST[:PORT]`); empty: the connected peers, else the
+    /// network's DNS seeds.
+    public var seeds: [String]
+    /// Addresses to try at most (nil: until none are left).
+    public var maxAddresses: Int?
+    /// Connections open at once, at most.
+    public var concurrency: Int
+
+    public static let defaultConcurrency = 64
+    /// More connections at once than this is no crawl a console should start.
+    public static let maxConcurrency = 1024
+
+    public init(seeds: [String] = [], maxAddresses: Int? = nil, concurrency: Int = CrawlRequest.defaultConcurrency) {
+        self.seeds = seeds
+        self.maxAddresses = maxAddresses
+        self.concurrency = concurrency
     }
 }

@@ -34,6 +34,9 @@ public struct EngineConfiguration: Sendable {
     public var v2Decoys = 0
     /// SOCKS5 proxies for outbound connections (none by default: every peer dials directly).
     public var proxy = ProxySettings()
+    /// The id of the first peer (then counting up). Engines that share an ``AddressBook``
+    /// need ids apart: the book bounds what each peer id may add.
+    public var firstPeerID: PeerID = 1
 
     public init(network: Network, userAgent: String) {
         self.network = network

@@ -268,10 +268,12 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
                 socket.send(unit.raw)
             case let .received(unit, deliver):
                 info.received.count(command: unit.command, bytes: unit.raw.count)
+                // The book learns first, so whoever reads the event finds the addresses there
+                // (a crawl in `auto` dials v2 to an address gossiped with NODE_P2P_V2).
+                if let deliver { engine.learn(from: deliver, peer: id) }
                 let event = FrameEvent(peer: id, direction: .received, time: engine.now, unit: unit)
                 engine.post(.frame(event))
                 if let deliver {
-                    engine.learn(from: deliver, peer: id)
                     apply(session.receive(deliver, now: engine.now))
                 } else if let reason = AddrLimits.oversizedReason(command: event.command, payload: event.payload) {
                     // As Core: an address list over the protocol's limit ends the connection.

@@ -43,9 +43,15 @@ public final class PeerEngine: @unchecked Sendable {
     private var isShutDown = false
 
     /// Creates an engine that delivers events by calling `onEvent` on `eventQueue`.
-    public init(configuration: EngineConfiguration, eventQueue: DispatchQueue = .main, onEvent: @escaping @Sendable (PeerEvent) -> Void) {
+    /// `addressBook`: a book shared with another engine (a crawl inside the console feeds
+    /// the console's); nil makes one of ``EngineConfiguration/addressBookCapacity``.
+    public init(
+        configuration: EngineConfiguration, addressBook: AddressBook? = nil, eventQueue: DispatchQueue = .main,
+        onEvent: @escaping @Sendable (PeerEvent) -> Void
+    ) {
         self.configuration = configuration
-        addressBook = AddressBook(capacity: configuration.addressBookCapacity)
+        self.addressBook = addressBook ?? AddressBook(capacity: configuration.addressBookCapacity)
+        nextID = max(1, configuration.firstPeerID)
         var settings = PeerSession.Settings()
         settings.silenceTimeout = configuration.silenceTimeout
         settings.handshakeTimeout = configuration.handshakeTimeout
@@ -278,7 +284,7 @@ public final class PeerEngine: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard let p = peers[id] else {
-            return .failure(EngineError(id >= 1 && id < nextID ? "peer \(id) is already closed" : "no peer \(id)"))
+            return .failure(EngineError(id >= configuration.firstPeerID && id < nextID ? "peer \(id) is already closed" : "no peer \(id)"))
         }
         return .success(p)
     }

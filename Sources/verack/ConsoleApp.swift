@@ -43,6 +43,9 @@ final class ConsoleApp {
     private var emptyReads = 0
     /// `--record` and `--pcap` (and the console's `record`), written as events arrive.
     private var taps = Taps()
+    /// The running crawl, and how many were started (each one's number tags its reports).
+    private var crawler: Crawler?
+    private var crawls = 0
 
     /// A capture opened offline (`verack open`): its events, its clock zero, its file.
     struct Offline {
@@ -222,13 +225,21 @@ final class ConsoleApp {
         }
         guard let engine else {
             let what: String
-            if case .record = action { what = "record" } else { what = "connect, drop, resend and send" }
-            model.showError("the capture is read-only: \(what) need a live console (save FILE writes it again)")
+            switch action {
+            case .record: what = "record needs"
+            case .crawl, .crawlStop: what = "crawl needs"
+            default: what = "connect, drop, resend and send need"
+            }
+            model.showError("the capture is read-only: \(what) a live console (save FILE writes it again)")
             return
         }
         switch action {
         case .quit, .save, .refreshAddresses:
             break
+        case let .crawl(request, origin):
+            startCrawl(request, from: origin, engine: engine)
+        case .crawlStop:
+            crawler?.stop()
         case let .record(request):
             guard let request else {
                 if let stopped = taps.stopRecording() {
@@ -260,6 +271,68 @@ final class ConsoleApp {
             }
             if case let .failure(error) = result { model.showError(error.message) }
         }
+    }
+
+    /// `crawl`: a ``Crawler`` with an engine of its own (its connections stay out of the
+    /// peer table and the log), configured as the console's (network, transport policy,
+    /// proxies), feeding the console's address book. Its reports reach the model on the
+    /// main queue.
+    private func startCrawl(_ request: CrawlRequest, from origin: String, engine: PeerEngine) {
+        let network = options.network
+        var settings = CrawlConfiguration()
+        var origin = origin
+        var seeds: [String] = []
+        for s in request.seeds {
+            switch Endpoint.parse(s, defaultPort: network.defaultPort) {
+            case let .success(e): seeds.append(e.description)
+            case let .failure(e): return model.showError("crawl: \(e.message)")
+            }
+        }
+        if seeds.isEmpty {
+            guard options.seeds else {
+                return model.showError("crawl: no peer to start from: connect ADDRESS first, or crawl --seed ADDRESS (the console runs with --no-seeds)")
+            }
+            guard !network.dnsSeeds.isEmpty || network.magic == Network.mainnet.magic else {
+                return model.showError("crawl: no peer to start from and \(network.name) has no DNS seeds: connect ADDRESS first, or crawl --seed ADDRESS")
+            }
+            origin = "the DNS seeds"
+        }
+        settings.seeds = seeds
+        settings.concurrency = request.concurrency
+        settings.maxAddresses = request.maxAddresses
+        settings.loopbackOnly = !seeds.isEmpty && seeds.allSatisfy { AddressKey(endpoint: $0)?.isLoopback == true }
+        crawls += 1
+        var config = engine.configuration
+        // Ids apart from the console's peers and from earlier crawls: the book bounds what
+        // each peer id may add.
+        config.firstPeerID = crawls << 32
+        let crawler = Self.makeCrawler(configuration: config, settings: settings, addressBook: engine.addressBook, crawl: crawls)
+        self.crawler = crawler
+        model.crawlStarted(request, from: origin)
+        crawler.start()
+    }
+
+    /// The crawler, its callbacks made outside the main actor (they run on the crawler's
+    /// queue and hop to the main queue).
+    private nonisolated static func makeCrawler(configuration: EngineConfiguration, settings: CrawlConfiguration, addressBook: AddressBook, crawl: Int) -> Crawler {
+        Crawler(
+            engineConfiguration: configuration, settings: settings, addressBook: addressBook,
+            onResult: { _ in }, onFinish: { _ in },
+            onProgress: { progress in
+                DispatchQueue.main.async {
+                    MainActor.assumeIsolated { ConsoleApp.current?.crawlProgressed(progress, crawl: crawl) }
+                }
+            })
+    }
+
+    private func crawlProgressed(_ progress: CrawlProgress, crawl: Int) {
+        guard crawl == crawls else { return }
+        model.updateCrawl(progress)
+        if progress.finished {
+            crawler = nil
+            refreshAddresses()
+        }
+        setNeedsDraw()
     }
 
     /// `save FILE`: a recording of what the log holds: the peers it names, then its frames,
@@ -337,6 +410,7 @@ final class ConsoleApp {
         for source in sources { source.cancel() }
         redrawTimer?.cancel()
         terminal.stop()
+        crawler?.engine.shutdown()
         engine?.shutdown()
         exit(status)
     }

@@ -10,12 +10,13 @@ struct CrawlCommand: ParsableCommand {
         commandName: "crawl",
         abstract: "Crawl the network: handshake with each address, ask it for addresses, and go on to those.",
         discussion: """
-            Without --seed, starts from the network's DNS seeds (or built-in fallback nodes). Every address is dialled at most once. When every seed is on loopback (127.0.0.0/8 or ::1), the crawl stays on loopback.
+            Without --seed, starts from the network's DNS seeds (or built-in fallback nodes). Every address is dialled at most once. When every seed is on loopback (127.0.0.0/8 or ::1), the crawl stays on loopback. With --transport auto (the default), addresses gossiped with NODE_P2P_V2 are crawled over v2 (with one v1 retry); the summary counts the peers that spoke v1 and v2.
             """
     )
 
     @OptionGroup var net: NetworkOptions
     @OptionGroup var proxyOptions: ProxyOptions
+    @OptionGroup var transportOptions: TransportOptions
 
     @Option(name: .customLong("seed"), help: ArgumentHelp("Where to start (repeatable).", valueName: "address"))
     var seeds: [String] = []
@@ -59,6 +60,7 @@ struct CrawlCommand: ParsableCommand {
         let json = json
         var engineConfiguration = EngineConfiguration(network: network, userAgent: "/verack:\(Verack.version)/")
         engineConfiguration.proxy = try proxyOptions.settings()
+        engineConfiguration.transport = transportOptions.transport
         let crawler = Crawler(
             engineConfiguration: engineConfiguration,
             settings: settings,
@@ -126,6 +128,7 @@ enum CrawlOutput {
             ("versions", counts(s.versions) { String($0) }),
             ("services", counts(s.serviceBits) { $0 }),
             ("networks", counts(s.networks) { $0 }),
+            ("transports", .object(TransportKind.allCases.map { ($0.rawValue, .int(Int64(s.transports[$0.rawValue] ?? 0))) })),
         ]))])
     }
 
@@ -141,6 +144,7 @@ enum CrawlOutput {
             "versions: " + list(s.versions) { String($0) },
             "services: " + list(s.serviceBits) { $0 },
             "networks: " + list(s.networks) { $0 },
+            "transports: " + TransportKind.allCases.map { "\($0.rawValue) \(s.transports[$0.rawValue] ?? 0)" }.joined(separator: ", "),
         ]
     }
 }

@@ -42,7 +42,7 @@ import Testing
 
     @Test(arguments: [
         ("", "empty command: type help"),
-        ("frobnicate", "unknown command 'frobnicate': try connect, drop, resend, send, filter, save, record, addresses, help or quit"),
+        ("frobnicate", "unknown command 'frobnicate': try connect, drop, resend, send, filter, save, record, addresses, crawl, help or quit"),
         ("connect", "usage: connect [--v1|--v2] ADDRESS|seeds"),
         ("connect --v1 --v2 1.2.3.4", "connect: give --v1 or --v2, not both"),
         ("connect --v3 1.2.3.4", "connect: unknown option '--v3': use --v1 or --v2"),

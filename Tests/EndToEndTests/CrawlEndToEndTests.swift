@@ -33,4 +33,33 @@ import Testing
         #expect(text.stdout.contains("\(net.unreachable[0])  unreachable  connection refused"))
         #expect(text.stdout.contains("1 tried in"))
     }
+
+    /// `--transport auto` crawls the nodes that offer v2 over v2 and counts both in the
+    /// summary; `--transport v1` crawls them all over v1.
+    @Test(.timeLimit(.minutes(2))) func transportAutoCrawlsV2NodesOverV2AndCountsBoth() throws {
+        guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
+        let net = try SimulatedNetwork(listening: 12, unreachable: 2, hostile: [], seed: 7, v2: 4)
+        net.start()
+        defer { net.stop() }
+        let v2 = Set(net.nodes.filter(\.speaksV2).map(\.address))
+        let out = try Shell.run(verack, ["crawl", "--magic", "dab5bffa", "--seed", net.entry, "--transport", "auto", "--timeout", "5", "--json"], timeout: 60)
+        #expect(out.status == 0, "\(out.stderr)")
+        let lines = out.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        for r in lines.dropLast() where r["state"] as? String == "reachable" {
+            let address = r["address"] as? String ?? ""
+            #expect(r["transport"] as? String == (v2.contains(address) ? "v2" : "v1"), "\(r)")
+        }
+        let summary = try #require(lines.last?["summary"] as? [String: Any])
+        #expect(summary["transports"] as? [String: Int] == ["v1": net.nodes.count - 4, "v2": 4], "\(summary)")
+
+        let text = try Shell.run(verack, ["crawl", "--magic", "dab5bffa", "--seed", net.entry, "--transport", "v1", "--timeout", "5"], timeout: 60)
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("transports: v1 \(net.nodes.count), v2 0"), "\(text.stdout)")
+
+        let bad = try Shell.run(verack, ["crawl", "--magic", "dab5bffa", "--seed", net.entry, "--transport", "v3"], timeout: 30)
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("--transport"), "\(bad.stderr)")
+    }
 }

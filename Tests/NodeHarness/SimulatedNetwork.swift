@@ -1,5 +1,6 @@
 import BitcoinWire
 import Foundation
+import PeerEngine
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,7 +9,9 @@ import Glibc
 /// port for all: Linux routes all of 127.0.0.0/8 to `lo`), answering `version`, `verack`
 /// and `getaddr` from a seeded random graph of one another's addresses, with addresses
 /// where nothing listens (127.2.x.y), and TorV3, I2P, IPv6 (2001:db8::/32), CJDNS and
-/// unknown-network entries mixed in. A few nodes are hostile (see ``Behaviour``).
+/// unknown-network entries mixed in. A few nodes are hostile (see ``Behaviour``), a few
+/// may speak BIP324 v2 as well as v1 (told apart by the first bytes, as Core does) and say
+/// so with NODE_P2P_V2 in their version and wherever they are gossiped.
 ///
 /// One thread polls every listening socket; each accepted connection gets a thread of
 /// its own with blocking I/O (a crawl holds at most its concurrency of them).
@@ -32,8 +35,10 @@ public final class SimulatedNetwork: @unchecked Sendable {
         public let behaviour: Behaviour
         public let userAgent: String
         public let version: Int32
-        public let services: ServiceFlags
+        public fileprivate(set) var services: ServiceFlags
         public let height: Int32
+        /// Answers v2 as well as v1 (the engine's own BIP324 transport, in the answering role).
+        public fileprivate(set) var speaksV2 = false
         /// What it answers to `getaddr`.
         public fileprivate(set) var known: [AddrV2Entry]
     }
@@ -46,6 +51,9 @@ public final class SimulatedNetwork: @unchecked Sendable {
     /// outside loopback).
     public private(set) var exotic = 0
     public static let magic = FakePeer.magic
+    /// Seconds an honest node waits before it answers `getaddr` (0: at once); a slower
+    /// network keeps a crawl in flight long enough to watch.
+    public var answerDelay: Double = 0
 
     private var listenFDs: [Int32] = []
     private var wake: [Int32] = [-1, -1]
@@ -55,9 +63,10 @@ public final class SimulatedNetwork: @unchecked Sendable {
     private var peakActive = 0
     private var stopped = false
 
-    /// `listening` nodes (the first is the entry node, always honest; `hostile` ones
-    /// follow it), `unreachable` silent addresses; the same `seed` builds the same graph.
-    public init(listening: Int, unreachable unreachableCount: Int, hostile: [Behaviour], seed: UInt64, knownPerNode: Int = 8) throws {
+    /// `listening` nodes (the first is the entry node, always honest and v1 only; `hostile`
+    /// ones follow it; the last `v2` honest nodes speak v2 too), `unreachable` silent
+    /// addresses; the same `seed` builds the same graph (whatever `v2` is).
+    public init(listening: Int, unreachable unreachableCount: Int, hostile: [Behaviour], seed: UInt64, knownPerNode: Int = 8, v2: Int = 0) throws {
         var rng = SeededRNG(seed: seed)
         let ip = { (net: Int, i: Int) in "127.\(net).\(i / 250).\(i % 250 + 1)" }
         var port: UInt16 = 0
@@ -118,6 +127,18 @@ public final class SimulatedNetwork: @unchecked Sendable {
             nodes[honest[Int.random(in: 0..<honest.count, using: &rng)]].known.append(entry(all[h]))
         }
         for (j, u) in unreachable.enumerated() { nodes[honest[j % honest.count]].known.append(entry(u)) }
+        let v2Nodes = Set(honest.dropFirst().suffix(max(0, v2)))
+        var v2Addresses: Set<[UInt8]> = []
+        for i in v2Nodes {
+            nodes[i].speaksV2 = true
+            nodes[i].services.formUnion(.p2pV2)
+            v2Addresses.insert(String(all[i].split(separator: ":")[0]).split(separator: ".").compactMap { UInt8($0) })
+        }
+        for i in nodes.indices {
+            for k in nodes[i].known.indices where nodes[i].known[k].networkID == 1 && v2Addresses.contains(nodes[i].known[k].address) {
+                nodes[i].known[k].services.formUnion(.p2pV2)
+            }
+        }
         guard pipe(&wake) == 0 else { throw SpawnError("simulated network: no pipe") }
     }
 
@@ -198,7 +219,7 @@ public final class SimulatedNetwork: @unchecked Sendable {
                 lock.unlock()
                 let node = nodes[i]
                 Thread.detachNewThread { [self] in
-                    Self.serve(client, node)
+                    Self.serve(client, node, answerDelay: answerDelay)
                     close(client)
                     lock.lock()
                     active[i, default: 1] -= 1
@@ -211,19 +232,19 @@ public final class SimulatedNetwork: @unchecked Sendable {
         close(wake[1])
     }
 
-    private static func frame(_ m: Message) -> [UInt8] { FrameEncoder.encode(m, magic: magic) }
-
     /// One connection, as `node` plays it.
-    private static func serve(_ fd: Int32, _ node: Node) {
-        var decoder = FrameDecoder(magic: magic)
+    private static func serve(_ fd: Int32, _ node: Node, answerDelay: Double) {
+        var wire = AnsweringWire(magic: magic, policy: node.speaksV2 ? .auto : .v1)
+        func frame(_ m: Message) -> [UInt8] { wire.encode(m) }
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         var addrV2 = false
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n <= 0 { return }
-            decoder.feed(buffer[0..<n])
-            while let f = try? decoder.next() {
-                guard case let .success(message) = f.message else { continue }
+            let intake = wire.receive(buffer[0..<n])
+            if !intake.reply.isEmpty { guard FakePeer.send(fd, intake.reply) else { return } }
+            if intake.failure != nil { return }
+            for message in intake.messages {
                 switch message {
                 case let .version(theirs):
                     if node.behaviour == .garbage {
@@ -248,7 +269,8 @@ public final class SimulatedNetwork: @unchecked Sendable {
                 case .getaddr:
                     switch node.behaviour {
                     case .honest:
-                        guard FakePeer.send(fd, answer(node.known, addrV2: addrV2)) else { return }
+                        if answerDelay > 0 { usleep(useconds_t(answerDelay * 1e6)) }
+                        guard FakePeer.send(fd, frame(answer(node.known, addrV2: addrV2))) else { return }
                     case .oversizedAddr:
                         let list = (0..<1001).map { i in
                             TimestampedAddress(time: UInt32(time(nil)), address: NetworkAddress(services: [.network], ip: IPAddress(bytes: [10, 9, UInt8(i >> 8), UInt8(i & 255)]), port: 8333))
@@ -267,11 +289,11 @@ public final class SimulatedNetwork: @unchecked Sendable {
     }
 
     /// `addrv2` with everything, or `addr` with the IPv4 and IPv6 entries.
-    private static func answer(_ known: [AddrV2Entry], addrV2: Bool) -> [UInt8] {
-        if addrV2 { return frame(.addrv2(known)) }
+    private static func answer(_ known: [AddrV2Entry], addrV2: Bool) -> Message {
+        if addrV2 { return .addrv2(known) }
         let v1 = known.filter { $0.networkID == 1 || $0.networkID == 2 }.map {
             TimestampedAddress(time: $0.time, address: NetworkAddress(services: $0.services, ip: IPAddress(bytes: $0.address), port: $0.port))
         }
-        return frame(.addr(v1))
+        return .addr(v1)
     }
 }

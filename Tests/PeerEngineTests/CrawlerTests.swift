@@ -11,14 +11,16 @@ final class CrawlRun: @unchecked Sendable {
     private var results: [CrawlResult] = []
     private var summary: CrawlSummary?
 
-    func run(seeds: [String], concurrency: Int = 64, timeout: Double = 3, deadline: Double = 60) -> ([CrawlResult], CrawlSummary?, AddressBookSnapshot) {
+    func run(seeds: [String], concurrency: Int = 64, timeout: Double = 3, deadline: Double = 60, transport: TransportPolicy = .auto) -> ([CrawlResult], CrawlSummary?, AddressBookSnapshot) {
         var settings = CrawlConfiguration()
         settings.seeds = seeds
         settings.concurrency = concurrency
         settings.timeout = timeout
         settings.loopbackOnly = true
+        var engineConfiguration = EngineConfiguration(network: .custom(magic: SimulatedNetwork.magic), userAgent: "/verack:test/")
+        engineConfiguration.transport = transport
         let crawler = Crawler(
-            engineConfiguration: EngineConfiguration(network: .custom(magic: SimulatedNetwork.magic), userAgent: "/verack:test/"),
+            engineConfiguration: engineConfiguration,
             settings: settings,
             onResult: { [self] r in
                 condition.lock()
@@ -43,6 +45,29 @@ final class CrawlRun: @unchecked Sendable {
 
 @Suite("Crawler")
 struct CrawlerTests {
+    /// Under `auto`, the nodes gossiped with NODE_P2P_V2 are crawled over v2 and the others
+    /// over v1; under `v1`, all over v1 (the v2 nodes answer both); the summary counts both.
+    @Test func autoCrawlsTheNodesThatOfferV2OverV2() throws {
+        let net = try SimulatedNetwork(listening: 14, unreachable: 2, hostile: [], seed: 5, v2: 5)
+        net.start()
+        defer { net.stop() }
+        let v2 = Set(net.nodes.filter(\.speaksV2).map(\.address))
+        #expect(v2.count == 5 && !v2.contains(net.entry))
+
+        let (results, summary, _) = CrawlRun().run(seeds: [net.entry], concurrency: 8)
+        let s = try #require(summary)
+        #expect(s.reachable == net.nodes.count)
+        for r in results where r.state == .reachable {
+            #expect(r.transport == (v2.contains(r.address) ? .v2 : .v1), "\(r.address)")
+            #expect(r.services?.contains(.p2pV2) == v2.contains(r.address))
+        }
+        #expect(s.transports == ["v1": net.nodes.count - 5, "v2": 5])
+
+        let (_, v1Summary, _) = CrawlRun().run(seeds: [net.entry], concurrency: 8, transport: .v1)
+        #expect(v1Summary?.reachable == net.nodes.count)
+        #expect(v1Summary?.transports == ["v1": net.nodes.count])
+    }
+
     @Test func crawlsTheSimulatedNetworkFromOneNode() throws {
         let hostile: [SimulatedNetwork.Behaviour] = [.oversizedAddr, .garbage, .addrFlood, .silentOnGetaddr]
         let net = try SimulatedNetwork(listening: 80, unreachable: 20, hostile: hostile, seed: 9)

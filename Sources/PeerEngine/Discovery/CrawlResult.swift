@@ -52,15 +52,18 @@ public struct CrawlSummary: Sendable, Equatable {
     public var serviceBits: [String: Int] = [:]
     /// Addresses tried, by network.
     public var networks: [String: Int] = [:]
+    /// Addresses that connected, by the transport they spoke at the end (`v1`, `v2`).
+    public var transports: [String: Int] = [:]
     /// Most connections open at once.
     public var peakConnections = 0
     public var seconds = 0.0
 
     public init() {}
 
-    mutating func add(_ r: CrawlResult) {
+    public mutating func add(_ r: CrawlResult) {
         tried += 1
         networks[r.network, default: 0] += 1
+        if let t = r.transport { transports[t.rawValue, default: 0] += 1 }
         switch r.state {
         case .reachable:
             reachable += 1
@@ -70,5 +73,30 @@ public struct CrawlSummary: Sendable, Equatable {
         case .unreachable: unreachable += 1
         case .failed: failed += 1
         }
+    }
+}
+
+/// Where a crawl stands: what the console's crawl view draws.
+public struct CrawlProgress: Sendable, Equatable {
+    /// Addresses tried to the end (reachable, unreachable or failed).
+    public var done: Int
+    /// Connections open now.
+    public var inFlight: Int
+    /// Addresses waiting for a connection (within `max`, when it is set).
+    public var queued: Int
+    /// Since the crawl started.
+    public var seconds: Double
+    /// The counts so far.
+    public var summary: CrawlSummary
+    /// The crawl is over (done, or stopped).
+    public var finished: Bool
+
+    public init(done: Int, inFlight: Int, queued: Int, seconds: Double, summary: CrawlSummary, finished: Bool) {
+        self.done = done
+        self.inFlight = inFlight
+        self.queued = queued
+        self.seconds = seconds
+        self.summary = summary
+        self.finished = finished
     }
 }

@@ -39,6 +39,7 @@ public final class Crawler: @unchecked Sendable {
     private let queue: DispatchQueue
     private let onResult: @Sendable (CrawlResult) -> Void
     private let onFinish: @Sendable (CrawlSummary) -> Void
+    private let onProgress: (@Sendable (CrawlProgress) -> Void)?
 
     /// One address being tried.
     private struct Attempt {
@@ -65,10 +66,13 @@ public final class Crawler: @unchecked Sendable {
 
     /// A crawler with an engine of its own built from `engineConfiguration` (its timeouts
     /// are set from `settings.timeout`). `onResult` is called once per address tried,
-    /// `onFinish` once at the end; both on the crawler's queue.
+    /// `onFinish` once at the end, `onProgress` whenever the counts move (a dial, a result,
+    /// the end); all on the crawler's queue. `addressBook`: feed this book (the console's)
+    /// rather than one of the crawler's own; the engine also reads it to choose v2 in `auto`.
     public init(
-        engineConfiguration: EngineConfiguration, settings: CrawlConfiguration,
-        onResult: @escaping @Sendable (CrawlResult) -> Void, onFinish: @escaping @Sendable (CrawlSummary) -> Void
+        engineConfiguration: EngineConfiguration, settings: CrawlConfiguration, addressBook: AddressBook? = nil,
+        onResult: @escaping @Sendable (CrawlResult) -> Void, onFinish: @escaping @Sendable (CrawlSummary) -> Void,
+        onProgress: (@Sendable (CrawlProgress) -> Void)? = nil
     ) {
         var config = engineConfiguration
         config.connectTimeout = settings.timeout
@@ -80,8 +84,9 @@ public final class Crawler: @unchecked Sendable {
         self.settings = settings
         self.onResult = onResult
         self.onFinish = onFinish
+        self.onProgress = onProgress
         let box = WeakCrawler()
-        engine = PeerEngine(configuration: config, eventQueue: queue) { event in box.crawler?.handle(event) }
+        engine = PeerEngine(configuration: config, addressBook: addressBook, eventQueue: queue) { event in box.crawler?.handle(event) }
         box.crawler = self
     }
 
@@ -142,6 +147,14 @@ public final class Crawler: @unchecked Sendable {
             pendingHead = 0
         }
         if !finished && open == 0 && !resolving { finish() }
+        if !finished { onProgress?(progress) }
+    }
+
+    /// The counts now.
+    private var progress: CrawlProgress {
+        var queued = pending.count - pendingHead
+        if let max = settings.maxAddresses { queued = min(queued, Swift.max(0, max - dialled)) }
+        return CrawlProgress(done: summary.tried, inFlight: open, queued: queued, seconds: engine.now - startTime, summary: summary, finished: finished)
     }
 
     private func dial(_ address: String, network: String) {
@@ -295,6 +308,7 @@ public final class Crawler: @unchecked Sendable {
         summary.seconds = engine.now - startTime
         summary.notDialled += pending.count - pendingHead
         engine.shutdown()
+        onProgress?(CrawlProgress(done: summary.tried, inFlight: 0, queued: 0, seconds: summary.seconds, summary: summary, finished: true))
         onFinish(summary)
     }
 
@@ -305,7 +319,10 @@ public final class Crawler: @unchecked Sendable {
         DispatchQueue.global().async { [self] in
             let group = DispatchGroup()
             let found = LockedList<String>()
-            for seed in network.dnsSeeds {
+            // Through a proxy, no DNS of ours (as the engine's seeding): the built-in
+            // addresses serve instead.
+            let seeds = engine.configuration.proxy.proxy == nil ? network.dnsSeeds : []
+            for seed in seeds {
                 DispatchQueue.global().async(group: group) {
                     if case let .success(addresses) = SocketAddress.resolve(Endpoint(host: seed, port: network.defaultPort)) {
                         found.append(contentsOf: addresses.map(\.description))

@@ -11,12 +11,13 @@ final class CrawlRun: @unchecked Sendable {
     private var results: [CrawlResult] = []
     private var summary: CrawlSummary?
 
-    func run(seeds: [String], concurrency: Int = 64, timeout: Double = 3, deadline: Double = 60, transport: TransportPolicy = .auto) -> ([CrawlResult], CrawlSummary?, AddressBookSnapshot) {
+    func run(seeds: [String], concurrency: Int = 64, timeout: Double = 3, deadline: Double = 60, transport: TransportPolicy = .auto, maxTracked: Int? = nil) -> ([CrawlResult], CrawlSummary?, AddressBookSnapshot) {
         var settings = CrawlConfiguration()
         settings.seeds = seeds
         settings.concurrency = concurrency
         settings.timeout = timeout
         settings.loopbackOnly = true
+        if let maxTracked { settings.maxTracked = maxTracked }
         var engineConfiguration = EngineConfiguration(network: .custom(magic: SimulatedNetwork.magic), userAgent: "/verack:test/")
         engineConfiguration.transport = transport
         let crawler = Crawler(
@@ -66,6 +67,20 @@ struct CrawlerTests {
         let (_, v1Summary, _) = CrawlRun().run(seeds: [net.entry], concurrency: 8, transport: .v1)
         #expect(v1Summary?.reachable == net.nodes.count)
         #expect(v1Summary?.transports == ["v1": net.nodes.count])
+    }
+
+    /// The crawler's own memory is bounded: past `maxTracked` addresses, no more are
+    /// queued, and they count as not dialled.
+    @Test func tracksAtMostMaxTrackedAddresses() throws {
+        let net = try SimulatedNetwork(listening: 40, unreachable: 10, hostile: [], seed: 4)
+        net.start()
+        defer { net.stop() }
+        let (results, summary, _) = CrawlRun().run(seeds: [net.entry], concurrency: 4, maxTracked: 5)
+        let s = try #require(summary)
+        #expect(results.count == 5)
+        #expect(s.tried == results.count)
+        #expect(s.notDialled > 0)
+        #expect(Set(results.map(\.address)).count == results.count)
     }
 
     @Test func crawlsTheSimulatedNetworkFromOneNode() throws {

@@ -44,7 +44,8 @@ public struct CrawlSummary: Sendable, Equatable {
     public var reachable = 0
     public var unreachable = 0
     public var failed = 0
-    /// Addresses heard of but not dialled (other networks, outside loopback, over `max`).
+    /// Addresses heard of but not dialled (other networks, outside loopback, over `max`,
+    /// past ``CrawlConfiguration/maxTracked``).
     public var notDialled = 0
     /// Reachable peers by user agent, protocol version, service bit name.
     public var userAgents: [String: Int] = [:]

@@ -21,6 +21,10 @@ public struct CrawlConfiguration: Sendable {
     public var loopbackOnly = false
     /// `addr` messages of at most one entry a peer may send before it counts as a flood.
     public var maxSmallAddrMessages = 20
+    /// Distinct addresses one crawl keeps track of (queued, tried or set aside), at most;
+    /// later ones count as not dialled. The real network gossips a few hundred thousand:
+    /// the default bounds the crawler's own memory near 100 MB.
+    public var maxTracked = 1_000_000
 
     public init() {}
 }
@@ -118,7 +122,12 @@ public final class Crawler: @unchecked Sendable {
     }
 
     private func enqueue(_ address: String, network: String) {
-        guard seen.insert(address).inserted else { return }
+        guard !seen.contains(address) else { return }
+        guard seen.count < settings.maxTracked else {
+            summary.notDialled += 1
+            return
+        }
+        seen.insert(address)
         pending.append((address, network))
     }
 
@@ -128,7 +137,7 @@ public final class Crawler: @unchecked Sendable {
         let text = key.description
         guard !seen.contains(text) else { return }
         guard key.isDialable, !settings.loopbackOnly || key.isLoopback else {
-            seen.insert(text)
+            if seen.count < settings.maxTracked { seen.insert(text) }
             summary.notDialled += 1
             return
         }

@@ -23,7 +23,8 @@ public struct CrawlConfiguration: Sendable {
     public var maxSmallAddrMessages = 20
     /// Distinct addresses one crawl keeps track of (queued, tried or set aside), at most;
     /// later ones count as not dialled. The real network gossips a few hundred thousand:
-    /// the default bounds the crawler's own memory near 100 MB.
+    /// the default bounds the crawler's own memory near 140 MB (measured: a million
+    /// IPv4 addresses queued and in the set).
     public var maxTracked = 1_000_000
 
     public init() {}

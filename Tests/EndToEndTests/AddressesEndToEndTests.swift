@@ -11,14 +11,11 @@ import Testing
         let net = try SimulatedNetwork(listening: 6, unreachable: 2, hostile: [], seed: 11)
         net.start()
         defer { net.stop() }
-        let session = try TmuxSession(tmux: tmux, width: 120, height: 40, directory: RealNode.repositoryRoot.path)
+        let session = try simulatedNetworkConsole(connectedTo: net.entry, verack: verack, tmux: tmux)
         defer { session.kill() }
-        try session.type("'\(verack)' --magic dab5bffa --no-seeds --connect \(net.entry); echo \"verack exited $?\"")
-        var step = try session.wait(timeout: 20) { $0.contains("│  1 \(net.entry)") && $0.contains("established") }
-        #expect(step.matched, "the entry node was not reached:\n\(step.screen)")
 
         try session.type("send 1 getaddr")
-        step = try session.wait(timeout: 20) { $0.contains("← addr") || $0.contains("← addrv2") }
+        var step = try session.wait(timeout: 20) { $0.contains("← addr") || $0.contains("← addrv2") }
         #expect(step.matched, "no addr answer:\n\(step.screen)")
         try session.type("addresses")
         step = try session.wait(timeout: 10) { $0.contains("Addresses ") && $0.contains(" known · ") && $0.contains("│ipv4 ") }
@@ -34,8 +31,6 @@ import Testing
         #expect(step.matched, "Enter did not add a peer:\n\(step.screen)")
 
         try session.press(":")
-        try session.type("quit")
-        step = try session.wait(timeout: 10) { $0.contains("verack exited 0") }
-        #expect(step.matched, "\(step.screen)")
+        try expectCleanQuit(session)
     }
 }

@@ -14,16 +14,13 @@ import Testing
         let net = try SimulatedNetwork(listening: 12, unreachable: 3, hostile: [.garbage], seed: 21, v2: 3)
         net.start()
         defer { net.stop() }
-        let session = try TmuxSession(tmux: tmux, width: 120, height: 40, directory: RealNode.repositoryRoot.path)
+        let session = try simulatedNetworkConsole(connectedTo: net.entry, verack: verack, tmux: tmux)
         defer { session.kill() }
-        try session.type("'\(verack)' --magic dab5bffa --no-seeds --connect \(net.entry); echo \"verack exited $?\"")
-        var step = try session.wait(timeout: 20) { $0.contains("│  1 \(net.entry)") && $0.contains("established") }
-        #expect(step.matched, "the entry node was not reached:\n\(step.screen)")
 
         try session.type("crawl --concurrency 4")
         let expected = net.nodes.count + net.unreachable.count
         let honest = net.nodes.filter { $0.behaviour == .honest }
-        step = try session.wait(timeout: 60) { $0.contains("Crawl done") && $0.contains("│█ done \(expected) · ▓ in flight 0 · ░ queued 0 · ") }
+        var step = try session.wait(timeout: 60) { $0.contains("Crawl done") && $0.contains("│█ done \(expected) · ▓ in flight 0 · ░ queued 0 · ") }
         #expect(step.matched, "the crawl did not reach all \(expected) addresses:\n\(step.screen)")
         #expect(step.screen.contains("│reachable \(honest.count) · unreachable \(net.unreachable.count) · failed 1 · v1 \(net.nodes.count - 3) · v2 3"), "\(step.screen)")
         #expect(step.screen.contains("] \(expected)/\(expected) 100%"), "\(step.screen)")
@@ -59,9 +56,7 @@ import Testing
         step = try session.wait(timeout: 10) { $0.contains("crawl stop: no crawl is running") }
         #expect(step.matched, "\(step.screen)")
 
-        try session.type("quit")
-        step = try session.wait(timeout: 10) { $0.contains("verack exited 0") }
-        #expect(step.matched, "\(step.screen)")
+        try expectCleanQuit(session)
     }
 
     /// Nodes that take 30 s to answer `getaddr` keep the crawl in flight: `crawl` again says
@@ -74,14 +69,11 @@ import Testing
         net.answerDelay = 30
         net.start()
         defer { net.stop() }
-        let session = try TmuxSession(tmux: tmux, width: 120, height: 40, directory: RealNode.repositoryRoot.path)
+        let session = try simulatedNetworkConsole(connectedTo: nil, verack: verack, tmux: tmux)
         defer { session.kill() }
-        try session.type("'\(verack)' --magic dab5bffa --no-seeds; echo \"verack exited $?\"")
-        var step = try session.wait(timeout: 20) { $0.contains(" verack · ") }
-        #expect(step.matched, "the console did not start:\n\(step.screen)")
 
         try session.type("crawl")
-        step = try session.wait(timeout: 10) { $0.contains("crawl: no peer to start from") }
+        var step = try session.wait(timeout: 10) { $0.contains("crawl: no peer to start from") }
         #expect(step.matched, "crawl without peers or seeds under --no-seeds:\n\(step.screen)")
         try session.type("crawl --max 0")
         step = try session.wait(timeout: 10) { $0.contains("crawl: --max must be a whole number above 0, not '0'") }
@@ -99,8 +91,6 @@ import Testing
         #expect(step.matched, "crawl stop did not end the crawl:\n\(step.screen)")
         #expect(step.screen.split(separator: "\n")[0].contains("peers 0"), "\(step.screen)")
 
-        try session.type("quit")
-        step = try session.wait(timeout: 10) { $0.contains("verack exited 0") }
-        #expect(step.matched, "\(step.screen)")
+        try expectCleanQuit(session)
     }
 }

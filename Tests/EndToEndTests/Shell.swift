@@ -88,3 +88,24 @@ func expectReadOnlyAndFilter(_ session: TmuxSession) throws {
     step = try session.wait(timeout: 10) { $0.contains("Messages 1 · filter: command version dir in") }
     #expect(step.matched, "the filter did not leave the peer's version:\n\(step.screen)")
 }
+
+/// The console in a 120×40 tmux session on the simulated network's magic, under
+/// `--no-seeds`, connected to `entry` (nil: to no one), once that peer shows established
+/// (or the console has started). The command line has the focus.
+func simulatedNetworkConsole(connectedTo entry: String?, verack: String, tmux: String) throws -> TmuxSession {
+    let session = try TmuxSession(tmux: tmux, width: 120, height: 40, directory: RealNode.repositoryRoot.path)
+    let connect = entry.map { " --connect \($0)" } ?? ""
+    try session.type("'\(verack)' --magic dab5bffa --no-seeds\(connect); echo \"verack exited $?\"")
+    let step = try session.wait(timeout: 20) { screen in
+        entry.map { screen.contains("│  1 \($0)") && screen.contains("established") } ?? screen.contains(" verack · ")
+    }
+    #expect(step.matched, entry.map { "the entry node \($0) was not reached:\n\(step.screen)" } ?? "the console did not start:\n\(step.screen)")
+    return session
+}
+
+/// `quit` on the command line (which has the focus) ends the console with status 0.
+func expectCleanQuit(_ session: TmuxSession) throws {
+    try session.type("quit")
+    let step = try session.wait(timeout: 10) { $0.contains("verack exited 0") }
+    #expect(step.matched, "\(step.screen)")
+}

@@ -84,17 +84,3 @@ enum DiscoveryBenchmarks {
         Bench.report("crawl_peak_rss_mb", Double(peakKB) / 1024, "MB")
     }
 }
-
-/// `verack-bench simnet`: a small simulated network to crawl by hand.
-enum SimulatedNetworkDemo {
-    static func run(nodes: Int) {
-        let hostile: [SimulatedNetwork.Behaviour] = [.oversizedAddr, .garbage, .addrFlood, .silentOnGetaddr]
-        guard let net = try? SimulatedNetwork(listening: max(nodes, hostile.count + 2), unreachable: max(2, nodes / 4), hostile: hostile, seed: 7) else {
-            Bench.fail("simnet: cannot listen on 127.1.0.x")
-        }
-        net.start()
-        FileHandle.standardOutput.write(Data("entry \(net.entry) (magic dab5bffa); \(net.nodes.count) nodes, \(net.unreachable.count) silent addresses; close stdin to stop\n".utf8))
-        while readLine() != nil {}
-        net.stop()
-    }
-}

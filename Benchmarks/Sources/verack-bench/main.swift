@@ -14,11 +14,7 @@ let groups: [(name: String, run: () -> Void)] = [
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
-if requested.first == "simnet" {
-    // Not a benchmark: `verack-bench simnet [NODES]` runs a simulated network of fake
-    // nodes on 127.1.x.y for trying `verack crawl` by hand, until stdin closes.
-    SimulatedNetworkDemo.run(nodes: requested.dropFirst().first.flatMap { Int($0) } ?? 12)
-} else if requested.contains("-h") || requested.contains("--help") {
+if requested.contains("-h") || requested.contains("--help") {
     print("usage: verack-bench [\(groups.map(\.name).joined(separator: "|"))]...   (no argument: all groups)")
 } else if let unknown = requested.first(where: { name in !groups.contains { $0.name == name } }) {
     Bench.fail("unknown benchmark group '\(unknown)'; groups: \(groups.map(\.name).joined(separator: ", "))")

@@ -1,4 +1,5 @@
 import BitcoinWire
+import Foundation
 import PeerEngine
 
 /// What the Addresses view shows and how: the book's entries, filtered and sorted by keys.
@@ -50,7 +51,7 @@ enum AddressesView {
         screen.box(rect, title: title + " · Enter connects · Esc closes", style: CellStyle(.accent, bold: true))
         let inner = rect.inner
         guard inner.height > 1 else { return }
-        let columns: [(String, Int)] = [("network", 8), ("address", 46), ("services", 12), ("told by", 12), ("state", max(10, inner.width - 82))]
+        let columns: [(String, Int)] = [("network", 8), ("address", 40), ("services", 12), ("told", 5), ("state", max(10, inner.width - 69))]
         var x = inner.col
         for (title, width) in columns {
             screen.putField(title, row: inner.row, col: x, width: min(width, max(0, inner.right - x)), style: CellStyle(.accent, bold: true))
@@ -64,8 +65,15 @@ enum AddressesView {
             screen.put(text, row: inner.row + 1, col: inner.col, style: CellStyle(.dim))
             return
         }
-        let visible = inner.height - 1
+        // The last row says who told us about the selected address, when there is room.
+        let detail = inner.height > 4
+        let visible = inner.height - (detail ? 2 : 1)
         let selected = min(state.selection, rows.count - 1)
+        if detail, let snapshot = model.addresses {
+            screen.put(
+                whoTold(rows[selected], snapshot), row: inner.row + inner.height - 1, col: inner.col,
+                style: CellStyle(.dim), limit: inner.width)
+        }
         let top = min(max(0, min(state.top, selected)), max(0, rows.count - visible))
         let first = selected >= top + visible ? selected - visible + 1 : top
         for r in 0..<visible {
@@ -78,7 +86,7 @@ enum AddressesView {
                 (e.key.networkName, e.key.isDialable ? .plain : CellStyle(.dim)),
                 (e.key.description, .plain),
                 (e.services.shortNames, .plain),
-                (told(e), .plain),
+                (String(e.reports), .plain),
                 (stateText, stateStyle),
             ]
             var col = inner.col
@@ -92,12 +100,15 @@ enum AddressesView {
         }
     }
 
-    /// How many peers told us, then which: `3: 1,4,7`; `+` when more told us than are kept.
-    static func told(_ e: AddressEntry) -> String {
-        let ids = e.reporters.peers
-        guard !ids.isEmpty else { return String(e.reports) }
-        let more = Int(e.reports) > ids.count ? "+" : ""
-        return "\(e.reports): " + ids.map(String.init).joined(separator: ",") + more
+    /// `ADDRESS · last seen 3m ago · told by A, B, C and 2 more`.
+    static func whoTold(_ e: AddressEntry, _ snapshot: AddressBookSnapshot) -> String {
+        // Gossiped times are Unix times: the age is against the wall clock.
+        var line = e.key.description + " · last seen " + Format.age(Date().timeIntervalSince1970 - Double(e.lastSeen)) + " ago"
+        let names = snapshot.reporters(of: e)
+        if names.isEmpty { return line + " · a peer we met or a seed" }
+        line += " · told by " + names.joined(separator: ", ")
+        let more = Int(e.reports) - names.count
+        return more > 0 ? line + " and \(more) more" : line
     }
 
     static func serviceName(_ flag: ServiceFlags) -> String {

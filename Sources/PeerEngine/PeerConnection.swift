@@ -270,7 +270,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
                 info.received.count(command: unit.command, bytes: unit.raw.count)
                 // The book learns first, so whoever reads the event finds the addresses there
                 // (a crawl in `auto` dials v2 to an address gossiped with NODE_P2P_V2).
-                if let deliver { engine.learn(from: deliver, peer: id) }
+                if let deliver { engine.learn(from: deliver, peer: id, address: info.address) }
                 let event = FrameEvent(peer: id, direction: .received, time: engine.now, unit: unit)
                 engine.post(.frame(event))
                 if let deliver {

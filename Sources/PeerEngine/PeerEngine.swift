@@ -144,7 +144,11 @@ public final class PeerEngine: @unchecked Sendable {
     }
 
     /// Addresses gossiped in `addr` and `addrv2` go to the address book, with their services.
-    func learn(from message: Message, peer: PeerID) {
+    func learn(from message: Message, peer: PeerID, address: String) {
+        switch message {
+        case .addr, .addrv2: addressBook.name(peer: peer, address: address)
+        default: return
+        }
         addressBook.take(message, from: peer, now: UInt32(clamping: time(nil)))
     }
 

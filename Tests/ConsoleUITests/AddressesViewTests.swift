@@ -18,6 +18,7 @@ struct AddressesViewTests {
         ]
         _ = book.take(.addrv2(entries), from: 1, now: now)
         _ = book.take(.addrv2([entries[0]]), from: 6, now: now)
+        book.name(peer: 6, address: "10.9.9.6:8333")
         if let key = AddressKey(endpoint: "10.0.0.2:8333") {
             book.record(.reachable(userAgent: "/Satoshi:27.0.0/", version: 70016, height: 900_000), for: key, now: now)
         }
@@ -38,9 +39,10 @@ struct AddressesViewTests {
         let rows = m.render().lines.filter { ["│ipv4", "│torv3", "│i2p"].contains(where: $0.hasPrefix) }
         #expect(rows.count == 4, "\(m.render().text)")
         #expect(rows.first?.contains("10.0.0.1:8333") == true, "dialable untried first: \(rows)")
-        // Told by peers 1 and 6.
-        #expect(rows.first?.contains("2: 1,6") == true, "\(rows)")
-        #expect(text.contains("told by"))
+        // The selected row's line names them: peer 1 by id (never named), 6 by address.
+        // (The age is against the wall clock: 10 s, or 11 if a second turned meanwhile.)
+        let detail = m.render().lines.first { $0.hasPrefix("│10.0.0.1:8333 · last seen ") }
+        #expect(detail?.contains(" ago · told by peer 1, 10.9.9.6:8333 ") == true, "\(text)")
         #expect(text.contains("reachable /Satoshi:27.0.0/"))
 
         // Enter on the first row dials it; on the onion row, one line says why not.

@@ -18,7 +18,12 @@ struct AddressBookTests {
         for peer in 1...6 { _ = book.take(.addr([v4(1, 1)]), from: peer, now: now) }
         let e = book.entry(AddressKey(v4(1, 1).address))
         #expect(e?.reports == 6)
-        #expect(e?.reporters.peers == [1, 2, 3, 4])
+        #expect(e.map(book.reporters) == ["peer 1", "peer 2", "peer 3", "peer 4"])
+        // Engine peer ids past 32 bits (a console crawl's) are their own reporters.
+        book.name(peer: 1 << 32 | 1, address: "10.3.3.3:8333")
+        _ = book.take(.addr([v4(1, 2)]), from: 1 << 32 | 1, now: now)
+        _ = book.take(.addr([v4(1, 2)]), from: 1, now: now)
+        #expect(book.entry(AddressKey(v4(1, 2).address)).map(book.reporters) == ["10.3.3.3:8333", "peer 1"])
     }
 
     @Test func keepsEachAddressOnceWhoeverTellsIt() {
@@ -32,7 +37,7 @@ struct AddressBookTests {
         #expect(book.count == 10)
         let e = book.entry(AddressKey(v4(0, 3).address))
         #expect(e?.reports == 3)
-        #expect(e?.reporters.peers == [1, 2, 3])
+        #expect(e.map(book.reporters) == ["peer 1", "peer 2", "peer 3"])
         // Peer 1 telling it again is not another peer.
         _ = book.take(.addrv2([v2]), from: 1, now: now)
         #expect(book.entry(AddressKey(v4(0, 3).address))?.reports == 3)
@@ -123,7 +128,13 @@ struct AddressBookTests {
 
     @Test func theEngineFeedsItsBookFromGossip() {
         let engine = PeerEngine(configuration: EngineConfiguration(network: .regtest, userAgent: "/t/")) { _ in }
-        engine.learn(from: .addr([v4(1, 1)]), peer: 3)
+        engine.learn(from: .addr([v4(1, 1)]), peer: 3, address: "10.5.5.5:8333")
+        #expect(engine.addressBook.count == 1)
+        // The snapshot a front end gets names the peer that told us.
+        let snapshot = engine.addressBook.snapshot(limit: 10)
+        #expect(snapshot.reporters(of: snapshot.entries[0]) == ["10.5.5.5:8333"])
+        // Other messages teach it nothing, not even a name.
+        engine.learn(from: .ping(nonce: 1), peer: 4, address: "10.5.5.6:8333")
         #expect(engine.addressBook.count == 1)
     }
 }
@@ -138,7 +149,7 @@ struct AutoTransportFromTheBookTests {
         let now = UInt32(clamping: Int(Date().timeIntervalSince1970))
         let v2 = NetworkAddress(services: [.network, .p2pV2], ip: IPAddress(bytes: [10, 1, 2, 3]), port: 8333)
         let v1 = NetworkAddress(services: [.network], ip: IPAddress(bytes: [10, 1, 2, 4]), port: 8333)
-        engine.learn(from: .addr([TimestampedAddress(time: now - 60, address: v2), TimestampedAddress(time: now - 60, address: v1)]), peer: 1)
+        engine.learn(from: .addr([TimestampedAddress(time: now - 60, address: v2), TimestampedAddress(time: now - 60, address: v1)]), peer: 1, address: "10.5.5.5:8333")
         let endpoint = try Endpoint.parse("10.1.2.3:8333", defaultPort: 8333).get()
         #expect(engine.outboundTransport(for: endpoint, asked: nil) == .v2(fallback: true))
         #expect(engine.outboundTransport(for: try Endpoint.parse("10.1.2.4:8333", defaultPort: 8333).get(), asked: nil) == .v1)

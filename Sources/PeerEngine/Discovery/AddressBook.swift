@@ -31,6 +31,14 @@ public final class AddressBook: @unchecked Sendable {
     private var index: [AddressKey: Int] = [:]
     /// Guarded by `lock`: per live peer, entries taken and entries ignored.
     private var perPeer: [Int: (taken: Int, ignored: Int)] = [:]
+    /// Guarded by `lock`: every peer that told us of addresses, numbered densely in the
+    /// order they first did (the numbers ``Reporters`` hold), with its address when the
+    /// engine named it; at most ``maxReporters``.
+    private var reporterNumbers: [Int: Int32] = [:]
+    private var reporterTable: [(peer: Int, name: String?)] = []
+    /// The most reporting peers numbered: more than a crawl of the whole reachable network
+    /// connects to. Past it, entries still count their reporters but name no new ones.
+    public static let maxReporters = 200_000
     private var rng = SystemRandomNumberGenerator()
 
     /// What one `addr`/`addrv2` did to the book.
@@ -125,16 +133,20 @@ public final class AddressBook: @unchecked Sendable {
                 entries[i].lastSeen = seen
                 entries[i].services = services
             }
-            if let source = source.map({ Int32(truncatingIfNeeded: $0) }), !entries[i].reporters.contains(source) {
-                entries[i].reports = entries[i].reports &+ (entries[i].reports == .max ? 0 : 1)
-                entries[i].reporters.insert(source)
+            if let source {
+                // A reporter past the numbered ones cannot be told from an earlier one: it counts.
+                let number = reporterNumber(source)
+                if number.map({ !entries[i].reporters.contains($0) }) ?? true {
+                    entries[i].reports = entries[i].reports &+ (entries[i].reports == .max ? 0 : 1)
+                    if let number { entries[i].reporters.insert(number) }
+                }
             }
             return .updated
         }
         if entries.count >= capacity && !evictOne() { return .noRoom }
         index[key] = entries.count
         var reporters = Reporters()
-        if let source { reporters.insert(Int32(truncatingIfNeeded: source)) }
+        if let number = source.flatMap(reporterNumber) { reporters.insert(number) }
         entries.append(AddressEntry(
             key: key, services: services, lastSeen: seen, reports: source == nil ? 0 : 1,
             reporters: reporters, state: .untried))
@@ -194,7 +206,42 @@ public final class AddressBook: @unchecked Sendable {
         return perPeer[peer]?.ignored ?? 0
     }
 
-    /// Forgets the per-connection count of a peer that ended.
+    /// Remembers the address `peer` is connected at, to name it as a reporter.
+    public func name(peer: Int, address: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let n = reporterNumber(peer), reporterTable[Int(n)].name == nil { reporterTable[Int(n)].name = address }
+    }
+
+    /// `peer`'s reporter number, given on first use; nil when ``maxReporters`` are taken.
+    /// Guarded by `lock`.
+    private func reporterNumber(_ peer: Int) -> Int32? {
+        if let n = reporterNumbers[peer] { return n }
+        guard reporterTable.count < Self.maxReporters else { return nil }
+        let n = Int32(reporterTable.count)
+        reporterTable.append((peer, nil))
+        reporterNumbers[peer] = n
+        return n
+    }
+
+    /// Who told us about `entry`: each reporter's address, or `peer N` when it was not
+    /// named.
+    public func reporters(of entry: AddressEntry) -> [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return reporterNames(entry.reporters)
+    }
+
+    /// Guarded by `lock`.
+    private func reporterNames(_ reporters: Reporters) -> [String] {
+        reporters.numbers.map { n in
+            let r = reporterTable[Int(n)]
+            return r.name ?? "peer \(r.peer)"
+        }
+    }
+
+    /// Forgets the per-connection count of a peer that ended (its name stays: entries
+    /// still say it told us).
     public func forget(peer: Int) {
         lock.lock()
         perPeer[peer] = nil
@@ -202,7 +249,8 @@ public final class AddressBook: @unchecked Sendable {
     }
 
     /// Counts and, unless `limit` is 0, the first `limit` entries in the default order
-    /// (see ``AddressBookSnapshot``); nil `limit`: all of them.
+    /// (see ``AddressBookSnapshot``), with the names of their reporters; nil `limit`: all
+    /// of them.
     /// The counts of a snapshot, without its entries (for a status bar, every second).
     public func counts() -> AddressBookSnapshot {
         lock.lock()
@@ -228,6 +276,15 @@ public final class AddressBook: @unchecked Sendable {
         }
         var sorted = limit == 0 ? [] : AddressBookSnapshot.sorted(copy)
         if let limit, sorted.count > limit { sorted.removeLast(sorted.count - limit) }
-        return AddressBookSnapshot(known: copy.count, tried: tried, reachable: reachable, byNetwork: byNetwork, entries: sorted)
+        var names: [Int32: String] = [:]
+        if !sorted.isEmpty {
+            lock.lock()
+            for e in sorted {
+                for (n, name) in zip(e.reporters.numbers, reporterNames(e.reporters)) { names[n] = name }
+            }
+            lock.unlock()
+        }
+        return AddressBookSnapshot(
+            known: copy.count, tried: tried, reachable: reachable, byNetwork: byNetwork, entries: sorted, reporterNames: names)
     }
 }

@@ -11,6 +11,14 @@ public struct AddressBookSnapshot: Sendable {
     /// Entries in the default order: dialable untried addresses (IPv4, IPv6) newest first,
     /// then tried ones newest first, then those that need a proxy or cannot be dialled.
     public var entries: [AddressEntry]
+    /// The names of the reporters in those entries (by the book's reporter numbers): the
+    /// peer's address, or `peer N`.
+    public var reporterNames: [Int32: String] = [:]
+
+    /// Who told us about `entry`, in the order they did.
+    public func reporters(of entry: AddressEntry) -> [String] {
+        entry.reporters.numbers.map { reporterNames[$0] ?? "?" }
+    }
 
     /// The rank of an entry in the default order (0 comes first).
     public static func group(of entry: AddressEntry) -> Int {

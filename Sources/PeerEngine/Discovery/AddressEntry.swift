@@ -12,7 +12,8 @@ public struct AddressEntry: Sendable, Equatable {
     /// ones kept counts again (rare: Core sends a peer each address once).
     public var reports: UInt16
     /// Which peers told us: the first ``Reporters/capacity`` of them (none: a seed, or a
-    /// peer we met).
+    /// peer we met), as the book numbers its reporters (``AddressBookSnapshot/reporters(of:)``
+    /// names them).
     public var reporters: Reporters
     public var state: AddressState
 
@@ -22,7 +23,8 @@ public struct AddressEntry: Sendable, Equatable {
 
 /// The first few peers that told us about an address, kept inline (no allocation per
 /// entry in a book of a million; a tuple, not SIMD4, whose 16-byte alignment pads every
-/// entry).
+/// entry). Each is the book's own dense number for a reporting peer (engine peer ids
+/// may not fit 32 bits: a console crawl numbers its peers from 2^32 up).
 public struct Reporters: Sendable, Equatable {
     public static let capacity = 4
     private var ids: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
@@ -39,8 +41,8 @@ public struct Reporters: Sendable, Equatable {
         }
     }
 
-    /// The peer ids, in the order they told us.
-    public var peers: [Int] { (0..<Int(stored)).map { Int(id($0)) } }
+    /// The book's reporter numbers, in the order they told us.
+    public var numbers: [Int32] { (0..<Int(stored)).map { id($0) } }
 
     public func contains(_ peer: Int32) -> Bool {
         (0..<Int(stored)).contains { id($0) == peer }
@@ -58,5 +60,5 @@ public struct Reporters: Sendable, Equatable {
         stored += 1
     }
 
-    public static func == (a: Reporters, b: Reporters) -> Bool { a.peers == b.peers }
+    public static func == (a: Reporters, b: Reporters) -> Bool { a.numbers == b.numbers }
 }

@@ -38,9 +38,30 @@ public struct FrameStream {
     private var resyncing = false
     public private(set) var frames = 0
 
+    /// The first wire bytes of the candidates, as a 256-bit set: the scan tests each byte
+    /// against it before it reads a whole magic (most bytes of a stream begin none).
+    private let leads: (UInt64, UInt64, UInt64, UInt64)
+
     /// `magic`: the one network to look for; nil looks for every known network's.
     public init(magic: Magic?) {
         candidates = magic.map { [$0] } ?? Self.knownMagics
+        var bits: [UInt64] = [0, 0, 0, 0]
+        for m in candidates {
+            let first = Int(m.value & 0xff)
+            bits[first >> 6] |= 1 << UInt64(first & 63)
+        }
+        leads = (bits[0], bits[1], bits[2], bits[3])
+    }
+
+    private func leads(_ byte: UInt8) -> Bool {
+        let word: UInt64
+        switch byte >> 6 {
+        case 0: word = leads.0
+        case 1: word = leads.1
+        case 2: word = leads.2
+        default: word = leads.3
+        }
+        return word >> UInt64(byte & 63) & 1 == 1
     }
 
     private static let knownMagics = Network.all.map(\.magic)
@@ -131,6 +152,10 @@ public struct FrameStream {
         var scanned = 0  // where the current scan began
         var i = 0
         while i + 4 <= window.count {
+            guard leads(window[i]) else {
+                i += 1
+                continue
+            }
             let m = Magic(window[i], window[i + 1], window[i + 2], window[i + 3])
             guard candidates.contains(m) else {
                 i += 1

@@ -48,12 +48,11 @@ enum AddressesTarget {
             case 0, 1:
                 let count = op & 4 != 0 ? reader.uint16() : Int(reader.byte())
                 let payload = Array(reader.take(count))
-                guard let message = decode(payload, v2: op & 1 != 0) else { break }
-                let entries = keys(message)
+                guard let (message, entries) = decode(payload, v2: op & 1 != 0) else { break }
                 let intake = offer(message, entries: entries, to: book, from: peer)
                 ignoredByPeer[peer] += intake.ignored
                 if offered.count < 64 { offered += entries.lazy.compactMap(\.key).prefix(64 - offered.count) }
-                if op & 0x40 != 0 { offerTooMany(message, to: book, from: peer, repeat: Int(op >> 7)) }
+                if op & 0x40 != 0 { offerTooMany(message, entries: entries, to: book, from: peer, repeat: Int(op >> 7)) }
             case 2:
                 let before = book.count
                 let which = Int(reader.byte())
@@ -82,7 +81,8 @@ enum AddressesTarget {
     }
 
     /// Decodes and checks the codec's properties; nil when the payload does not decode.
-    static func decode(_ payload: [UInt8], v2: Bool) -> Message? {
+    /// With the message, each entry's key (nil: over 32 bytes) and time.
+    static func decode(_ payload: [UInt8], v2: Bool) -> (Message, [(key: AddressKey?, time: UInt32)])? {
         let command = v2 ? "addrv2" : "addr"
         let message: Message
         do {
@@ -94,10 +94,13 @@ enum AddressesTarget {
             check(count <= UInt64(AddrLimits.maxEntries), "\(command) of \(count) entries decoded")
         }
         check(message.encodePayload() == payload, "\(command): re-encoding changed the bytes")
+        var entries: [(key: AddressKey?, time: UInt32)] = []
         switch message {
         case let .addr(list):
+            entries.reserveCapacity(list.count)
             for e in list {
                 let key = AddressKey(e.address)
+                entries.append((key, e.time))
                 check(key.port == e.address.port, "addr: the key changed the port")
                 if let v4 = e.address.ip.ipv4 {
                     check(key.networkID == 1 && key.bytes == v4, "addr: an IPv4-mapped address keyed as \(key.networkID)")
@@ -106,11 +109,14 @@ enum AddressesTarget {
                 }
             }
         case let .addrv2(list):
+            entries.reserveCapacity(list.count)
             for e in list {
                 if let network = AddrV2Network(rawValue: e.networkID) {
                     check(e.address.count == network.addressLength, "addrv2: \(network.name) of \(e.address.count) bytes decoded")
                 }
-                guard let key = AddressKey(networkID: e.networkID, bytes: e.address, port: e.port) else {
+                let key = AddressKey(networkID: e.networkID, bytes: e.address, port: e.port)
+                entries.append((key, e.time))
+                guard let key else {
                     check(e.address.count > AddressKey.maxLength, "addrv2: no key for \(e.address.count) bytes")
                     continue
                 }
@@ -120,7 +126,7 @@ enum AddressesTarget {
         default:
             violated("\(command) decoded as \(message.command)")
         }
-        return message
+        return (message, entries)
     }
 
     /// The payload's first CompactSize, if it is all there.
@@ -132,15 +138,6 @@ enum AddressesTarget {
         var value: UInt64 = 0
         for i in (1...size).reversed() { value = value << 8 | UInt64(payload[i]) }
         return value
-    }
-
-    /// The entries' keys (nil: over 32 bytes) and times.
-    static func keys(_ message: Message) -> [(key: AddressKey?, time: UInt32)] {
-        switch message {
-        case let .addr(list): return list.map { (AddressKey($0.address), $0.time) }
-        case let .addrv2(list): return list.map { (AddressKey(networkID: $0.networkID, bytes: $0.address, port: $0.port), $0.time) }
-        default: return []
-        }
     }
 
     static func offer(_ message: Message, entries: [(key: AddressKey?, time: UInt32)], to book: AddressBook, from peer: Int) -> AddressBook.Intake {
@@ -166,7 +163,7 @@ enum AddressesTarget {
     }
 
     /// The same entries repeated past 1,000: refused whole, the book unchanged.
-    static func offerTooMany(_ message: Message, to book: AddressBook, from peer: Int, repeat extra: Int) {
+    static func offerTooMany(_ message: Message, entries: [(key: AddressKey?, time: UInt32)], to book: AddressBook, from peer: Int, repeat extra: Int) {
         let over: Message
         let n = AddrLimits.maxEntries + 1 + extra
         switch message {
@@ -177,7 +174,7 @@ enum AddressesTarget {
         // The entries of the message itself tell whether it changed anything: a refused
         // message neither adds nor updates them (a snapshot before and after cost more than
         // the rest of the input).
-        let probe = keys(message).lazy.compactMap(\.key).prefix(4).map { ($0, book.entry($0)) }
+        let probe = entries.lazy.compactMap(\.key).prefix(4).map { ($0, book.entry($0)) }
         let (count, counts, ignoredBefore) = (book.count, book.counts(), book.ignored(from: peer))
         let intake = book.take(over, from: peer, now: now)
         check(intake?.refused != nil && intake?.ignored == n && intake?.added == 0 && intake?.updated == 0, "\(n) entries were not refused whole")

@@ -23,7 +23,7 @@ public enum CommandParser {
 
     public static func parse(_ line: String) -> Result<UserCommand, CommandError> {
         let trimmed = line.drop { $0 == " " || $0 == "\t" }
-        if trimmed.hasPrefix("/") {
+        if trimmed.first == "/" {
             // Blanks around the line are not part of the search, as they are not part of any word.
             var text = String(trimmed.dropFirst())
             while let last = text.last, last == " " || last == "\t" { text.removeLast() }
@@ -33,7 +33,9 @@ public enum CommandParser {
         // the rest of it into words.
         let name = String(trimmed.prefix { $0 != " " && $0 != "\t" })
         guard !name.isEmpty else { return .failure(CommandError("empty command: type help")) }
-        let lowered = name.lowercased()
+        // No name is longer than 9 bytes: longer words are refused before lower-casing and
+        // hashing them.
+        let lowered = name.utf8.count <= 9 ? name.lowercased() : ""
         guard Self.names.contains(lowered) else {
             return .failure(CommandError("unknown command '\(name)': try connect, drop, resend, send, filter, save, record, addresses, help or quit"))
         }
@@ -93,7 +95,8 @@ public enum CommandParser {
         }
     }
 
-    /// Every name ``parse(_:)`` takes, lower case (the commands and their aliases).
+    /// Every name ``parse(_:)`` takes, lower case (the commands and their aliases); none is
+    /// longer than 9 bytes.
     static let names: Set<String> = Set(commands + ["?", "exit", "q"])
 
     /// The line split at blanks (space, tab). Blanks are whole characters: a combining mark

@@ -149,6 +149,15 @@ import Testing
         #expect(CommandParser.words(line) == expected)
     }
 
+    @Test func namesAreShortAndAnyCaseDoes() {
+        #expect(CommandParser.names.allSatisfy { $0.utf8.count <= 9 })
+        #expect(CommandParser.parse("ADDRESSES") == .success(.addresses))
+        #expect(CommandParser.parse("  Quit ") == .success(.quit))
+        let long = "addressesx " + String(repeating: "é", count: 40)
+        #expect(CommandParser.parse(long) == .failure(CommandError(
+            "unknown command 'addressesx': try connect, drop, resend, send, filter, save, record, addresses, help or quit")))
+    }
+
     @Test func wordsOfAnAsciiLine() {
         #expect(CommandParser.words("  drop\t\t2  ") == ["drop", "2"])
         #expect(CommandParser.words("a\r\nb c") == ["a\r\nb", "c"])

@@ -22,7 +22,9 @@ public struct LineEditor: Equatable, Sendable {
     public var isEmpty: Bool { characters.isEmpty }
 
     public mutating func insert(_ ch: Character) {
-        // Typing happens at the end: append, not the general insert (a replaceSubrange).
+        // Typing happens at the end: append, not the general insert (a replaceSubrange);
+        // room for a usual command line at the first key, not growing 1, 2, 4, … 32.
+        if characters.capacity == 0 { characters.reserveCapacity(32) }
         if cursor == characters.count {
             characters.append(ch)
         } else {

@@ -84,11 +84,15 @@ enum CommandLineTarget {
                 model.resize(width: Int(reader.byte()), height: Int(reader.byte() & 63))
                 resized = true
             }
+            // Where the model completes the very line the editor below holds, the editor takes
+            // the model's result instead of completing it a second time (a tenth of the time).
+            let modelCompletes = key == .tab && !model.showHelp && model.focus == .commandLine && !model.editor.isEmpty
+            let sameLine = modelCompletes && model.editor.characters == editor.characters
             _ = model.handle(key: key)
             // Only Enter changes the history (submit); checking it after every key took 7% of
             // the time.
             checkEditor(model.editor, history: key == .enter)
-            edit(&editor, key)
+            edit(&editor, key, completed: sameLine ? model.editor.text : nil)
             checkEditor(editor, history: key == .enter)
         }
         // Drawing costs more than all the keys: only inputs that resized the screen draw it,
@@ -111,12 +115,12 @@ enum CommandLineTarget {
     }
 
     /// The line editing part of the console's command-line keys.
-    static func edit(_ editor: inout LineEditor, _ key: Key) {
+    static func edit(_ editor: inout LineEditor, _ key: Key, completed: String? = nil) {
         if editor.edit(key) { return }
         switch key {
         case .ctrl("c"): editor.clear()
         case .tab:
-            if !editor.isEmpty { editor.set(Completion.complete(editor.text, peers: peers).line) }
+            if !editor.isEmpty { editor.set(completed ?? Completion.complete(editor.text, peers: peers).line) }
         case .enter:
             let line = editor.submit()
             check(editor.isEmpty && editor.cursor == 0, "submit left text in the editor")

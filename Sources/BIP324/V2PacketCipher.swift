@@ -135,6 +135,24 @@ public struct V2PacketCipher: Sendable {
         return V2Packet(ignore: ignore, contents: packet[1..<(count - FSChaCha20Poly1305.tagSize)])
     }
 
+    /// Decrypts `packet` (header + contents + tag, the length field already read) into
+    /// `plaintext`, which holds `packet.count - 16` bytes: the header, then the contents.
+    /// Returns the ignore bit, or nil when the bytes do not authenticate (then `plaintext`
+    /// holds garbage and the connection must end). The packet itself is left as it came.
+    public mutating func decrypt(_ packet: UnsafeRawBufferPointer, into plaintext: UnsafeMutableRawBufferPointer,
+                                 aad: UnsafeRawBufferPointer) -> Bool? {
+        let tagSize = FSChaCha20Poly1305.tagSize
+        guard packet.count >= Self.decryptOverhead, plaintext.count == packet.count - tagSize,
+              let input = packet.baseAddress, let output = plaintext.baseAddress
+        else {
+            receiveContents.skipMessage()
+            return nil
+        }
+        let body = UnsafeRawBufferPointer(rebasing: packet[..<(packet.count - tagSize)])
+        guard receiveContents.open(aad: aad, input: body, output: output, tag: input + body.count) else { return nil }
+        return plaintext[0] & Self.ignoreBit != 0
+    }
+
     /// Decrypts header + contents + tag in `buffer`; afterwards the contents are
     /// `buffer[1 ..< buffer.count - 16]`. Returns the ignore bit, or nil when the bytes do not
     /// authenticate (then the buffer holds garbage and the connection must end).

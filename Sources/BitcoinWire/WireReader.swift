@@ -54,9 +54,11 @@ public struct WireReader {
         if let tracer { tracer.add(Field(name: name, value: value(), range: start..<offset)) }
     }
 
-    /// Opens a group field; fields recorded until ``endGroup()`` become its children.
+    /// Opens a group field; fields recorded until ``endGroup()`` become its children. The
+    /// name is only made when tracing (list elements name themselves `inv[3]`, and plain
+    /// decoding should not format a string per element).
     @inline(__always)
-    func beginGroup(_ name: String) { tracer?.begin(name, at: offset) }
+    func beginGroup(_ name: @autoclosure () -> String) { tracer?.begin(name(), at: offset) }
     @inline(__always)
     func endGroup() { tracer?.end(at: offset) }
 

@@ -24,16 +24,24 @@ public enum CommandParser {
 
     public static func parse(_ line: String) -> Result<UserCommand, CommandError> {
         let trimmed = line.drop { $0 == " " || $0 == "\t" }
-        if trimmed.hasPrefix("/") {
+        if trimmed.first == "/" {
             // Blanks around the line are not part of the search, as they are not part of any word.
             var text = String(trimmed.dropFirst())
             while let last = text.last, last == " " || last == "\t" { text.removeLast() }
             return .success(.search(text.isEmpty ? nil : text))
         }
-        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        guard let name = words.first else { return .failure(CommandError("empty command: type help")) }
-        let args = Array(words.dropFirst())
-        switch name.lowercased() {
+        // The first word decides; a line that names no command is refused without splitting
+        // the rest of it into words.
+        let name = String(trimmed.prefix { $0 != " " && $0 != "\t" })
+        guard !name.isEmpty else { return .failure(CommandError("empty command: type help")) }
+        // No name is longer than 9 bytes: longer words are refused before lower-casing and
+        // hashing them.
+        let lowered = name.utf8.count <= 9 ? name.lowercased() : ""
+        guard Self.names.contains(lowered) else {
+            return .failure(CommandError("unknown command '\(name)': try connect, drop, resend, send, filter, save, record, addresses, help or quit"))
+        }
+        let args = Array(Self.words(line).dropFirst())
+        switch lowered {
         case "connect":
             let usage = CommandError("usage: connect [--v1|--v2] ADDRESS|seeds")
             var transport: TransportKind?
@@ -88,6 +96,21 @@ public enum CommandParser {
         default:
             return .failure(CommandError("unknown command '\(name)': try connect, drop, resend, send, filter, save, record, addresses, crawl, help or quit"))
         }
+    }
+
+    /// Every name ``parse(_:)`` takes, lower case (the commands and their aliases); none is
+    /// longer than 9 bytes.
+    static let names: Set<String> = Set(commands + ["?", "exit", "q"])
+
+    /// The line split at blanks (space, tab). Blanks are whole characters: a combining mark
+    /// after a space makes it another character, which is not a blank. An ASCII line (what
+    /// people type) is split on its bytes, which gives the same words without breaking the
+    /// text into characters first.
+    static func words(_ line: String) -> [String] {
+        if line.utf8.allSatisfy({ $0 < 0x80 }) {
+            return line.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 }).map { String(Substring($0)) }
+        }
+        return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
     }
 
     static func peerID(_ word: String) -> Result<PeerID, CommandError> {

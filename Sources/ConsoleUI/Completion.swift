@@ -30,12 +30,13 @@ public enum Completion {
     }
 
     static func candidates(before words: [String], peers: [PeerID]) -> [String] {
-        let ids = peers.map(String.init)
+        // Only the cases that offer peer ids make them.
+        func ids() -> [String] { peers.map(String.init) }
         guard let command = words.first?.lowercased() else { return CommandParser.commands }
         switch (command, words.count) {
         case ("connect", 1): return ["seeds", "--v1", "--v2"]
-        case ("drop", 1): return ids + ["all"]
-        case ("resend", 1), ("send", 1): return ids
+        case ("drop", 1): return ids() + ["all"]
+        case ("resend", 1), ("send", 1): return ids()
         case ("resend", _) where words.last == "--corrupt": return Corruption.resendKinds.map(\.rawValue)
         case ("resend", 2): return Message.knownCommands
         case ("resend", 3): return ["--corrupt"]
@@ -47,7 +48,7 @@ public enum Completion {
             let used = Set(words.map { $0.lowercased() })
             return ["--max", "--concurrency", "--seed"].filter { $0 == "--seed" || !used.contains($0) }
         case ("filter", 1): return ["peer", "command", "dir", "corrupt", "off"]
-        case ("filter", _) where words.last?.lowercased() == "peer": return ids
+        case ("filter", _) where words.last?.lowercased() == "peer": return ids()
         case ("filter", _) where words.last?.lowercased() == "command": return Message.knownCommands
         case ("filter", _) where words.last?.lowercased() == "dir": return ["in", "out"]
         case ("filter", _):

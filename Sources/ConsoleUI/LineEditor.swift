@@ -11,11 +11,25 @@ public struct LineEditor: Equatable, Sendable {
 
     public init() {}
 
-    public var text: String { String(characters) }
+    public var text: String {
+        // Room for one byte a character up front: appending character by character grew
+        // the string several times over for every line submitted.
+        var text = ""
+        text.reserveCapacity(characters.count)
+        for ch in characters { text.append(ch) }
+        return text
+    }
     public var isEmpty: Bool { characters.isEmpty }
 
     public mutating func insert(_ ch: Character) {
-        characters.insert(ch, at: cursor)
+        // Typing happens at the end: append, not the general insert (a replaceSubrange);
+        // room for a usual command line at the first key, not growing 1, 2, 4, … 32.
+        if characters.capacity == 0 { characters.reserveCapacity(32) }
+        if cursor == characters.count {
+            characters.append(ch)
+        } else {
+            characters.insert(ch, at: cursor)
+        }
         cursor += 1
     }
 
@@ -73,7 +87,7 @@ public struct LineEditor: Equatable, Sendable {
     }
 
     public mutating func clear() {
-        characters = []
+        characters.removeAll(keepingCapacity: true)
         cursor = 0
         historyPosition = history.count
     }

@@ -185,26 +185,28 @@ struct V2Transport: Transport {
         }
         buffer.append(contentsOf: bytes)
         var out: [TransportOutput] = []
-        while let step = nextStep() {
-            out += step
+        while nextStep(into: &out) {
             if case .failed = state { break }
         }
         return out
     }
 
-    /// One step forward with the buffered bytes, or nil when more bytes are needed.
-    private mutating func nextStep() -> [TransportOutput]? {
+    /// One step forward with the buffered bytes, its outputs appended to `out`; false when
+    /// more bytes are needed. (Appending, not returning an array per step: a packet is a
+    /// step, and an array per packet was an allocation per packet.)
+    private mutating func nextStep(into out: inout [TransportOutput]) -> Bool {
         let available = buffer.count - readIndex
         switch state {
         case .failed:
-            return nil
+            return false
         case .awaitingKey:
-            guard available >= Self.keySize else { return nil }
+            guard available >= Self.keySize else { return false }
             let theirs = Array(buffer[readIndex..<(readIndex + Self.keySize)])
             readIndex += Self.keySize
-            return keyReceived(theirs)
+            out += keyReceived(theirs)
+            return true
         case .awaitingTerminator:
-            guard let terminator = cipher?.receiveGarbageTerminator else { return nil }
+            guard let terminator = cipher?.receiveGarbageTerminator else { return false }
             // Only where a terminator may end (BIP324: at most 4,095 bytes of garbage), so a
             // read holding more garbage and then the terminator fails as it does byte by byte.
             // Resume where the last scan stopped (a terminator may straddle that point, hence
@@ -218,24 +220,28 @@ struct V2Transport: Transport {
                 readIndex = at + Self.terminatorSize
                 state = .packets(length: nil)
                 let n = theirGarbage.count
-                return [
-                    .received(.step(.v2Garbage, raw: theirGarbage, layout: .whole(.garbage, count: n), size: n,
-                                    note: "their garbage: \(n) bytes"), deliver: nil),
-                    .received(.step(.v2Terminator, raw: terminator, layout: .whole(.terminator, count: Self.terminatorSize),
-                                    note: "their garbage terminator"), deliver: nil),
-                ]
+                out.append(.received(.step(.v2Garbage, raw: theirGarbage, layout: .whole(.garbage, count: n), size: n,
+                                           note: "their garbage: \(n) bytes"), deliver: nil))
+                out.append(.received(.step(.v2Terminator, raw: terminator, layout: .whole(.terminator, count: Self.terminatorSize),
+                                           note: "their garbage terminator"), deliver: nil))
+                return true
             }
             if available >= Self.maxGarbage + Self.terminatorSize {
                 state = .failed
-                return [.failed("no v2 garbage terminator within \(Self.maxGarbage) + \(Self.terminatorSize) bytes of garbage")]
+                out.append(.failed("no v2 garbage terminator within \(Self.maxGarbage) + \(Self.terminatorSize) bytes of garbage"))
+                return true
             }
-            return nil
+            return false
         case let .packets(length):
-            return nextPacket(knownLength: length, available: available)
+            guard let output = nextPacket(knownLength: length, available: available) else { return false }
+            out.append(output)
+            return true
         }
     }
 
-    private mutating func nextPacket(knownLength: Int?, available: Int) -> [TransportOutput]? {
+    /// The next packet's output, or nil when more bytes are needed. Two copies of the packet:
+    /// its bytes as they came (the unit's raw bytes) and its plaintext, decrypted from them.
+    private mutating func nextPacket(knownLength: Int?, available: Int) -> TransportOutput? {
         guard var cipher else { return nil }
         self.cipher = nil  // keep its buffers uniquely owned while it works
         defer { self.cipher = cipher }
@@ -248,11 +254,11 @@ struct V2Transport: Transport {
                 length = try cipher.decryptLength(buffer[readIndex..<(readIndex + V2PacketCipher.lengthFieldSize)])
             } catch {
                 state = .failed
-                return [.failed("v2 length: \(error)")]
+                return .failed("v2 length: \(error)")
             }
             if length > V2PacketCipher.maxContentsLength {
                 state = .failed
-                return [.failed("v2 packet \(receivedPackets + 1): encrypted length \(length) is over \(V2PacketCipher.maxContentsLength) bytes")]
+                return .failed("v2 packet \(receivedPackets + 1): encrypted length \(length) is over \(V2PacketCipher.maxContentsLength) bytes")
             }
             state = .packets(length: length)
         }
@@ -262,40 +268,53 @@ struct V2Transport: Transport {
         readIndex += total
         state = .packets(length: nil)
         receivedPackets += 1
-        var body = Array(raw[V2PacketCipher.lengthFieldSize...])
-        guard let packet = cipher.decrypt(inPlace: &body, aad: receivedPackets == 1 ? theirGarbage : []) else {
+        let aad = receivedPackets == 1 ? theirGarbage : []
+        var ignore: Bool?
+        // The header byte, then the contents.
+        var plaintext = [UInt8](unsafeUninitializedCapacity: total - V2PacketCipher.lengthFieldSize - FSChaCha20Poly1305.tagSize) { out, initialized in
+            raw.withUnsafeBytes { raw in
+                aad.withUnsafeBytes { aad in
+                    ignore = cipher.decrypt(UnsafeRawBufferPointer(rebasing: raw[V2PacketCipher.lengthFieldSize...]),
+                                            into: UnsafeMutableRawBufferPointer(out), aad: aad)
+                }
+            }
+            initialized = out.count
+        }
+        guard let ignore else {
             state = .failed
-            return [.failed("v2 authentication failed at packet \(receivedPackets)")]
+            return .failed("v2 authentication failed at packet \(receivedPackets)")
         }
         let layout = FrameLayout.v2Packet(count: raw.count)
-        let contents = packet.contents
-        if packet.ignore {
-            return [.received(.step(.v2Decoy, raw: raw, layout: layout, size: contents.count,
-                                    note: "decoy: \(contents.count) bytes skipped"), deliver: nil)]
+        let size = plaintext.count - 1
+        if ignore {
+            return .received(.step(.v2Decoy, raw: raw, layout: layout, size: size, note: "decoy: \(size) bytes skipped"), deliver: nil)
         }
         if !sawVersionPacket {
             sawVersionPacket = true
-            return [.received(.step(.v2Version, raw: raw, layout: layout, size: contents.count,
-                                    note: "their version packet (\(contents.count) bytes of transport features)"), deliver: nil)]
+            return .received(.step(.v2Version, raw: raw, layout: layout, size: size,
+                                   note: "their version packet (\(size) bytes of transport features)"), deliver: nil)
         }
-        return [Self.message(from: contents, raw: raw, layout: layout)]
+        plaintext.removeFirst()  // the header: what is left is the contents, in place
+        return Self.message(from: plaintext, raw: raw, layout: layout)
     }
 
     /// The message in a packet's contents. An unknown short id is shown and skipped, as Core
     /// does; contents with no readable message type are shown and dropped.
-    static func message(from contents: ArraySlice<UInt8>, raw: [UInt8], layout: FrameLayout) -> TransportOutput {
+    static func message(from contents: consuming [UInt8], raw: [UInt8], layout: FrameLayout) -> TransportOutput {
         switch V2MessageType.decode(contents) {
         case let .known(command, offset):
-            let payload = contents.dropFirst(offset)
             let result: Result<Message, WireError>
             do {
-                result = .success(try Message.decode(command: command, payload: payload, offset: 0))
+                result = .success(try Message.decode(command: command, payload: contents[offset...], offset: 0))
             } catch {
                 result = .failure(error)
             }
+            // The payload is the contents after the type: dropped in place, not copied.
+            var payload = consume contents
+            payload.removeFirst(offset)
             let unit = WireUnit(
                 transport: .v2, raw: raw, layout: layout, command: command, size: payload.count, checksumOK: true,
-                message: result, plaintext: Array(payload))
+                message: result, plaintext: payload)
             return .received(unit, deliver: try? result.get())
         case let .unknownID(id):
             let unit = WireUnit(

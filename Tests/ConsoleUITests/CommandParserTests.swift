@@ -140,4 +140,27 @@ import Testing
         #expect(result.line == completed)
         #expect(result.candidates == candidates)
     }
+
+    /// ASCII lines are split on bytes, others on characters; both must give the words the
+    /// character split gives.
+    @Test(arguments: ["send 1 ping", "  drop\t\t2  ", "a\r\nb c", "\t", "", "connect [::1]:18444 --v2", "x \u{301}y", "日本 語", "e\u{301} \u{3000}z"])
+    func splitsWordsAsCharactersDo(_ line: String) {
+        let expected = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        #expect(CommandParser.words(line) == expected)
+    }
+
+    @Test func namesAreShortAndAnyCaseDoes() {
+        #expect(CommandParser.names.allSatisfy { $0.utf8.count <= 9 })
+        #expect(CommandParser.parse("ADDRESSES") == .success(.addresses))
+        #expect(CommandParser.parse("  Quit ") == .success(.quit))
+        let long = "addressesx " + String(repeating: "é", count: 40)
+        #expect(CommandParser.parse(long) == .failure(CommandError(
+            "unknown command 'addressesx': try connect, drop, resend, send, filter, save, record, addresses, help or quit")))
+    }
+
+    @Test func wordsOfAnAsciiLine() {
+        #expect(CommandParser.words("  drop\t\t2  ") == ["drop", "2"])
+        #expect(CommandParser.words("a\r\nb c") == ["a\r\nb", "c"])
+        #expect(CommandParser.words(" \t ").isEmpty)
+    }
 }

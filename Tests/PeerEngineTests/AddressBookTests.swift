@@ -86,6 +86,31 @@ struct AddressBookTests {
         #expect(!key.isDialable)
     }
 
+    @Test(arguments: 0...33) func keysKeepEveryAddressLengthUpTo32Bytes(length: Int) {
+        let bytes = (0..<length).map { UInt8(truncatingIfNeeded: 0xa0 + $0 * 7) }
+        guard let key = AddressKey(networkID: 9, bytes: bytes, port: 0x1234) else {
+            #expect(length > AddressKey.maxLength)
+            return
+        }
+        #expect(key.bytes == bytes)
+        #expect(key.port == 0x1234 && key.networkID == 9)
+        // A key differs from one whose last byte differs.
+        if let last = bytes.last {
+            #expect(AddressKey(networkID: 9, bytes: bytes.dropLast() + [last ^ 1], port: 0x1234) != key)
+        }
+    }
+
+    @Test func evictsTheSameEntriesForTheSameSeed() {
+        func run(seed: UInt64) -> [AddressKey] {
+            let book = AddressBook(capacity: 16, maxPerPeer: .max, seed: seed)
+            for chunk in 0..<4 { book.take(.addr((0..<40).map { v4(UInt8(chunk), UInt8($0), time: now - UInt32($0)) }), from: 1, now: now) }
+            #expect(book.count == 16)
+            return book.snapshot().entries.map(\.key)
+        }
+        #expect(run(seed: 7) == run(seed: 7))
+        #expect(Set(run(seed: 7)) != Set(run(seed: 8)))
+    }
+
     @Test func boundsWhatOnePeerMayAdd() {
         let book = AddressBook(maxPerPeer: 1500)
         for chunk in 0..<3 {

@@ -4,7 +4,7 @@ import Foundation
 /// `verack-fuzz seeds TARGET DIR`: writes a seed corpus for TARGET into DIR, made from the
 /// repository's test vectors (run from the repository root): the v1 frames in
 /// Tests/BitcoinWireTests/Vectors/*.txt, the contents in BIP324's packet_encoding vectors,
-/// and typed command lines. Hand-made seeds live in Fuzz/seeds/TARGET/ (scripts/fuzz copies
+/// typed command lines, and `addr`/`addrv2` payloads made with the encoders. Hand-made seeds live in Fuzz/seeds/TARGET/ (scripts/fuzz copies
 /// them as they are).
 enum Seeds {
     static func write(target: String, to directory: String) -> Int {
@@ -50,6 +50,8 @@ enum Seeds {
             for contents in packetVectorContents() {
                 seeds.append([0x01, 0, 0, 0x00, 0x00, 0x04, UInt8(contents.count & 0xff), UInt8(contents.count >> 8)] + contents)
             }
+        case "addresses":
+            seeds = AddressesTarget.seeds()
         case "pcap":
             let stream = frames.prefix(8).reduce([], +)
             seeds.append(stream)

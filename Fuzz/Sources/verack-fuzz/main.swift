@@ -7,8 +7,8 @@
 //
 //     verack-fuzz TARGET [LIBFUZZER-FLAGS...] [CORPUS-DIRS or FILES...]
 //
-// TARGET is one of `Targets.all` (frame, message, command-line, v2, pcap). It may also come from
-// VERACK_FUZZ_TARGET, which is set for child processes (-fork, -jobs, -merge).
+// TARGET is one of `Targets.all` (frame, message, command-line, v2, pcap, addresses).
+// It may also come from VERACK_FUZZ_TARGET, which is set for child processes (-fork, -jobs, -merge).
 // `verack-fuzz seeds TARGET DIR` writes TARGET's seeds from the test vectors (Seeds.swift).
 import Foundation
 
@@ -27,6 +27,7 @@ enum Targets {
         ("command-line", CommandLineTarget.run),
         ("v2", V2Target.run),
         ("pcap", PcapTarget.run),
+        ("addresses", AddressesTarget.run),
     ]
 }
 

@@ -39,7 +39,8 @@ public final class AddressBook: @unchecked Sendable {
     /// The most reporting peers numbered: more than a crawl of the whole reachable network
     /// connects to. Past it, entries still count their reporters but name no new ones.
     public static let maxReporters = 200_000
-    private var rng = SystemRandomNumberGenerator()
+    /// Guarded by `lock`: draws the eviction candidates.
+    private var rng: SplitMix64
 
     /// What one `addr`/`addrv2` did to the book.
     public struct Intake: Sendable, Equatable {
@@ -54,6 +55,28 @@ public final class AddressBook: @unchecked Sendable {
     public init(capacity: Int = 1_000_000, maxPerPeer: Int = 2_000) {
         self.capacity = max(1, capacity)
         self.maxPerPeer = maxPerPeer
+        var system = SystemRandomNumberGenerator()
+        rng = SplitMix64(seed: system.next())
+    }
+
+    /// A book whose evictions follow `seed`: the same calls give the same book (tests, fuzzing).
+    public init(capacity: Int, maxPerPeer: Int, seed: UInt64) {
+        self.capacity = max(1, capacity)
+        self.maxPerPeer = maxPerPeer
+        rng = SplitMix64(seed: seed)
+    }
+
+    /// SplitMix64 (Steele, Lea, Flood 2014): enough to pick eviction candidates.
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
     }
 
     /// Number of entries.

@@ -23,13 +23,18 @@ public struct AddressKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Packs at most the first 32 bytes.
     private init(packing network: UInt8, _ bytes: [UInt8], _ port: UInt16) {
-        var words: [UInt64] = [0, 0, 0, 0]
-        let kept = bytes.prefix(Self.maxLength)
-        for (i, b) in kept.enumerated() { words[i / 8] |= UInt64(b) << UInt64(8 * (i % 8)) }
+        // Four words in registers: a [UInt64] here was a heap allocation per key.
+        func word(_ n: Int) -> UInt64 {
+            var w: UInt64 = 0
+            for i in stride(from: min(bytes.count, Self.maxLength, 8 * n + 8) - 1, through: 8 * n, by: -1) {
+                w = w << 8 | UInt64(bytes[i])
+            }
+            return w
+        }
         networkID = network
         self.port = port
-        length = UInt8(kept.count)
-        (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
+        length = UInt8(min(bytes.count, Self.maxLength))
+        (w0, w1, w2, w3) = (word(0), word(1), word(2), word(3))
     }
 
     /// From an `addr` entry: IPv4-mapped addresses become IPv4.
@@ -49,8 +54,10 @@ public struct AddressKey: Hashable, Sendable, CustomStringConvertible {
 
     /// The address bytes.
     public var bytes: [UInt8] {
-        let words = [w0, w1, w2, w3]
-        return (0..<Int(length)).map { UInt8(truncatingIfNeeded: words[$0 / 8] >> UInt64(8 * ($0 % 8))) }
+        (0..<Int(length)).map { i in
+            let word = i < 16 ? (i < 8 ? w0 : w1) : (i < 24 ? w2 : w3)
+            return UInt8(truncatingIfNeeded: word >> UInt64(8 * (i % 8)))
+        }
     }
 
     /// The BIP155 network, nil for an unknown id.

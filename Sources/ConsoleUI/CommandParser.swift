@@ -38,7 +38,7 @@ public enum CommandParser {
         // hashing them.
         let lowered = name.utf8.count <= 9 ? name.lowercased() : ""
         guard Self.names.contains(lowered) else {
-            return .failure(CommandError("unknown command '\(name)': try connect, drop, resend, send, filter, save, record, addresses, help or quit"))
+            return .failure(unknown(name))
         }
         let args = Array(Self.words(line).dropFirst())
         switch lowered {
@@ -94,13 +94,18 @@ public enum CommandParser {
             guard args.isEmpty else { return .failure(CommandError("usage: quit")) }
             return .success(.quit)
         default:
-            return .failure(CommandError("unknown command '\(name)': try connect, drop, resend, send, filter, save, record, addresses, crawl, help or quit"))
+            return .failure(unknown(name))
         }
     }
 
     /// Every name ``parse(_:)`` takes, lower case (the commands and their aliases); none is
     /// longer than 9 bytes.
     static let names: Set<String> = Set(commands + ["?", "exit", "q"])
+
+    /// The error for a first word that names no command, listing them all.
+    static func unknown(_ name: String) -> CommandError {
+        CommandError("unknown command '\(name)': try \(commands.dropLast().joined(separator: ", ")) or \(commands.last ?? "help")")
+    }
 
     /// The line split at blanks (space, tab). Blanks are whole characters: a combining mark
     /// after a space makes it another character, which is not a blank. An ASCII line (what

@@ -155,7 +155,7 @@ import Testing
         #expect(CommandParser.parse("  Quit ") == .success(.quit))
         let long = "addressesx " + String(repeating: "é", count: 40)
         #expect(CommandParser.parse(long) == .failure(CommandError(
-            "unknown command 'addressesx': try connect, drop, resend, send, filter, save, record, addresses, help or quit")))
+            "unknown command 'addressesx': try connect, drop, resend, send, filter, save, record, addresses, crawl, help or quit")))
     }
 
     @Test func wordsOfAnAsciiLine() {

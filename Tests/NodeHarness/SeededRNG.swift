@@ -1,16 +1,8 @@
-/// SplitMix64: a small seeded generator, so "random" tests and benchmarks repeat exactly.
-public struct SeededRNG: RandomNumberGenerator {
-    public var state: UInt64
+import PeerEngine
 
-    public init(seed: UInt64) { state = seed }
+/// The engine's SplitMix64, so "random" tests and benchmarks repeat exactly.
+public typealias SeededRNG = SplitMix64
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     public mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) } }
 }

@@ -1,18 +1,13 @@
+import PeerEngine
 /// SplitMix64 seeded from the input, so chunk sizes follow the input deterministically.
 struct ChunkSizes {
-    var state: UInt64
+    var rng: SplitMix64
     init(_ bytes: UnsafeRawBufferPointer, salt: UInt64) {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ salt  // FNV-1a
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        state = h
+        rng = SplitMix64(seed: h)
     }
-    mutating func next64() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
+    mutating func next64() -> UInt64 { rng.next() }
     /// A chunk size in 1...max: mostly small chunks (byte-at-a-time edges), sometimes large.
     mutating func next(max: Int) -> Int {
         let z = next64()

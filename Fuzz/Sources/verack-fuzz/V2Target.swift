@@ -34,17 +34,6 @@ enum V2Target {
         var responder: V2PacketCipher
     }
 
-    /// SplitMix64 with a fixed seed: the keys are the same in every run.
-    struct FixedRandom: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-    }
 
     static let magic = Network.mainnet.magic
     static let maxPackets = 16
@@ -55,7 +44,7 @@ enum V2Target {
     /// (their libcrypto contexts are copied on first use).
     static let session: Session = {
         do {
-            var rng = FixedRandom(state: 324)
+            var rng = SplitMix64(seed: 324)  // a fixed seed: the keys are the same in every run
             let a = try V2EphemeralKey.generate(using: &rng)
             let b = try V2EphemeralKey.generate(using: &rng)
             let initiator = try V2PacketCipher(secrets: V2SessionSecrets(ours: a, theirs: b.ellswift, initiating: true, magic: magic.bytes))

@@ -185,6 +185,29 @@ public final class PeerEngine: @unchecked Sendable {
         }
     }
 
+    /// The network's DNS seeds resolved, shuffled, or its built-in fallback addresses when
+    /// they give nothing; `fromDNS` says which. Blocks for up to 6 s: call it off any queue
+    /// that must stay responsive. All seeds at once, each lookup on its own worker. Through
+    /// a proxy, no DNS of ours: a lookup would say where we are (Core's -proxy keeps DNS off
+    /// too), so the built-in addresses serve instead.
+    func resolveSeeds() -> (addresses: [String], fromDNS: Bool) {
+        let network = configuration.network
+        let group = DispatchGroup()
+        let found = LockedList<String>()
+        let seeds = configuration.proxy.proxy == nil ? network.dnsSeeds : []
+        for seed in seeds {
+            DispatchQueue.global().async(group: group) {
+                if case let .success(addresses) = SocketAddress.resolve(Endpoint(host: seed, port: network.defaultPort)) {
+                    found.append(contentsOf: addresses.map(\.description))
+                }
+            }
+        }
+        _ = group.wait(timeout: .now() + 6)
+        let resolved = Array(Set(found.items)).shuffled()
+        if !resolved.isEmpty { return (resolved, true) }
+        return (FixedSeeds.addresses(for: network).shuffled(), false)
+    }
+
     /// Resolves the network's DNS seeds (falling back to built-in addresses), shuffles them
     /// and connects to `count` peers; a seed peer that fails is replaced by the next
     /// candidate until they run out.
@@ -194,28 +217,8 @@ public final class PeerEngine: @unchecked Sendable {
         seedsResolving += 1
         lock.unlock()
         DispatchQueue.global().async { [self] in
-            // All seeds at once, each lookup on its own worker; at most 6 s in all.
-            let group = DispatchGroup()
-            let found = LockedList<String>()
-            // Through a proxy, no DNS of ours: a lookup would say where we are (Core's -proxy
-            // keeps DNS off too); the built-in addresses serve instead.
-            let seeds = configuration.proxy.proxy == nil ? network.dnsSeeds : []
-            for seed in seeds {
-                DispatchQueue.global().async(group: group) {
-                    if case let .success(addresses) = SocketAddress.resolve(Endpoint(host: seed, port: network.defaultPort)) {
-                        found.append(contentsOf: addresses.map(\.description))
-                    }
-                }
-            }
-            _ = group.wait(timeout: .now() + 6)
-            var candidates = Array(Set(found.items)).shuffled()
-            let source: String
-            if candidates.isEmpty {
-                candidates = FixedSeeds.addresses(for: network).shuffled()
-                source = "built-in fallback addresses"
-            } else {
-                source = "DNS seeds"
-            }
+            let (candidates, fromDNS) = resolveSeeds()
+            let source = fromDNS ? "DNS seeds" : "built-in fallback addresses"
             lock.lock()
             seedsResolving -= 1
             seedCandidates += candidates

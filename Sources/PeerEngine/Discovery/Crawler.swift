@@ -325,23 +325,8 @@ public final class Crawler: @unchecked Sendable {
     // MARK: - DNS seeds
 
     private func resolveDNSSeeds() {
-        let network = engine.configuration.network
         DispatchQueue.global().async { [self] in
-            let group = DispatchGroup()
-            let found = LockedList<String>()
-            // Through a proxy, no DNS of ours (as the engine's seeding): the built-in
-            // addresses serve instead.
-            let seeds = engine.configuration.proxy.proxy == nil ? network.dnsSeeds : []
-            for seed in seeds {
-                DispatchQueue.global().async(group: group) {
-                    if case let .success(addresses) = SocketAddress.resolve(Endpoint(host: seed, port: network.defaultPort)) {
-                        found.append(contentsOf: addresses.map(\.description))
-                    }
-                }
-            }
-            _ = group.wait(timeout: .now() + 6)
-            var candidates = Array(Set(found.items)).shuffled()
-            if candidates.isEmpty { candidates = FixedSeeds.addresses(for: network).shuffled() }
+            let candidates = engine.resolveSeeds().addresses
             queue.async { [self, candidates] in
                 resolving = false
                 for c in candidates { enqueue(c, network: Self.networkName(of: c)) }

@@ -300,7 +300,6 @@ final class ConsoleApp {
         settings.seeds = seeds
         settings.concurrency = request.concurrency
         settings.maxAddresses = request.maxAddresses
-        settings.loopbackOnly = !seeds.isEmpty && seeds.allSatisfy { AddressKey(endpoint: $0)?.isLoopback == true }
         crawls += 1
         var config = engine.configuration
         // Ids apart from the console's peers and from earlier crawls: the book bounds what

@@ -56,7 +56,6 @@ struct CrawlCommand: ParsableCommand {
         settings.concurrency = concurrency
         settings.maxAddresses = maxAddresses
         settings.timeout = timeout
-        settings.loopbackOnly = !settings.seeds.isEmpty && settings.seeds.allSatisfy { AddressKey(endpoint: $0)?.isLoopback == true }
         let json = json
         var engineConfiguration = EngineConfiguration(network: network, userAgent: "/verack:\(Verack.version)/")
         engineConfiguration.proxy = try proxyOptions.settings()

@@ -16,8 +16,8 @@ public struct CrawlConfiguration: Sendable {
     public var maxAddresses: Int?
     /// Seconds one address may take in all: connect, handshake and the answer to `getaddr`.
     public var timeout: Double = 10
-    /// Dial only 127.0.0.0/8 and ::1 (tests; the command line sets it when every seed is
-    /// on loopback, so a crawl seeded on loopback stays there).
+    /// Dial only 127.0.0.0/8 and ::1. A crawl whose seeds are all on loopback stays there
+    /// whatever this says (see ``staysOnLoopback``).
     public var loopbackOnly = false
     /// `addr` messages of at most one entry a peer may send before it counts as a flood.
     public var maxSmallAddrMessages = 20
@@ -28,6 +28,12 @@ public struct CrawlConfiguration: Sendable {
     public var maxTracked = 1_000_000
 
     public init() {}
+
+    /// Whether the crawl dials loopback addresses only: when told to, or when every seed
+    /// is on loopback (a crawl of a simulated network never leaves the machine).
+    public var staysOnLoopback: Bool {
+        loopbackOnly || (!seeds.isEmpty && seeds.allSatisfy { AddressKey(endpoint: $0)?.isLoopback == true })
+    }
 }
 
 /// Walks the network: from the seeds, for each address connect, complete the handshake,
@@ -41,6 +47,8 @@ public struct CrawlConfiguration: Sendable {
 public final class Crawler: @unchecked Sendable {
     public let engine: PeerEngine
     public let settings: CrawlConfiguration
+    /// ``CrawlConfiguration/staysOnLoopback``, worked out once.
+    private let staysOnLoopback: Bool
     private let queue: DispatchQueue
     private let onResult: @Sendable (CrawlResult) -> Void
     private let onFinish: @Sendable (CrawlSummary) -> Void
@@ -87,6 +95,7 @@ public final class Crawler: @unchecked Sendable {
         let queue = DispatchQueue(label: "verack.crawler")
         self.queue = queue
         self.settings = settings
+        staysOnLoopback = settings.staysOnLoopback
         self.onResult = onResult
         self.onFinish = onFinish
         self.onProgress = onProgress
@@ -137,7 +146,7 @@ public final class Crawler: @unchecked Sendable {
         guard let key else { return }
         let text = key.description
         guard !seen.contains(text) else { return }
-        guard key.isDialable, !settings.loopbackOnly || key.isLoopback else {
+        guard key.isDialable, !staysOnLoopback || key.isLoopback else {
             if seen.count < settings.maxTracked { seen.insert(text) }
             summary.notDialled += 1
             return

@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "BIP324",
             dependencies: [
-                "COpenSSL",
+                "BitcoinWire", "COpenSSL",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(name: "simnet", dependencies: ["NodeHarness"], path: "Tests/SimNet"),
         .testTarget(name: "PeerEngineTests", dependencies: ["PeerEngine", "BitcoinWire", "NodeHarness"]),
         .testTarget(name: "ConsoleUITests", dependencies: ["ConsoleUI", "PeerEngine", "BitcoinWire", "NodeHarness"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "PeerEngine", "BitcoinWire"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "PeerEngine", "BitcoinWire", "NodeHarness"]),
         .testTarget(name: "EndToEndTests", dependencies: ["verack", "BitcoinWire", "NodeHarness"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import BitcoinWire
 /// A decrypted v2 packet: the ignore bit (decoys have it) and the contents, a slice of the
 /// buffer that was decrypted (no copy).
 public struct V2Packet: Sendable, Equatable {
@@ -70,7 +71,7 @@ public struct V2PacketCipher: Sendable {
 
     /// The whole packet for a message: contents are the message type of `command` (its short
     /// id, or 0 + 12 bytes) followed by `payload`, written straight into the packet.
-    public mutating func encrypt(command: String, payload: some Collection<UInt8>, aad: [UInt8] = [], ignore: Bool = false) throws(BIP324Error) -> [UInt8] {
+    public mutating func encrypt(command: Command, payload: some Collection<UInt8>, aad: [UInt8] = [], ignore: Bool = false) throws(BIP324Error) -> [UInt8] {
         try encrypt(prefix: V2MessageType.encode(command: command), payload: payload, aad: aad, ignore: ignore)
     }
 

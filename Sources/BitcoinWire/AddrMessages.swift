@@ -14,8 +14,8 @@ public enum AddrLimits {
 
     /// Bitcoin Core disconnects a peer whose `addr` or `addrv2` holds more than
     /// ``maxEntries`` entries. The reason, or nil when `payload` is within the limit.
-    public static func oversizedReason(command: String, payload: ArraySlice<UInt8>) -> String? {
-        guard command == "addr" || command == "addrv2", let n = declaredCount(payload), n > maxEntries else { return nil }
+    public static func oversizedReason(command: Command, payload: ArraySlice<UInt8>) -> String? {
+        guard command == .addr || command == .addrv2, let n = declaredCount(payload), n > maxEntries else { return nil }
         return "\(command) with \(n) entries (more than 1,000: Core disconnects)"
     }
 }

@@ -80,7 +80,7 @@ public struct Frame: Sendable {
     public var headerFields: [Field] {
         [
             Field(name: "magic", value: .bytes(header.magic.bytes), range: MessageHeader.magicRange),
-            Field(name: "command", value: .text(header.command), range: MessageHeader.commandRange),
+            Field(name: "command", value: .text(header.command.name), range: MessageHeader.commandRange),
             Field(name: "length", value: .uint(UInt64(header.length)), range: MessageHeader.lengthRange),
             Field(name: "checksum", value: .bytes(header.checksum.bytes), range: MessageHeader.checksumRange),
         ]

@@ -117,7 +117,7 @@ public struct FrameReport: Sendable {
             members += [
                 ("magic", .string(h.magic.description)),
                 ("network", known.map { .string($0) } ?? .null),
-                ("command", .string(h.command)),
+                ("command", .string(h.command.name)),
                 ("size", .uint(UInt64(h.length))),
                 ("checksum", .string(h.checksum.description)),
                 ("payload_checksum", .string(frame.payloadChecksum.description)),

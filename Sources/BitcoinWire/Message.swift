@@ -24,51 +24,50 @@ public enum Message: Hashable, Sendable {
     case getblocks(BlockLocator)
     case headers([BlockHeader])
     case mempool
+    /// BIP37.
+    case filterclear
     case reject(RejectMessage)
     /// A command verack does not decode; `payload` shares the storage of the frame it came
     /// from (one copy of a big message's bytes, not two).
-    case unknown(command: String, payload: ArraySlice<UInt8>)
+    case unknown(command: Command, payload: ArraySlice<UInt8>)
 
-    /// The command name on the wire.
-    public var command: String {
+    /// The command on the wire.
+    public var command: Command {
         switch self {
-        case .version: return "version"
-        case .verack: return "verack"
-        case .ping: return "ping"
-        case .pong: return "pong"
-        case .sendheaders: return "sendheaders"
-        case .sendcmpct: return "sendcmpct"
-        case .feefilter: return "feefilter"
-        case .wtxidrelay: return "wtxidrelay"
-        case .sendaddrv2: return "sendaddrv2"
-        case .getaddr: return "getaddr"
-        case .addr: return "addr"
-        case .addrv2: return "addrv2"
-        case .inv: return "inv"
-        case .getdata: return "getdata"
-        case .notfound: return "notfound"
-        case .getheaders: return "getheaders"
-        case .getblocks: return "getblocks"
-        case .headers: return "headers"
-        case .mempool: return "mempool"
-        case .reject: return "reject"
+        case .version: return .version
+        case .verack: return .verack
+        case .ping: return .ping
+        case .pong: return .pong
+        case .sendheaders: return .sendheaders
+        case .sendcmpct: return .sendcmpct
+        case .feefilter: return .feefilter
+        case .wtxidrelay: return .wtxidrelay
+        case .sendaddrv2: return .sendaddrv2
+        case .getaddr: return .getaddr
+        case .addr: return .addr
+        case .addrv2: return .addrv2
+        case .inv: return .inv
+        case .getdata: return .getdata
+        case .notfound: return .notfound
+        case .getheaders: return .getheaders
+        case .getblocks: return .getblocks
+        case .headers: return .headers
+        case .mempool: return .mempool
+        case .filterclear: return .filterclear
+        case .reject: return .reject
         case let .unknown(command, _): return command
         }
     }
 
-    /// Commands with a decoder of their own.
-    public static let knownCommands: [String] = [
-        "version", "verack", "ping", "pong", "sendheaders", "sendcmpct", "feefilter", "wtxidrelay",
-        "sendaddrv2", "getaddr", "addr", "addrv2", "inv", "getdata", "notfound", "getheaders",
-        "getblocks", "headers", "mempool", "reject",
-    ]
+    /// Commands with a decoder of their own (from ``Command/table``).
+    public static var knownCommands: [Command] { Command.decodedCommands }
 
     /// The payload bytes.
     public func encodePayload() -> [UInt8] {
         var w = WireWriter()
         switch self {
         case let .version(v): v.encode(&w)
-        case .verack, .sendheaders, .wtxidrelay, .sendaddrv2, .getaddr, .mempool: break
+        case .verack, .sendheaders, .wtxidrelay, .sendaddrv2, .getaddr, .mempool, .filterclear: break
         case let .ping(nonce), let .pong(nonce): w.write(nonce)
         case let .sendcmpct(announce, version): w.write(announce); w.write(version)
         case let .feefilter(rate): w.write(rate)
@@ -87,14 +86,14 @@ public enum Message: Hashable, Sendable {
 
     /// Decodes the payload of a `command` message. `offset` is the payload's position in
     /// its frame (24), so errors point into the frame.
-    public static func decode(command: String, payload: ArraySlice<UInt8>, offset: Int = MessageHeader.size) throws(WireError) -> Message {
+    public static func decode(command: Command, payload: ArraySlice<UInt8>, offset: Int = MessageHeader.size) throws(WireError) -> Message {
         var r = WireReader(payload, offset: offset)
         return try decode(command: command, reader: &r)
     }
 
     /// The decoded field tree of a payload, as far as it decodes, and the error that
     /// stopped it, if any. Ranges are offsets in the frame.
-    public static func fields(command: String, payload: ArraySlice<UInt8>, offset: Int = MessageHeader.size) -> (fields: [Field], error: WireError?) {
+    public static func fields(command: Command, payload: ArraySlice<UInt8>, offset: Int = MessageHeader.size) -> (fields: [Field], error: WireError?) {
         let tracer = FieldTracer()
         var r = WireReader(payload, offset: offset, tracer: tracer)
         do {
@@ -106,32 +105,33 @@ public enum Message: Hashable, Sendable {
         }
     }
 
-    static func decode(command: String, reader r: inout WireReader) throws(WireError) -> Message {
+    static func decode(command: Command, reader r: inout WireReader) throws(WireError) -> Message {
         let message: Message
         switch command {
-        case "version":
+        case .version:
             message = .version(try VersionMessage.decode(&r))
-        case "verack": message = .verack
-        case "ping": message = .ping(nonce: try r.readUInt64("nonce"))
-        case "pong": message = .pong(nonce: try r.readUInt64("nonce"))
-        case "sendheaders": message = .sendheaders
-        case "sendcmpct":
+        case .verack: message = .verack
+        case .ping: message = .ping(nonce: try r.readUInt64("nonce"))
+        case .pong: message = .pong(nonce: try r.readUInt64("nonce"))
+        case .sendheaders: message = .sendheaders
+        case .sendcmpct:
             let announce = try r.readBool("announce")
             message = .sendcmpct(announce: announce, version: try r.readUInt64("version"))
-        case "feefilter": message = .feefilter(feerate: try r.readInt64("feerate"))
-        case "wtxidrelay": message = .wtxidrelay
-        case "sendaddrv2": message = .sendaddrv2
-        case "getaddr": message = .getaddr
-        case "addr": message = .addr(try AddrCodec.decode(&r))
-        case "addrv2": message = .addrv2(try AddrV2Entry.decodeList(&r))
-        case "inv": message = .inv(try InventoryItem.decodeList(&r))
-        case "getdata": message = .getdata(try InventoryItem.decodeList(&r))
-        case "notfound": message = .notfound(try InventoryItem.decodeList(&r))
-        case "getheaders": message = .getheaders(try BlockLocator.decode(&r))
-        case "getblocks": message = .getblocks(try BlockLocator.decode(&r))
-        case "headers": message = .headers(try BlockHeader.decodeList(&r))
-        case "mempool": message = .mempool
-        case "reject": message = .reject(try RejectMessage.decode(&r))
+        case .feefilter: message = .feefilter(feerate: try r.readInt64("feerate"))
+        case .wtxidrelay: message = .wtxidrelay
+        case .sendaddrv2: message = .sendaddrv2
+        case .getaddr: message = .getaddr
+        case .addr: message = .addr(try AddrCodec.decode(&r))
+        case .addrv2: message = .addrv2(try AddrV2Entry.decodeList(&r))
+        case .inv: message = .inv(try InventoryItem.decodeList(&r))
+        case .getdata: message = .getdata(try InventoryItem.decodeList(&r))
+        case .notfound: message = .notfound(try InventoryItem.decodeList(&r))
+        case .getheaders: message = .getheaders(try BlockLocator.decode(&r))
+        case .getblocks: message = .getblocks(try BlockLocator.decode(&r))
+        case .headers: message = .headers(try BlockHeader.decodeList(&r))
+        case .mempool: message = .mempool
+        case .filterclear: message = .filterclear
+        case .reject: message = .reject(try RejectMessage.decode(&r))
         default:
             return .unknown(command: command, payload: r.readRestSharing("payload"))
         }
@@ -143,23 +143,23 @@ public enum Message: Hashable, Sendable {
     public var summary: String {
         switch self {
         case let .version(v):
-            return "version \(v.version) \(v.userAgent) h=\(v.startHeight)" + (v.relay == false ? " norelay" : "")
+            return "\(command) \(v.version) \(v.userAgent) h=\(v.startHeight)" + (v.relay == false ? " norelay" : "")
         case let .ping(nonce), let .pong(nonce):
             return "\(command) nonce=\(String(nonce, radix: 16))"
-        case let .sendcmpct(announce, version): return "sendcmpct v\(version) announce=\(announce ? 1 : 0)"
-        case let .feefilter(rate): return "feefilter \(rate) sat/kvB"
-        case let .addr(entries): return "addr \(entries.count) address\(entries.count == 1 ? "" : "es")"
-        case let .addrv2(entries): return "addrv2 \(entries.count) address\(entries.count == 1 ? "" : "es")"
+        case let .sendcmpct(announce, version): return "\(command) v\(version) announce=\(announce ? 1 : 0)"
+        case let .feefilter(rate): return "\(command) \(rate) sat/kvB"
+        case let .addr(entries): return "\(command) \(entries.count) address\(entries.count == 1 ? "" : "es")"
+        case let .addrv2(entries): return "\(command) \(entries.count) address\(entries.count == 1 ? "" : "es")"
         case let .inv(items), let .getdata(items), let .notfound(items):
             let kinds = Set(items.map(\.typeName)).sorted().joined(separator: ",")
             return "\(command) \(items.count) item\(items.count == 1 ? "" : "s")" + (kinds.isEmpty ? "" : " \(kinds)")
         case let .getheaders(l), let .getblocks(l):
             let tip = l.hashes.first.map { String(Hex.encode($0.reversed()).prefix(16)) } ?? "-"
             return "\(command) \(l.hashes.count) locator tip=\(tip)…"
-        case let .headers(h): return "headers \(h.count)"
-        case let .reject(r): return "reject \(r.message) \(r.codeName) \(r.reason)"
+        case let .headers(h): return "\(command) \(h.count)"
+        case let .reject(r): return "\(command) \(r.message) \(r.codeName) \(r.reason)"
         case let .unknown(command, payload): return "\(command) (\(payload.count) bytes, not decoded)"
-        case .verack, .sendheaders, .wtxidrelay, .sendaddrv2, .getaddr, .mempool: return command
+        case .verack, .sendheaders, .wtxidrelay, .sendaddrv2, .getaddr, .mempool, .filterclear: return command.name
         }
     }
 }

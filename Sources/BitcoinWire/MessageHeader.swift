@@ -6,11 +6,11 @@ public struct MessageHeader: Hashable, Sendable {
     public static let maxPayloadLength = 4_000_000
 
     public var magic: Magic
-    public var command: String
+    public var command: Command
     public var length: UInt32
     public var checksum: Checksum
 
-    public init(magic: Magic, command: String, length: UInt32, checksum: Checksum) {
+    public init(magic: Magic, command: Command, length: UInt32, checksum: Checksum) {
         self.magic = magic
         self.command = command
         self.length = length
@@ -41,7 +41,7 @@ public struct MessageHeader: Hashable, Sendable {
             throw .truncated(field: "header", offset: streamOffset, needed: size, available: bytes.count)
         }
         let s = bytes.startIndex
-        var command = "?"
+        var command = Command.unreadable
         var commandError: WireError?
         do {
             command = try parseCommand(bytes[(s + 4)..<(s + 16)], streamOffset: streamOffset + 4)
@@ -62,44 +62,28 @@ public struct MessageHeader: Hashable, Sendable {
         return UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
     }
 
-    /// Common commands as their 12 wire bytes read as two little-endian words, so the
-    /// header of a frame carrying one is parsed with a few integer compares and no
-    /// validation loop. Most frequent first.
-    private static let internedCommands: [(low: UInt64, high: UInt32, name: String)] =
-        (["ping", "pong", "inv", "getdata", "tx", "headers", "addr", "addrv2", "block", "cmpctblock",
-          "notfound", "feefilter", "version", "verack", "sendcmpct", "sendheaders", "getheaders",
-          "wtxidrelay", "sendaddrv2", "getaddr", "getblocks", "mempool", "reject", "protoconf", "authch"]
-        ).map { name in
-            let bytes = Array(name.utf8) + [UInt8](repeating: 0, count: commandLength - name.utf8.count)
-            let low = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
-            let high = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self) }
-            return (low, high, name)
-        }
-
     /// Printable ASCII, then only NULs.
-    static func parseCommand(_ field: ArraySlice<UInt8>, streamOffset: Int) throws(WireError) -> String {
+    static func parseCommand(_ field: ArraySlice<UInt8>, streamOffset: Int) throws(WireError) -> Command {
         if field.count == commandLength {
             let (low, high) = field.withUnsafeBytes {
                 ($0.loadUnaligned(as: UInt64.self), $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
             }
-            for entry in internedCommands where entry.low == low && entry.high == high { return entry.name }
+            for entry in Command.interned where entry.low == low && entry.high == high { return entry.command }
         }
         var end = field.startIndex
         while end < field.endIndex, field[end] != 0 { end += 1 }
         let name = field[field.startIndex..<end]
-        guard name.allSatisfy({ $0 >= 0x21 && $0 <= 0x7e }), field[end...].allSatisfy({ $0 == 0 }) else {
+        guard name.count <= Command.maxLength, name.allSatisfy(Command.isPrintable), field[end...].allSatisfy({ $0 == 0 }) else {
             throw .invalidCommand(bytes: Array(field), offset: streamOffset)
         }
-        return String(decoding: name, as: UTF8.self)
+        return Command(uncheckedBytes: name)
     }
 
     /// The 24 bytes.
     public func encode() -> [UInt8] {
         var w = WireWriter(capacity: Self.size)
         w.write(magic.value)
-        var name = Array(command.utf8.prefix(Self.commandLength))
-        name += [UInt8](repeating: 0, count: Self.commandLength - name.count)
-        w.write(bytes: name)
+        w.write(bytes: command.wireBytes)
         w.write(length)
         w.write(checksum.value)
         return w.bytes
@@ -113,7 +97,7 @@ public enum FrameEncoder {
         frame(command: message.command, payload: message.encodePayload(), magic: magic)
     }
 
-    public static func frame(command: String, payload: [UInt8], magic: Magic) -> [UInt8] {
+    public static func frame(command: Command, payload: [UInt8], magic: Magic) -> [UInt8] {
         let header = MessageHeader(magic: magic, command: command, length: UInt32(payload.count), checksum: Checksum(of: payload))
         return header.encode() + payload
     }

@@ -63,6 +63,21 @@ public struct Network: Hashable, Sendable, CustomStringConvertible {
     public static let regtest = Network(
         name: "regtest", magic: Magic(0xfa, 0xbf, 0xb5, 0xda), defaultPort: 18444)
 
+    /// The genesis block's hash in display order (regtest's for a network known only by its
+    /// magic: forks of Core keep it).
+    public var genesisHashHex: String {
+        switch magic {
+        case Network.mainnet.magic: return "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f"
+        case Network.testnet3.magic: return "000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943"
+        case Network.testnet4.magic: return "00000000da84f2bafbbc53dee25a72ae507ff4914b867c565be350b0da8bf043"
+        case Network.signet.magic: return "00000008819873e925422c1ff0f99f7cc9bbb232af63a077a480a3633bee1ef6"
+        default: return "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206"
+        }
+    }
+
+    /// The genesis block's hash in wire order, as a `getheaders` locator holds it.
+    public var genesisHash: [UInt8] { ((try? Hex.decode(genesisHashHex)) ?? []).reversed() }
+
     /// Every named network.
     public static let all: [Network] = [.mainnet, .testnet3, .testnet4, .signet, .regtest]
 

@@ -220,11 +220,12 @@ struct Connection {
     var receivedBytes = TCPReassembler()
     var sentFrames: FrameStream
     var receivedFrames: FrameStream
-    /// What the frames showed of the handshake.
-    private var versionSent = false, versionReceived = false, verackSent = false, verackReceived = false
+    /// Works the handshake phase out from the frames, as for a connection of ours.
+    private var session: PeerSession
 
     init(info: PeerInfo, initiator: TCPEndpoint, magic: Magic?) {
         self.info = info
+        session = PeerSession.observer(direction: info.direction, now: info.startedAt)
         self.initiator = initiator
         sentFrames = FrameStream(magic: magic)
         receivedFrames = FrameStream(magic: magic)
@@ -254,35 +255,19 @@ struct Connection {
         }
     }
 
-    /// Counts a frame, and moves the phase on as the handshake shows.
+    /// Counts a frame, and moves the phase on as the handshake shows (``PeerSession``
+    /// works the phase out, as it does for connections of ours).
     mutating func count(_ event: FrameEvent, frame: Frame, time: Double, updates: Bool, _ emit: (PeerEvent) -> Void) {
-        let command = frame.header.command
-        if event.direction == .sent {
-            info.sent.count(command: command, bytes: frame.raw.count)
-            if command == "version" { versionSent = true }
-            if command == "verack" { verackSent = true }
+        let sent = event.direction == .sent
+        if sent {
+            info.sent.count(command: event.label, bytes: frame.raw.count)
         } else {
-            info.received.count(command: command, bytes: frame.raw.count)
+            info.received.count(command: event.label, bytes: frame.raw.count)
             info.lastHeard = time
-            if command == "version" {
-                versionReceived = true
-                if case let .success(.version(v)) = frame.message { info.version = v }
-            }
-            if command == "verack" { verackReceived = true }
+            if case let .success(.version(v)) = frame.message, info.version == nil { info.version = v }
         }
-        let phase: PeerPhase
-        if versionSent && versionReceived && verackSent && verackReceived {
-            phase = .established
-        } else if verackReceived {
-            phase = .verackReceived
-        } else if versionReceived {
-            phase = .versionReceived
-        } else if versionSent {
-            phase = .versionSent
-        } else {
-            phase = .connecting
-        }
-        if phase != info.phase && !info.phase.isEnd && phase != .connecting {
+        let changed = (try? frame.message.get()).flatMap { session.observe($0, sent: sent, now: time) }
+        if let phase = changed, !info.phase.isEnd {
             let old = info.phase
             info.phase = phase
             info.phaseChangedAt = time

@@ -93,8 +93,8 @@ public final class PcapWriter {
             return frame.raw
         case (.v2, .message):
             // A v2 message the log trimmed cannot be re-framed faithfully: left out.
-            guard frame.trimmed == nil, let payload = frame.plaintext, frame.command.utf8.count <= MessageHeader.commandLength else { return nil }
-            return FrameEncoder.frame(command: frame.command, payload: payload, magic: magic)
+            guard frame.trimmed == nil, let payload = frame.plaintext, let command = frame.command else { return nil }
+            return FrameEncoder.frame(command: command, payload: payload, magic: magic)
         default:
             return nil
         }

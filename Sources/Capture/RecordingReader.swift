@@ -117,15 +117,15 @@ struct RecordingParser {
             events.append(PeerEvent(time: time, .phaseChanged(info, from: old)))
         case "silent", "heard":
             guard let id, var info = peers[id] else { return skip(number, "\(name) for an unknown peer") }
-            info.silence = name == "silent" ? Silence(awaiting: object["awaiting"] as? String ?? "?", since: time) : nil
+            info.silence = name == "silent" ? Silence(awaiting: (object["awaiting"] as? String).flatMap(Command.init(validating:)) ?? .unreadable, since: time) : nil
             peers[id] = info
             events.append(PeerEvent(time: time, .peerUpdated(info)))
         case "frame":
             guard let id, let frame = Self.frame(object, peer: id, time: time) else { return skip(number, "a frame without its bytes") }
             if var info = peers[id] {
                 let n = frame.raw.count
-                if frame.direction == .sent { info.sent.count(command: frame.command, bytes: n) } else {
-                    info.received.count(command: frame.command, bytes: n)
+                if frame.direction == .sent { info.sent.count(command: frame.label, bytes: n) } else {
+                    info.received.count(command: frame.label, bytes: n)
                     info.lastHeard = time
                     if case let .success(.version(v)) = frame.message { info.version = v }
                 }
@@ -170,7 +170,7 @@ struct RecordingParser {
         let direction: FrameDirection = object["direction"] as? String == "sent" ? .sent : .received
         let unit: WireUnit
         if object["transport"] as? String == "v2" {
-            let command = object["command"] as? String ?? "?"
+            let command = (object["command"] as? String).flatMap(Command.init(validating:)) ?? .unreadable
             let plaintext = (object["plaintext"] as? String).flatMap { try? Hex.decode($0) } ?? []
             let message: Result<Message, WireError>
             do { message = .success(try Message.decode(command: command, payload: plaintext[...], offset: 0)) } catch { message = .failure(error) }
@@ -181,7 +181,7 @@ struct RecordingParser {
             unit = WireUnit(frame: inspected)
         } else {
             unit = WireUnit(
-                transport: .v1, raw: raw, layout: .v1(count: raw.count), command: object["command"] as? String ?? "?",
+                transport: .v1, raw: raw, layout: .v1(count: raw.count), command: (object["command"] as? String).flatMap(Command.init(validating:)) ?? .unreadable,
                 size: raw.count, checksumOK: false, message: .failure(.truncated(field: "header", offset: 0, needed: MessageHeader.size, available: raw.count)))
         }
         return FrameEvent(peer: peer, direction: direction, time: time, unit: unit, origin: origin(object))
@@ -192,24 +192,29 @@ struct RecordingParser {
         let direction: FrameDirection = object["direction"] as? String == "sent" || name == "v2-key-sent" ? .sent : .received
         let ours = direction == .sent
         let size = (object["size"] as? NSNumber)?.intValue ?? raw.count
-        let kind: FrameKind
+        let step: V2HandshakeStep
         let layout: FrameLayout
         let note: String
         switch name {
         case "v2-key-sent", "v2-key-received":
-            (kind, layout, note) = (.v2Key, .whole(.key, count: raw.count), "\(ours ? "our" : "their") ElligatorSwift key (\(raw.count) bytes)")
-        case "v2-garbage":
-            (kind, layout, note) = (.v2Garbage, .whole(.garbage, count: raw.count), "\(ours ? "our" : "their") garbage: \(size) bytes")
-        case "v2-terminator":
-            (kind, layout, note) = (.v2Terminator, .whole(.terminator, count: raw.count), "\(ours ? "our" : "their") garbage terminator")
-        case "v2-decoy":
-            (kind, layout, note) = (.v2Decoy, .v2Packet(count: raw.count), "decoy: \(size) bytes")
-        case "v2-version":
-            (kind, layout, note) = (.v2Version, .v2Packet(count: raw.count), "\(ours ? "our" : "their") version packet")
+            (step, layout, note) = (.key, .whole(.key, count: raw.count), "\(ours ? "our" : "their") ElligatorSwift key (\(raw.count) bytes)")
+        case V2HandshakeStep.garbage.rawValue:
+            (step, layout, note) = (.garbage, .whole(.garbage, count: raw.count), "\(ours ? "our" : "their") garbage: \(size) bytes")
+        case V2HandshakeStep.terminator.rawValue:
+            (step, layout, note) = (.terminator, .whole(.terminator, count: raw.count), "\(ours ? "our" : "their") garbage terminator")
+        case V2HandshakeStep.decoy.rawValue:
+            (step, layout, note) = (.decoy, .v2Packet(count: raw.count), "decoy: \(size) bytes")
+        case V2HandshakeStep.version.rawValue:
+            (step, layout, note) = (.version, .v2Packet(count: raw.count), "\(ours ? "our" : "their") version packet")
         default:
-            (kind, layout, note) = (.v2UnknownID, .v2Packet(count: raw.count), "unknown message type id: skipped")
+            let id = UInt8(clamping: (object["id"] as? NSNumber)?.intValue ?? 0)
+            let plaintext = (object["plaintext"] as? String).flatMap { try? Hex.decode($0) }
+            let unit = WireUnit(
+                content: .v2UnknownID(id), transport: .v2, raw: raw, layout: .v2Packet(count: raw.count), size: size,
+                checksumOK: true, plaintext: plaintext)
+            return FrameEvent(peer: peer, direction: direction, time: time, unit: unit, origin: origin(object))
         }
-        let unit = WireUnit.step(kind, raw: raw, layout: layout, size: size, note: note)
+        let unit = WireUnit.step(step, raw: raw, layout: layout, size: size, note: note)
         return FrameEvent(peer: peer, direction: direction, time: time, unit: unit, origin: origin(object))
     }
 

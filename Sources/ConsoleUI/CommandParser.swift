@@ -11,7 +11,7 @@ public enum CommandParser {
         ("connect [--v1|--v2] ADDRESS|seeds", "open a connection (HOST[:PORT], [v6]:PORT) or dial the DNS seeds"),
         ("drop ID|all", "close one peer, or every peer"),
         ("resend ID COMMAND [--corrupt KIND]", "send our last COMMAND again, optionally broken: " + Corruption.resendKinds.map(\.rawValue).joined(separator: "|")),
-        ("send ID ping|getaddr|getheaders", "send a fresh message"),
+        ("send ID COMMAND ARGS… [--corrupt KIND]", "send any message, made from a short form (send ID help lists them); send ID raw COMMAND HEX sends any command and payload"),
         ("filter [peer ID,…] [command NAME,…] [dir in|out] [corrupt] | off", "show only the frames that match every term"),
         ("/TEXT", "search the log (command, summary, address, hex); n and N go to the next and previous match"),
         ("save [--pcap] [--force] FILE", "write what the log holds: a recording (JSON Lines), or with --pcap a pcap for Wireshark"),
@@ -22,7 +22,8 @@ public enum CommandParser {
         ("quit", "leave (also q or Ctrl-C outside the command line)"),
     ]
 
-    public static func parse(_ line: String) -> Result<UserCommand, CommandError> {
+    /// `network` gives `send ID getheaders` (with no hash) its genesis locator.
+    public static func parse(_ line: String, network: Network = .mainnet) -> Result<UserCommand, CommandError> {
         let trimmed = line.drop { $0 == " " || $0 == "\t" }
         if trimmed.first == "/" {
             // Blanks around the line are not part of the search, as they are not part of any word.
@@ -70,11 +71,7 @@ public enum CommandParser {
         case "resend":
             return parseResend(args)
         case "send":
-            guard args.count == 2 else { return .failure(CommandError("usage: send ID ping|getaddr|getheaders")) }
-            guard let kind = SendKind(rawValue: args[1].lowercased()) else {
-                return .failure(CommandError("send: unknown message '\(args[1])': use ping, getaddr or getheaders"))
-            }
-            return peerID(args[0]).map { .engine(.send($0, kind)) }
+            return parseSend(args, network: network)
         case "filter":
             return parseFilter(args)
         case "save":
@@ -152,10 +149,66 @@ public enum CommandParser {
         }
         guard plain.count == 2 else { return .failure(usage) }
         let command = plain[1]
-        guard command.utf8.count <= MessageHeader.commandLength, command.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+        guard let parsed = Command(validating: command), !parsed.name.isEmpty, !command.contains(" ") else {
             return .failure(CommandError("resend: '\(command)' is not a command name (ASCII, at most 12 characters)"))
         }
-        return peerID(plain[0]).map { .engine(.resend($0, command, corruption)) }
+        return peerID(plain[0]).map { .engine(.resend($0, parsed, corruption)) }
+    }
+
+    static let sendUsage = "usage: send ID COMMAND ARGS… [--corrupt KIND] (or send ID raw COMMAND HEX)"
+
+    /// `send ID COMMAND ARGS… [--corrupt KIND]`: the message composer's text form. A payload
+    /// that decodes as its command's message is sent as that message (it re-encodes byte for
+    /// byte); any other is sent as it is. `getheaders`/`getblocks` with no hash ask from the
+    /// genesis block.
+    static func parseSend(_ args: [String], network: Network) -> Result<UserCommand, CommandError> {
+        var words: [String] = []
+        var corruption: Corruption?
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if a.lowercased() == "--corrupt" || a.lowercased().hasPrefix("--corrupt=") {
+                var value: String
+                if let eq = a.firstIndex(of: "=") {
+                    value = String(a[a.index(after: eq)...])
+                } else {
+                    guard i + 1 < args.count else { return .failure(CommandError("send: --corrupt needs a kind: " + Corruption.resendKinds.map(\.rawValue).joined(separator: ", "))) }
+                    i += 1
+                    value = args[i]
+                }
+                guard let c = Corruption(rawValue: value.lowercased()), Corruption.resendKinds.contains(c) else {
+                    return .failure(CommandError("send: unknown corruption '\(value)': use " + Corruption.resendKinds.map(\.rawValue).joined(separator: ", ")))
+                }
+                corruption = c
+            } else {
+                words.append(a)
+            }
+            i += 1
+        }
+        guard words.count >= 2 else { return .failure(CommandError(sendUsage)) }
+        let id: PeerID
+        switch peerID(words[0]) {
+        case let .failure(e): return .failure(e)
+        case let .success(v): id = v
+        }
+        var form = Array(words.dropFirst())
+        if form.count == 1, let only = form.first?.lowercased(), only == Command.getheaders.name || only == Command.getblocks.name {
+            form.append(network.genesisHashHex)
+        }
+        let composed: (command: String, payload: [UInt8])
+        switch Result(catching: { () throws(ComposeError) in try MessageComposer.compose(form, network: network) }) {
+        case let .failure(e): return .failure(CommandError("send: \(e)"))
+        case let .success(c): composed = c
+        }
+        guard let command = Command(validating: composed.command) else {
+            return .failure(CommandError("send: '\(composed.command)' is not a command (printable ASCII, at most 12 bytes)"))
+        }
+        let message: Message
+        switch Result(catching: { () throws(WireError) in try Message.decode(command: command, payload: composed.payload[...]) }) {
+        case let .success(m) where m.encodePayload() == composed.payload: message = m
+        default: message = .unknown(command: command, payload: composed.payload[...])
+        }
+        return .success(.engine(.send(id, message, corruption)))
     }
 
     static let crawlUsage = "usage: crawl [--max N] [--concurrency C] [--seed ADDRESS]… | crawl stop"

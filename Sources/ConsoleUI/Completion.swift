@@ -38,9 +38,10 @@ public enum Completion {
         case ("drop", 1): return ids() + ["all"]
         case ("resend", 1), ("send", 1): return ids()
         case ("resend", _) where words.last == "--corrupt": return Corruption.resendKinds.map(\.rawValue)
-        case ("resend", 2): return Message.knownCommands
+        case ("resend", 2): return Command.all.map(\.name)
         case ("resend", 3): return ["--corrupt"]
-        case ("send", 2): return SendKind.allCases.map(\.rawValue)
+        case ("send", _) where words.last == "--corrupt": return Corruption.resendKinds.map(\.rawValue)
+        case ("send", let n) where n >= 2: return MessageComposer.completions(for: Array(words.dropFirst(2)))
         case ("crawl", 1): return ["stop", "--max", "--concurrency", "--seed"]
         case ("crawl", _) where words.last.map { $0.hasPrefix("--") && !$0.contains("=") } == true: return []
         case ("crawl", _) where words.contains(where: { $0.lowercased() == "stop" }): return []
@@ -49,7 +50,7 @@ public enum Completion {
             return ["--max", "--concurrency", "--seed"].filter { $0 == "--seed" || !used.contains($0) }
         case ("filter", 1): return ["peer", "command", "dir", "corrupt", "off"]
         case ("filter", _) where words.last?.lowercased() == "peer": return ids()
-        case ("filter", _) where words.last?.lowercased() == "command": return Message.knownCommands
+        case ("filter", _) where words.last?.lowercased() == "command": return Command.all.map(\.name)
         case ("filter", _) where words.last?.lowercased() == "dir": return ["in", "out"]
         case ("filter", _):
             let used = Set(words.map { $0.lowercased() })

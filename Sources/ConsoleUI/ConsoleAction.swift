@@ -8,8 +8,9 @@ public enum EngineCommand: Equatable, Sendable {
     case connectSeeds
     case drop(PeerID)
     case dropAll
-    case resend(PeerID, String, Corruption?)
-    case send(PeerID, SendKind)
+    case resend(PeerID, Command, Corruption?)
+    /// A message made by `send` (the composer), optionally broken.
+    case send(PeerID, Message, Corruption?)
 }
 
 /// What the model asks its host to do after a key press.

@@ -514,7 +514,7 @@ public struct ConsoleModel {
     mutating func runCommandLine() -> [ConsoleAction] {
         let line = editor.submit()
         guard !line.trimmingSpaces.isEmpty else { return [] }
-        switch CommandParser.parse(line) {
+        switch CommandParser.parse(line, network: Network.named(networkName) ?? .regtest) {
         case let .failure(error):
             editor.set(line)
             showError(error.message)
@@ -604,7 +604,7 @@ extension EngineCommand {
     /// The peer the command is about, if one.
     public var peer: PeerID? {
         switch self {
-        case let .drop(id), let .resend(id, _, _), let .send(id, _): return id
+        case let .drop(id), let .resend(id, _, _), let .send(id, _, _): return id
         case .connect, .connectSeeds, .dropAll: return nil
         }
     }

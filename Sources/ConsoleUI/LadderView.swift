@@ -57,7 +57,7 @@ enum LadderView {
                 : frame.injected ? CellStyle(.corrupt, bold: frame.corruption != nil)
                 : (frame.checksumOK ? (frame.direction == .sent ? CellStyle(.accent) : CellStyle(.good)) : CellStyle(.bad, bold: true))
             screen.put(Format.clock(frame.time), row: row, col: inner.col, style: CellStyle(.dim))
-            screen.put(arrow(frame.command, span: span, sent: frame.direction == .sent), row: row, col: left + 1, style: style, limit: span)
+            screen.put(arrow(frame.label, span: span, sent: frame.direction == .sent), row: row, col: left + 1, style: style, limit: span)
             var note = frame.summary
             if let tag = frame.injectionTag { note = tag + " " + note }
             if !frame.checksumOK { note = "✗ " + note }

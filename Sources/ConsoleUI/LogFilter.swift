@@ -24,7 +24,7 @@ public struct LogFilter: Equatable, Sendable, CustomStringConvertible {
 
     public func matches(_ frame: FrameEvent) -> Bool {
         if !peers.isEmpty && !peers.contains(frame.peer) { return false }
-        if !commands.isEmpty && !commands.contains(frame.command) { return false }
+        if !commands.isEmpty && !commands.contains(frame.label) { return false }
         if let direction, frame.direction != direction { return false }
         if corruptOnly && frame.checksumOK && frame.corruption == nil { return false }
         return true

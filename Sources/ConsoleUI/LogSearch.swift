@@ -17,7 +17,7 @@ public struct LogSearch: Equatable, Sendable {
     }
 
     public func matches(_ frame: FrameEvent, address: String?) -> Bool {
-        if frame.command.lowercased().contains(needle) { return true }
+        if frame.label.lowercased().contains(needle) { return true }
         if let address, address.lowercased().contains(needle) { return true }
         if frame.summary.lowercased().contains(needle) { return true }
         if let tag = frame.injectionTag, tag.contains(needle) { return true }

@@ -29,10 +29,11 @@ enum MessageDetailView {
             return ["gap: \(frame.size) bytes of the TCP stream were not captured", "  \(frame.summary)"]
         }
         if frame.transport == .v2 { return v2TreeLines(frame) }
-        guard let inspected = frame.inspected else { return ["(fewer than 24 bytes: no header)"] }
-        var lines = ["header"] + Field.render(inspected.headerFields, indent: 1)
-        let payload = inspected.fields
-        lines.append("payload \(inspected.payload.count) bytes")
+        let header = frame.headerFields
+        guard !header.isEmpty else { return ["(fewer than 24 bytes: no header)"] }
+        var lines = ["header"] + Field.render(header, indent: 1)
+        let payload = frame.fields
+        lines.append("payload \(frame.payload.count) bytes")
         lines += payload.isEmpty ? ["  (empty)"] : Field.render(payload, indent: 1)
         if case let .failure(error) = frame.message { lines.append("error: \(error)") }
         return lines
@@ -57,7 +58,7 @@ enum MessageDetailView {
             case .v2UnknownID: lines.append("  unknown message type id: skipped, as Core does")
             default:
                 let typeBytes = max(0, frame.raw.count - 20 - frame.payload.count)
-                lines.append("  message type \(frame.command) (\(typeBytes == 1 ? "short id" : "long form"), \(typeBytes) bytes)")
+                lines.append("  message type \(frame.label) (\(typeBytes == 1 ? "short id" : "long form"), \(typeBytes) bytes)")
                 lines.append("  payload \(frame.payload.count) bytes")
                 let fields = frame.fields
                 lines += fields.isEmpty ? ["    (empty)"] : Field.render(fields, indent: 2)
@@ -74,7 +75,7 @@ enum MessageDetailView {
             return
         }
         let arrow = frame.direction == .sent ? "→ sent" : "← received"
-        screen.box(rect, title: "Frame #\(seq) · peer \(frame.peer) \(arrow) · \(frame.command) · \(frame.raw.count) bytes · Esc closes",
+        screen.box(rect, title: "Frame #\(seq) · peer \(frame.peer) \(arrow) · \(frame.label) · \(frame.raw.count) bytes · Esc closes",
                    style: CellStyle(.accent, bold: true))
         let inner = rect.inner
         guard inner.height > 1 else { return }

@@ -54,7 +54,7 @@ enum MessageLogPane {
         field(Format.clock(frame.time), 9, corrupt ? base : CellStyle(.dim))
         field(String(frame.peer), 3, base, right: true)
         field(frame.direction == .sent ? "→" : "←", 1, corrupt ? base : CellStyle(frame.direction == .sent ? .accent : .good, bold: true))
-        field(frame.command, 12, base.emboldened)
+        field(frame.label, 12, base.emboldened)
         field(String(frame.size), 7, base, right: true)
         if frame.kind == .gap {
             field("!", 1, CellStyle(.bad, bold: true))

@@ -51,7 +51,3 @@ public struct EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Fresh messages `send` can originate.
-public enum SendKind: String, CaseIterable, Sendable {
-    case ping, getaddr, getheaders
-}

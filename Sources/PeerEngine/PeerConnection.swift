@@ -28,7 +28,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     /// the session's next deadline, maybe earlier.
     private var timerDeadline: Double?
     /// Our last message of each command, for `resend`.
-    private var lastSent: [String: Message] = [:]
+    private var lastSent: [Command: Message] = [:]
     private var finished = false
 
     /// How an outbound connection picks its transport.
@@ -263,11 +263,11 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
             guard !finished else { return }
             switch output {
             case let .send(unit, origin):
-                info.sent.count(command: unit.command, bytes: unit.raw.count)
+                info.sent.count(command: unit.label, bytes: unit.raw.count)
                 engine.post(.frame(FrameEvent(peer: id, direction: .sent, time: engine.now, unit: unit, origin: origin)))
                 socket.send(unit.raw)
             case let .received(unit, deliver):
-                info.received.count(command: unit.command, bytes: unit.raw.count)
+                info.received.count(command: unit.label, bytes: unit.raw.count)
                 // The book learns first, so whoever reads the event finds the addresses there
                 // (a crawl in `auto` dials v2 to an address gossiped with NODE_P2P_V2).
                 if let deliver { engine.learn(from: deliver, peer: id, address: info.address) }
@@ -275,7 +275,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
                 engine.post(.frame(event))
                 if let deliver {
                     apply(session.receive(deliver, now: engine.now))
-                } else if let reason = AddrLimits.oversizedReason(command: event.command, payload: event.payload) {
+                } else if let command = event.command, let reason = AddrLimits.oversizedReason(command: command, payload: event.payload) {
                     // As Core: an address list over the protocol's limit ends the connection.
                     finish(.failed(reason: reason))
                 }
@@ -300,7 +300,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
             engine.post(.error(peer: id, message: error.message))
         case let .success(unit):
             if corruption == nil { lastSent[message.command] = message }
-            info.sent.count(command: message.command, bytes: unit.raw.count)
+            info.sent.count(command: message.command.name, bytes: unit.raw.count)
             engine.post(.frame(FrameEvent(peer: id, direction: .sent, time: engine.now, unit: unit, origin: origin)))
             socket.send(unit.raw)
         }
@@ -314,9 +314,9 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         for action in actions {
             switch action {
             case let .send(message):
-                if case .version = message, let corruption = engine.configuration.corruptVersion, lastSent["version"] == nil,
+                if case .version = message, let corruption = engine.configuration.corruptVersion, lastSent[.version] == nil,
                    !Corruption.v2HandshakeKinds.contains(corruption) {
-                    lastSent["version"] = message
+                    lastSent[.version] = message
                     if let refusal = transport.refusal(of: corruption) {
                         engine.post(.error(peer: id, message: refusal + "; version sent intact"))
                         sendMessage(message)
@@ -425,7 +425,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         return nil
     }
 
-    func resend(command: String, corruption: Corruption?) {
+    func resend(command: Command, corruption: Corruption?) {
         queue.async { [self] in
             if let refusal = refusalToSend() {
                 engine.post(.error(peer: id, message: refusal))
@@ -437,10 +437,10 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
             }
             let message: Message
             switch command {
-            case "ping":
+            case .ping:
                 message = session.makePing(now: engine.now)
-            case "version":
-                message = lastSent["version"] ?? .version(session.ourVersion)
+            case .version:
+                message = lastSent[.version] ?? .version(session.ourVersion)
                 session.noteVersionResent(now: engine.now)
             default:
                 if let last = lastSent[command] {
@@ -457,33 +457,35 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         }
     }
 
-    func send(_ kind: SendKind) {
+    func send(_ message: Message, corruption: Corruption?) {
         queue.async { [self] in
             if let refusal = refusalToSend() {
                 engine.post(.error(peer: id, message: refusal.hasSuffix("yet") ? "peer \(id) is not connected" : refusal))
                 return
             }
-            switch kind {
-            case .ping: sendMessage(session.makePing(now: engine.now), origin: .injected)
-            case .getaddr: sendMessage(.getaddr, origin: .injected)
-            case .getheaders: sendMessage(.getheaders(BlockLocator(hashes: [engine.genesisHash])), origin: .injected)
+            if let corruption, let refusal = transport.refusal(of: corruption) {
+                engine.post(.error(peer: id, message: refusal))
+                return
             }
+            if case let .ping(nonce) = message, corruption == nil { session.notePing(nonce: nonce, now: engine.now) }
+            sendMessage(message, corruption: corruption, origin: corruption.map { .corrupted($0) } ?? .injected)
             armTimer()
         }
     }
 
     /// A message of `command` verack can make from nothing.
-    private func freshMessage(_ command: String) -> Message? {
+    private func freshMessage(_ command: Command) -> Message? {
         switch command {
-        case "verack": return .verack
-        case "getaddr": return .getaddr
-        case "sendheaders": return .sendheaders
-        case "wtxidrelay": return .wtxidrelay
-        case "sendaddrv2": return .sendaddrv2
-        case "mempool": return .mempool
-        case "getheaders": return .getheaders(BlockLocator(hashes: [engine.genesisHash]))
-        case "feefilter": return .feefilter(feerate: 1000)
-        case "sendcmpct": return .sendcmpct(announce: false, version: 2)
+        case .verack: return .verack
+        case .getaddr: return .getaddr
+        case .sendheaders: return .sendheaders
+        case .wtxidrelay: return .wtxidrelay
+        case .sendaddrv2: return .sendaddrv2
+        case .mempool: return .mempool
+        case .filterclear: return .filterclear
+        case .getheaders: return .getheaders(BlockLocator(hashes: [engine.genesisHash]))
+        case .feefilter: return .feefilter(feerate: 1000)
+        case .sendcmpct: return .sendcmpct(announce: false, version: 2)
         default: return nil
         }
     }

@@ -70,19 +70,8 @@ public final class PeerEngine: @unchecked Sendable {
     /// Posts an event stamped with the engine's clock now.
     func post(_ kind: PeerEvent.Kind) { mailbox.post(PeerEvent(time: now, kind)) }
 
-    /// Genesis block hash of the network in wire order, for `getheaders` (regtest's for
-    /// unknown magics).
-    var genesisHash: [UInt8] {
-        let hex: String
-        switch configuration.network.magic {
-        case Network.mainnet.magic: hex = "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f"
-        case Network.testnet3.magic: hex = "000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943"
-        case Network.testnet4.magic: hex = "00000000da84f2bafbbc53dee25a72ae507ff4914b867c565be350b0da8bf043"
-        case Network.signet.magic: hex = "00000008819873e925422c1ff0f99f7cc9bbb232af63a077a480a3633bee1ef6"
-        default: hex = "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206"
-        }
-        return ((try? Hex.decode(hex)) ?? []).reversed()
-    }
+    /// Genesis block hash of the network in wire order, for `getheaders`.
+    var genesisHash: [UInt8] { configuration.network.genesisHash }
 
     /// The service bits our version advertises.
     var ourServices: ServiceFlags {
@@ -314,17 +303,16 @@ public final class PeerEngine: @unchecked Sendable {
     /// Sends our last `command` message to peer `id` again (or a fresh one), optionally
     /// corrupted.
     @discardableResult
-    public func resend(_ id: PeerID, command: String, corruption: Corruption? = nil) -> Result<Void, EngineError> {
-        guard !command.isEmpty, command.utf8.count <= 12, command.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
-            return .failure(EngineError("bad command name '\(command)'"))
-        }
-        return peer(id).map { $0.resend(command: command, corruption: corruption) }
+    public func resend(_ id: PeerID, command: Command, corruption: Corruption? = nil) -> Result<Void, EngineError> {
+        peer(id).map { $0.resend(command: command, corruption: corruption) }
     }
 
-    /// Sends a fresh `ping`, `getaddr` or `getheaders`.
+    /// Sends `message` to peer `id`, optionally corrupted, marked as injected by a person (a
+    /// `ping`'s nonce is awaited as our own pings are). `Message.unknown` sends any command
+    /// with any payload.
     @discardableResult
-    public func send(_ id: PeerID, _ kind: SendKind) -> Result<Void, EngineError> {
-        peer(id).map { $0.send(kind) }
+    public func send(_ id: PeerID, _ message: Message, corruption: Corruption? = nil) -> Result<Void, EngineError> {
+        peer(id).map { $0.send(message, corruption: corruption) }
     }
 
     /// Whether `nonce` is the version nonce of one of our connections other than `id`

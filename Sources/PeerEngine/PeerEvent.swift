@@ -57,11 +57,11 @@ public enum PeerPhase: Sendable, Equatable, CustomStringConvertible {
 /// A reply we are waiting for that has not come in time.
 public struct Silence: Sendable, Equatable {
     /// The command we await: `version`, `verack` or `pong`.
-    public var awaiting: String
+    public var awaiting: Command
     /// Seconds since the engine started at which the wait began.
     public var since: Double
 
-    public init(awaiting: String, since: Double) {
+    public init(awaiting: Command, since: Double) {
         self.awaiting = awaiting
         self.since = since
     }
@@ -167,19 +167,23 @@ public struct FrameEvent: Sendable {
     public var raw: [UInt8] { unit.raw }
     /// Where the header, payload, length, tag, … lie in `raw`.
     public var layout: FrameLayout { unit.layout }
-    public var command: String { unit.command }
+    /// The message's command; nil for a unit that is not a message (see ``label``).
+    public var command: Command? { unit.command }
+    /// What the log's command column shows: the command, or the step's label.
+    public var label: String { unit.label }
     /// v1: the payload length the header claims. v2: the contents length.
     public var size: Int { unit.size }
     /// v1: the checksum matched; v2: the packet authenticated.
     public var checksumOK: Bool { unit.checksumOK }
-    /// The decoded message, or why the payload did not decode.
-    public var message: Result<Message, WireError> { unit.message }
+    /// The decoded message, or why the payload did not decode; nil for a unit that is not a
+    /// message. Decoded once, by the engine (or the importer), and carried with the event.
+    public var message: Result<Message, WireError>? { unit.message }
     /// v2: the decrypted payload (v1 keeps the payload inside `raw`).
     public var plaintext: [UInt8]? { unit.plaintext }
 
     /// A v1 frame from its parts (for tests and fixtures).
     public init(
-        peer: PeerID, direction: FrameDirection, time: Double, raw: [UInt8], command: String, size: Int,
+        peer: PeerID, direction: FrameDirection, time: Double, raw: [UInt8], command: Command, size: Int,
         checksumOK: Bool, message: Result<Message, WireError>, corruption: Corruption? = nil, injected: Bool = false
     ) {
         let unit = WireUnit(
@@ -212,11 +216,6 @@ public struct FrameEvent: Sendable {
         }
     }
 
-    /// A v1 frame in a form the presentation code understands (nil for v2 units).
-    public var inspected: Frame? {
-        transport == .v1 && kind == .message ? Frame.inspect(raw) : nil
-    }
-
     /// The message's payload: inside `raw` for v1, decrypted for v2.
     public var payload: ArraySlice<UInt8> {
         if let plaintext { return plaintext[...] }
@@ -224,21 +223,38 @@ public struct FrameEvent: Sendable {
         return raw[range]
     }
 
-    /// The field tree of the payload (as far as it decodes). v2 offsets count from the
-    /// start of the decrypted payload.
+    /// Where the payload's first byte is in the bytes its field tree's ranges count from:
+    /// the frame for v1 (24), the decrypted payload for v2 (0).
+    public var payloadOffset: Int { plaintext == nil ? MessageHeader.size : 0 }
+
+    /// The v1 header's fields, read straight from their fixed places in `raw` (empty for v2
+    /// and for fewer than 24 bytes).
+    public var headerFields: [Field] {
+        guard transport == .v1, kind == .message, raw.count >= MessageHeader.size else { return [] }
+        let length = MessageHeader.uint32(raw[...], at: MessageHeader.lengthRange.lowerBound)
+        return [
+            Field(name: "magic", value: .bytes(Array(raw[MessageHeader.magicRange])), range: MessageHeader.magicRange),
+            Field(name: "command", value: .text(label), range: MessageHeader.commandRange),
+            Field(name: "length", value: .uint(UInt64(length)), range: MessageHeader.lengthRange),
+            Field(name: "checksum", value: .bytes(Array(raw[MessageHeader.checksumRange])), range: MessageHeader.checksumRange),
+        ]
+    }
+
+    /// The payload's field tree (as far as it decodes), built when asked from the same bytes
+    /// the engine decoded: the header is not parsed again. v2 offsets count from the start of
+    /// the decrypted payload.
     public var fields: [Field] {
-        if let inspected { return inspected.fields }
-        guard kind == .message || kind == .v2UnknownID, let plaintext else { return [] }
-        return Message.fields(command: command, payload: plaintext[...], offset: 0).fields
+        guard trimmed == nil, let command, command != .unreadable else { return [] }
+        return Message.fields(command: command, payload: payload, offset: payloadOffset).fields
     }
 
     /// The summary for a log row.
     public var summary: String {
         if let trimmed { return trimmed.summary }
-        if kind != .message, let plaintext { return String(decoding: plaintext, as: UTF8.self) }
-        switch message {
-        case let .success(m): return m.summary
-        case let .failure(e): return "\(command): \(e)"
+        switch unit.content {
+        case let .message(command, .success(m)): return m.command == command ? m.summary : "\(command): \(m.summary)"
+        case let .message(command, .failure(e)): return "\(command): \(e)"
+        default: return unit.note ?? label
         }
     }
 
@@ -264,7 +280,7 @@ public struct FrameEvent: Sendable {
         unit.layout = FrameLayout(layout.parts.compactMap { part in
             part.range.lowerBound < bytes ? FrameLayout.Part(part.region, part.range.lowerBound..<min(part.range.upperBound, bytes)) : nil
         })
-        unit.message = .success(.unknown(command: command, payload: []))
+        if let command { unit.content = .message(command, .success(.unknown(command: command, payload: []))) }
     }
 }
 

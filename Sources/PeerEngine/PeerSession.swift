@@ -44,7 +44,7 @@ public struct PeerSession: Sendable {
     private var receivedVerack = false
     private let startedAt: Double
     /// The reply we wait for and since when.
-    private var awaiting: (command: String, since: Double)?
+    private var awaiting: (command: Command, since: Double)?
     /// Our pings in flight: nonce → time sent.
     private var pingsInFlight: [UInt64: Double] = [:]
     private var nextPingAt: Double?
@@ -64,7 +64,7 @@ public struct PeerSession: Sendable {
     public mutating func connected(now: Double) -> [Action] {
         guard direction == .outbound, !sentVersion, !phase.isEnd else { return [] }
         sentVersion = true
-        awaiting = ("version", now)
+        awaiting = (.version, now)
         return [.send(.version(ourVersion)), change(to: .versionSent)]
     }
 
@@ -91,7 +91,7 @@ public struct PeerSession: Sendable {
             if receivedVerack {
                 actions += establish(now: now)
             } else {
-                awaiting = ("verack", now)
+                awaiting = (.verack, now)
                 actions.append(change(to: .versionReceived))
             }
         case .verack:
@@ -111,8 +111,8 @@ public struct PeerSession: Sendable {
             // Pongs come in order: pings older than this one will never be answered (a
             // corrupted one, say). The wait goes on only for newer pings.
             pingsInFlight = pingsInFlight.filter { $0.value > sentAt }
-            if awaiting?.command == "pong" {
-                awaiting = pingsInFlight.values.min().map { ("pong", $0) }
+            if awaiting?.command == .pong {
+                awaiting = pingsInFlight.values.min().map { (Command.pong, $0) }
             }
         default:
             break
@@ -134,14 +134,14 @@ public struct PeerSession: Sendable {
     /// A ping with `nonce` went out (possibly corrupted): its pong is now awaited.
     public mutating func notePing(nonce: UInt64, now: Double) {
         pingsInFlight[nonce] = now
-        if awaiting == nil || awaiting?.command == "pong" && pingsInFlight.count == 1 {
-            awaiting = ("pong", now)
+        if awaiting == nil || awaiting?.command == .pong && pingsInFlight.count == 1 {
+            awaiting = (.pong, now)
         }
     }
 
     /// Our version went out again (as `resend`): if the peer's has not come, keep waiting.
     public mutating func noteVersionResent(now: Double) {
-        if peerVersion == nil { awaiting = ("version", now) }
+        if peerVersion == nil { awaiting = (.version, now) }
     }
 
     /// Time passed: timeouts, silence and keep-alive pings.
@@ -167,6 +167,43 @@ public struct PeerSession: Sendable {
         if let nextPingAt { deadlines.append(nextPingAt) }
         if let awaiting, silence == nil { deadlines.append(awaiting.since + settings.silenceTimeout) }
         return deadlines.min()
+    }
+
+    // MARK: - Watching a connection of others
+
+    /// A session for a connection verack only watches (a capture, a sniffed stream): it
+    /// sends nothing, and its phase moves with the messages seen each way
+    /// (``observe(_:direction:now:)``), by the same rules as a connection of ours.
+    public static func observer(direction: PeerDirection, now: Double) -> PeerSession {
+        PeerSession(direction: direction, ourVersion: VersionMessage(timestamp: 0, receiver: NetworkAddress(), nonce: 0, userAgent: ""), now: now)
+    }
+
+    /// A message seen going `direction` (sent: by the side that opened the connection) on a
+    /// watched connection. Returns the new phase when it changed.
+    public mutating func observe(_ message: Message, sent: Bool, now: Double) -> PeerPhase? {
+        guard !phase.isEnd else { return nil }
+        switch (message, sent) {
+        case (.version, true): sentVersion = true
+        case (.verack, true): sentVerack = true
+        case let (.version(v), false): if peerVersion == nil { peerVersion = v }
+        case (.verack, false): receivedVerack = true
+        default: return nil
+        }
+        let next: PeerPhase
+        if sentVersion && peerVersion != nil && sentVerack && receivedVerack {
+            next = .established
+        } else if receivedVerack {
+            next = .verackReceived
+        } else if peerVersion != nil {
+            next = .versionReceived
+        } else if sentVersion {
+            next = .versionSent
+        } else {
+            next = .connecting
+        }
+        guard next != phase else { return nil }
+        phase = next
+        return next
     }
 
     /// The connection ended for a reason outside the session (closed, reset, bad magic, …).

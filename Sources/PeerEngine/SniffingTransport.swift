@@ -13,7 +13,7 @@ struct SniffingTransport: Transport {
     init(magic: Magic, makeV2: @escaping () -> any Transport) {
         self.magic = magic
         self.makeV2 = makeV2
-        v1Prefix = magic.bytes + Array("version".utf8) + [UInt8](repeating: 0, count: 5)
+        v1Prefix = magic.bytes + Command.version.wireBytes
     }
 
     var kind: TransportKind? { chosen?.kind }

@@ -64,38 +64,82 @@ public enum FrameOrigin: Sendable, Equatable {
     case corrupted(Corruption)
 }
 
+/// A step of the BIP324 handshake that carries no message.
+public enum V2HandshakeStep: String, Sendable, Equatable, CaseIterable {
+    /// Our or their 64-byte ElligatorSwift public key.
+    case key = "v2-key"
+    /// The random garbage after the key.
+    case garbage = "v2-garbage"
+    /// The 16-byte garbage terminator.
+    case terminator = "v2-terminator"
+    /// A decoy packet (header bit `ignore`): authenticated and skipped.
+    case decoy = "v2-decoy"
+    /// The v2 version packet, the first non-decoy packet after the terminator.
+    case version = "v2-version"
+
+    /// The unit kind of this step.
+    public var kind: FrameKind {
+        switch self {
+        case .key: return .v2Key
+        case .garbage: return .v2Garbage
+        case .terminator: return .v2Terminator
+        case .decoy: return .v2Decoy
+        case .version: return .v2Version
+        }
+    }
+}
+
+/// What a wire unit holds.
+public enum WireContent: Sendable {
+    /// A message (a v1 frame or a v2 packet): its command and what its payload decoded to.
+    /// A command that could not be read is ``Command/unreadable``, with the error.
+    case message(Command, Result<Message, WireError>)
+    /// A step of the v2 handshake; `note` says what it was.
+    case v2Step(V2HandshakeStep, note: String)
+    /// A v2 packet whose short message type id has no command: shown and skipped, as Core
+    /// does. Its payload is the unit's ``WireUnit/plaintext``.
+    case v2UnknownID(UInt8)
+    /// Bytes of a captured stream that were never captured (``WireUnit/size`` of them);
+    /// `note` says where and what was lost.
+    case gap(note: String)
+}
+
 /// One unit on the wire as a transport sees it: its exact bytes, where its parts lie, and
-/// what it says. ``FrameEvent`` adds the peer, the direction, the time and the origin.
+/// what it holds. ``FrameEvent`` adds the peer, the direction, the time and the origin.
 public struct WireUnit: Sendable {
-    public var kind: FrameKind
+    public var content: WireContent
     public var transport: TransportKind
     /// The exact bytes on the wire (v2: the encrypted packet).
     public var raw: [UInt8]
     public var layout: FrameLayout
-    /// The message's command (for a handshake step, its label).
-    public var command: String
     /// v1: the payload length the header claims. v2: the contents length; garbage: its size.
     public var size: Int
     /// v1: the checksum matched. v2: authenticated (a failed tag ends the connection).
     public var checksumOK: Bool
-    /// The decoded message, or why the payload did not decode.
-    public var message: Result<Message, WireError>
     /// v2: the decrypted payload, the source of the field tree (v1 keeps it inside `raw`).
     public var plaintext: [UInt8]?
 
     public init(
-        kind: FrameKind = .message, transport: TransportKind, raw: [UInt8], layout: FrameLayout, command: String, size: Int,
-        checksumOK: Bool, message: Result<Message, WireError>, plaintext: [UInt8]? = nil
+        content: WireContent, transport: TransportKind, raw: [UInt8], layout: FrameLayout, size: Int,
+        checksumOK: Bool, plaintext: [UInt8]? = nil
     ) {
-        self.kind = kind
+        self.content = content
         self.transport = transport
         self.raw = raw
         self.layout = layout
-        self.command = command
         self.size = size
         self.checksumOK = checksumOK
-        self.message = message
         self.plaintext = plaintext
+    }
+
+    /// A message unit.
+    public init(
+        transport: TransportKind, raw: [UInt8], layout: FrameLayout, command: Command, size: Int,
+        checksumOK: Bool, message: Result<Message, WireError>, plaintext: [UInt8]? = nil
+    ) {
+        self.init(
+            content: .message(command, message), transport: transport, raw: raw, layout: layout, size: size,
+            checksumOK: checksumOK, plaintext: plaintext)
     }
 
     /// A v1 frame as decoded from the stream (or read back from a capture).
@@ -107,16 +151,54 @@ public struct WireUnit: Sendable {
 
     /// A gap of `count` bytes in a captured stream; `note` says where and what was lost.
     public static func gap(_ count: Int, note: String) -> WireUnit {
-        WireUnit(
-            kind: .gap, transport: .v1, raw: [], layout: FrameLayout([]), command: "gap", size: count, checksumOK: true,
-            message: .success(.unknown(command: "gap", payload: [])), plaintext: Array(note.utf8))
+        WireUnit(content: .gap(note: note), transport: .v1, raw: [], layout: FrameLayout([]), size: count, checksumOK: true)
     }
 
     /// A handshake step with no message in it; `note` is its summary.
-    public static func step(_ kind: FrameKind, raw: [UInt8], layout: FrameLayout, size: Int? = nil, note: String? = nil) -> WireUnit {
-        WireUnit(
-            kind: kind, transport: .v2, raw: raw, layout: layout, command: kind.label, size: size ?? raw.count,
-            checksumOK: true, message: .success(.unknown(command: kind.label, payload: [])), plaintext: note.map { Array($0.utf8) })
+    public static func step(_ step: V2HandshakeStep, raw: [UInt8], layout: FrameLayout, size: Int? = nil, note: String) -> WireUnit {
+        WireUnit(content: .v2Step(step, note: note), transport: .v2, raw: raw, layout: layout, size: size ?? raw.count, checksumOK: true)
+    }
+
+    /// What kind of unit this is.
+    public var kind: FrameKind {
+        switch content {
+        case .message: return .message
+        case let .v2Step(step, _): return step.kind
+        case .v2UnknownID: return .v2UnknownID
+        case .gap: return .gap
+        }
+    }
+
+    /// The message's command; nil for a unit that is not a message.
+    public var command: Command? {
+        if case let .message(command, _) = content { return command }
+        return nil
+    }
+
+    /// What the log's command column shows: the command, or the step's label
+    /// (`v2:key`, `gap`, `id:29`).
+    public var label: String {
+        switch content {
+        case let .message(command, _): return command.name
+        case let .v2UnknownID(id): return "id:\(id)"
+        default: return kind.label
+        }
+    }
+
+    /// The decoded message, or why the payload did not decode; nil for a unit that is not
+    /// a message.
+    public var message: Result<Message, WireError>? {
+        if case let .message(_, result) = content { return result }
+        return nil
+    }
+
+    /// What a unit that is not a message says of itself.
+    public var note: String? {
+        switch content {
+        case .message: return nil
+        case let .v2Step(_, note), let .gap(note): return note
+        case let .v2UnknownID(id): return "unknown message type id \(id): skipped"
+        }
     }
 }
 

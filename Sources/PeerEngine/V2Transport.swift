@@ -115,8 +115,8 @@ struct V2Transport: Transport {
         ourGarbage = (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let keyNote = "our ElligatorSwift key (64 bytes)" + (origin == .protocol ? "" : ", 8 bytes inverted")
         return [
-            .send(.step(.v2Key, raw: wireKey, layout: .whole(.key, count: wireKey.count), note: keyNote), origin: origin),
-            .send(.step(.v2Garbage, raw: ourGarbage, layout: .whole(.garbage, count: count), size: count,
+            .send(.step(.key, raw: wireKey, layout: .whole(.key, count: wireKey.count), note: keyNote), origin: origin),
+            .send(.step(.garbage, raw: ourGarbage, layout: .whole(.garbage, count: count), size: count,
                         note: "our garbage: \(count) random bytes")),
         ]
     }
@@ -124,7 +124,7 @@ struct V2Transport: Transport {
     /// Their key is in: derive the keys, then send our terminator, decoys and version packet.
     private mutating func keyReceived(_ theirs: [UInt8]) -> [TransportOutput] {
         var out: [TransportOutput] = [
-            .received(.step(.v2Key, raw: theirs, layout: .whole(.key, count: theirs.count), note: "their ElligatorSwift key (64 bytes)"), deliver: nil),
+            .received(.step(.key, raw: theirs, layout: .whole(.key, count: theirs.count), note: "their ElligatorSwift key (64 bytes)"), deliver: nil),
         ]
         if !initiating { out += sendKeyAndGarbage() }
         guard let ours else { return out }
@@ -144,7 +144,7 @@ struct V2Transport: Transport {
             for i in terminator.indices { terminator[i] ^= 0xff }
             origin = .corrupted(.terminator)
         }
-        out.append(.send(.step(.v2Terminator, raw: terminator, layout: .whole(.terminator, count: terminator.count),
+        out.append(.send(.step(.terminator, raw: terminator, layout: .whole(.terminator, count: terminator.count),
                                note: "our garbage terminator" + (origin == .protocol ? "" : " (inverted)")), origin: origin))
         do {
             var rng = SystemRandomNumberGenerator()
@@ -152,11 +152,11 @@ struct V2Transport: Transport {
                 let size = Int.random(in: 0...64, using: &rng)
                 let contents = (0..<size).map { _ in UInt8.random(in: 0...255, using: &rng) }
                 let packet = try cipher.encrypt(contents: contents, aad: nextAAD(), ignore: true)
-                out.append(.send(.step(.v2Decoy, raw: packet, layout: .v2Packet(count: packet.count), size: size,
+                out.append(.send(.step(.decoy, raw: packet, layout: .v2Packet(count: packet.count), size: size,
                                        note: "decoy \(n + 1) of \(settings.decoys): \(size) bytes the peer must skip")))
             }
             let version = try cipher.encrypt(contents: [], aad: nextAAD())
-            out.append(.send(.step(.v2Version, raw: version, layout: .v2Packet(count: version.count), size: 0,
+            out.append(.send(.step(.version, raw: version, layout: .v2Packet(count: version.count), size: 0,
                                    note: "our version packet (no transport features)")))
         } catch {
             state = .failed
@@ -220,9 +220,9 @@ struct V2Transport: Transport {
                 readIndex = at + Self.terminatorSize
                 state = .packets(length: nil)
                 let n = theirGarbage.count
-                out.append(.received(.step(.v2Garbage, raw: theirGarbage, layout: .whole(.garbage, count: n), size: n,
+                out.append(.received(.step(.garbage, raw: theirGarbage, layout: .whole(.garbage, count: n), size: n,
                                            note: "their garbage: \(n) bytes"), deliver: nil))
-                out.append(.received(.step(.v2Terminator, raw: terminator, layout: .whole(.terminator, count: Self.terminatorSize),
+                out.append(.received(.step(.terminator, raw: terminator, layout: .whole(.terminator, count: Self.terminatorSize),
                                            note: "their garbage terminator"), deliver: nil))
                 return true
             }
@@ -287,11 +287,11 @@ struct V2Transport: Transport {
         let layout = FrameLayout.v2Packet(count: raw.count)
         let size = plaintext.count - 1
         if ignore {
-            return .received(.step(.v2Decoy, raw: raw, layout: layout, size: size, note: "decoy: \(size) bytes skipped"), deliver: nil)
+            return .received(.step(.decoy, raw: raw, layout: layout, size: size, note: "decoy: \(size) bytes skipped"), deliver: nil)
         }
         if !sawVersionPacket {
             sawVersionPacket = true
-            return .received(.step(.v2Version, raw: raw, layout: layout, size: size,
+            return .received(.step(.version, raw: raw, layout: layout, size: size,
                                    note: "their version packet (\(size) bytes of transport features)"), deliver: nil)
         }
         plaintext.removeFirst()  // the header: what is left is the contents, in place
@@ -317,14 +317,15 @@ struct V2Transport: Transport {
                 message: result, plaintext: payload)
             return .received(unit, deliver: try? result.get())
         case let .unknownID(id):
+            var payload = consume contents
+            payload.removeFirst()
             let unit = WireUnit(
-                kind: .v2UnknownID, transport: .v2, raw: raw, layout: layout, command: "id:\(id)", size: contents.count - 1,
-                checksumOK: true, message: .success(.unknown(command: "id:\(id)", payload: [])),
-                plaintext: Array("unknown message type id \(id): skipped".utf8))
+                content: .v2UnknownID(id), transport: .v2, raw: raw, layout: layout, size: payload.count, checksumOK: true,
+                plaintext: payload)
             return .received(unit, deliver: nil)
         case let .malformed(reason):
             let unit = WireUnit(
-                transport: .v2, raw: raw, layout: layout, command: "?", size: contents.count, checksumOK: true,
+                transport: .v2, raw: raw, layout: layout, command: .unreadable, size: contents.count, checksumOK: true,
                 message: .failure(.invalidValue(field: "message type", offset: 0, reason: "\(reason)")), plaintext: Array(contents))
             return .received(unit, deliver: nil)
         }

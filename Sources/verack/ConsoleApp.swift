@@ -267,7 +267,7 @@ final class ConsoleApp {
                 engine.dropAll()
                 result = .success(())
             case let .resend(id, name, corruption): result = engine.resend(id, command: name, corruption: corruption)
-            case let .send(id, kind): result = engine.send(id, kind)
+            case let .send(id, message, corruption): result = engine.send(id, message, corruption: corruption)
             }
             if case let .failure(error) = result { model.showError(error.message) }
         }

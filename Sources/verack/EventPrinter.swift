@@ -37,7 +37,7 @@ final class EventPrinter {
             if let s = info.silence, !silent.contains(info.id) {
                 silent.insert(info.id)
                 let reason = "no \(s.awaiting) for \(formatSeconds(now - s.since)) s"
-                emit("silent", info.id, now, text: "silent: \(reason)", extra: [("reason", .string(reason)), ("awaiting", .string(s.awaiting))])
+                emit("silent", info.id, now, text: "silent: \(reason)", extra: [("reason", .string(reason)), ("awaiting", .string(s.awaiting.name))])
             } else if info.silence == nil, silent.contains(info.id) {
                 silent.remove(info.id)
                 emit("heard", info.id, now, text: "no longer silent", extra: [])
@@ -110,7 +110,7 @@ final class EventPrinter {
     /// A frame's JSON members: the hex, field tree and summary (built only for `--json`).
     private static func frameJSON(_ f: FrameEvent, summary: String) -> [(String, JSONValue)] {
         var extra: [(String, JSONValue)] = [
-            ("direction", .string(f.direction.rawValue)), ("command", .string(f.command)), ("size", .int(Int64(f.size))),
+            ("direction", .string(f.direction.rawValue)), ("command", .string(f.label)), ("size", .int(Int64(f.size))),
             ("checksum_ok", .bool(f.checksumOK)), ("hex", .string(Hex.encode(f.raw))),
         ]
         extra.append(("fields", .array(f.fields.map(\.json))))
@@ -137,6 +137,10 @@ final class EventPrinter {
         ]
         extra.append(("hex", .string(Hex.encode(f.raw))))
         if f.kind == .gap { extra.append(("summary", .string(f.summary))) }
+        if case let .v2UnknownID(id) = f.unit.content {
+            extra.append(("id", .int(Int64(id))))
+            if let plaintext = f.plaintext { extra.append(("plaintext", .string(Hex.encode(plaintext)))) }
+        }
         if let c = f.corruption { extra.append(("corrupt", .string(c.rawValue))) }
         if f.origin == .injected { extra.append(("injected", .bool(true))) }
         return extra

@@ -1,3 +1,4 @@
+import NodeHarness
 import Foundation
 import Testing
 

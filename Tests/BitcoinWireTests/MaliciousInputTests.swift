@@ -3,7 +3,7 @@ import Testing
 
 @Suite("Malicious lengths and counts")
 struct MaliciousInputTests {
-    func decode(_ command: String, _ payload: [UInt8]) throws(WireError) -> Message {
+    func decode(_ command: Command, _ payload: [UInt8]) throws(WireError) -> Message {
         try Message.decode(command: command, payload: payload[...])
     }
 
@@ -50,7 +50,7 @@ struct MaliciousInputTests {
         (hex("ff 01 00 00 00 00 00 00 00"), UInt64(1)),
     ])
     func nonCanonicalCompactSize(_ prefix: [UInt8], _ value: UInt64) {
-        for command in ["inv", "addr", "addrv2", "headers", "getdata"] {
+        for command: Command in ["inv", "addr", "addrv2", "headers", "getdata"] {
             #expect(throws: WireError.nonCanonicalCompactSize(offset: 24, value: value)) {
                 try decode(command, prefix + [UInt8](repeating: 0, count: 64))
             }

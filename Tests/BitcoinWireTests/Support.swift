@@ -1,3 +1,4 @@
+import NodeHarness
 import Foundation
 import Testing
 @testable import BitcoinWire
@@ -100,6 +101,7 @@ let sampleMessages: [Message] = {
         .unknown(command: "block", payload: [1, 2, 3, 4, 5]),
         .unknown(command: "protoconf", payload: hex("0200000001000000")[...]),
         .unknown(command: "x", payload: []),
+        .filterclear,
     ]
 }()
 
@@ -112,6 +114,7 @@ func caseName(_ m: Message) -> String {
     case .ping: return "ping"
     case .pong: return "pong"
     case .sendheaders: return "sendheaders"
+    case .filterclear: return "filterclear"
     case .sendcmpct: return "sendcmpct"
     case .feefilter: return "feefilter"
     case .wtxidrelay: return "wtxidrelay"

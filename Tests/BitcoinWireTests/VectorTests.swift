@@ -29,10 +29,10 @@ struct VectorTests {
         #expect(try decoder.next() == nil)
         #expect(decoder.bufferedByteCount == 0)
         #expect(frame.checksumOK)
-        #expect(frame.header.command == v.command)
+        #expect(frame.header.command.name == v.command)
         #expect(frame.raw == v.bytes)
         let message = try frame.message.get()
-        #expect(message.command == v.command)
+        #expect(message.command.name == v.command)
         #expect(FrameEncoder.encode(message, magic: magic) == v.bytes)
     }
 

@@ -1,3 +1,4 @@
+import NodeHarness
 import BitcoinWire
 import Capture
 import PeerEngine
@@ -154,7 +155,7 @@ struct Imported {
     }
 
     /// `peer direction command` for each frame, as `1 > ping`, `1 < pong`.
-    var ladder: [String] { frames.map { "\($0.peer) \($0.direction == .sent ? ">" : "<") \($0.command)" } }
+    var ladder: [String] { frames.map { "\($0.peer) \($0.direction == .sent ? ">" : "<") \($0.label)" } }
 
     /// Errors and gaps, in order, as their one-line texts.
     var errors: [String] {

@@ -41,7 +41,7 @@ struct PcapWriterTests {
             checksumOK: true, message: .success(.pong(nonce: 9)), plaintext: Message.pong(nonce: 9).encodePayload())
         try writer.write(FrameEvent(peer: 2, direction: .received, time: 0, unit: v2), at: 1_700_000_001, local: "[::1]:40001", remote: "[::1]:8333", magic: Self.magic)
         // A handshake step is not a Bitcoin frame: no record.
-        let key = WireUnit(kind: .v2Key, transport: .v2, raw: [UInt8](repeating: 1, count: 64), layout: .whole(.key, count: 64), command: "v2:key", size: 64, checksumOK: true, message: .success(.verack))
+        let key = WireUnit.step(.key, raw: [UInt8](repeating: 1, count: 64), layout: .whole(.key, count: 64), note: "our key")
         try writer.write(FrameEvent(peer: 2, direction: .sent, time: 0, unit: key), at: 1_700_000_001, local: nil, remote: "[::1]:8333", magic: Self.magic)
         writer.close()
         #expect(writer.records == 2)

@@ -27,7 +27,7 @@ struct RecordingReaderTests {
         #expect(frames.map(\.raw.count) == [ping.count, 64, 29])
         #expect(frames[0].raw == ping && frames[0].corruption == .checksum && frames[0].direction == .sent)
         #expect(frames[1].kind == .v2Key && frames[1].summary == "their ElligatorSwift key (64 bytes)")
-        #expect(frames[2].transport == .v2 && (try? frames[2].message.get()) == .pong(nonce: 5))
+        #expect(frames[2].transport == .v2 && (try? frames[2].message?.get()) == .pong(nonce: 5))
         guard case let .phaseChanged(info, _)? = recording.events.last?.kind else {
             Issue.record("no phase change last")
             return

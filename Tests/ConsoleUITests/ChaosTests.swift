@@ -52,16 +52,20 @@ struct ChaosTests {
             let peer = peers.isEmpty ? 1 : peers[Int.random(in: 0..<peers.count, using: &rng)].id
             let length = Int.random(in: 0..<300, using: &rng)
             let raw = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            let kinds: [FrameKind] = [.message, .v2Key, .v2Garbage, .v2Terminator, .v2Decoy, .v2Version, .v2UnknownID]
-            let kind = kinds.randomElement(using: &rng) ?? .message
+            let contents: [WireContent] = [
+                .message(Bool.random(using: &rng) ? "version" : "v2", .success(.unknown(command: "v2", payload: []))),
+                .v2Step(.key, note: "k"), .v2Step(.garbage, note: "g\u{1b}x"), .v2Step(.terminator, note: "t"),
+                .v2Step(.decoy, note: "d"), .v2Step(.version, note: "v"), .v2UnknownID(UInt8.random(in: 0...255, using: &rng)),
+                .gap(note: "gap"),
+            ]
+            let content = contents.randomElement(using: &rng) ?? .gap(note: "gap")
             let layout: FrameLayout = Bool.random(using: &rng)
                 ? .v2Packet(count: Int.random(in: 0..<400, using: &rng))
                 : .whole(.garbage, count: length)
             let plaintext = Bool.random(using: &rng) ? (0..<Int.random(in: 0..<100, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) } : nil
             let unit = WireUnit(
-                kind: kind, transport: .v2, raw: raw, layout: layout, command: Bool.random(using: &rng) ? "version" : "v2:\u{1b}x",
-                size: Int.random(in: -5..<5_000_000, using: &rng), checksumOK: true,
-                message: .success(.unknown(command: "v2", payload: (plaintext ?? [])[...])), plaintext: plaintext)
+                content: content, transport: .v2, raw: raw, layout: layout,
+                size: Int.random(in: -5..<5_000_000, using: &rng), checksumOK: true, plaintext: plaintext)
             let origins: [FrameOrigin] = [.protocol, .injected, .corrupted(.tag), .corrupted(.key), .corrupted(.terminator)]
             let frame = FrameEvent(
                 peer: peer, direction: Bool.random(using: &rng) ? .sent : .received, time: Double.random(in: 0...1e7, using: &rng),

@@ -76,7 +76,7 @@ import Testing
     @Test func commandsBecomeEngineActions() {
         var m = Fixtures.handshake()
         #expect(m.type("resend 1 ping --corrupt checksum") == [.engine(.resend(1, "ping", .checksum))])
-        #expect(m.type("send 1 getaddr") == [.engine(.send(1, .getaddr))])
+        #expect(m.type("send 1 getaddr") == [.engine(.send(1, .getaddr, nil))])
         #expect(m.type("connect 10.0.0.1") == [.engine(.connect("10.0.0.1"))])
         #expect(m.type("drop all") == [.engine(.dropAll)])
         #expect(m.editor.history.last == "drop all")

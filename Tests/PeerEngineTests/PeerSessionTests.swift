@@ -12,7 +12,7 @@ struct PeerSessionTests {
     }
 
     static func sent(_ actions: [PeerSession.Action]) -> [String] {
-        actions.compactMap { if case let .send(m) = $0 { return m.command } else { return nil } }
+        actions.compactMap { if case let .send(m) = $0 { return m.command.name } else { return nil } }
     }
 
     static func phases(_ actions: [PeerSession.Action]) -> [PeerPhase] {

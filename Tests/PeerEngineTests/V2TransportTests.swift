@@ -162,7 +162,7 @@ struct V2TransportTests {
         let id = try pair.clientEngine.connect(pair.address).get()
         #expect(pair.established(pair.client, id))
         let pings = 1_100
-        for _ in 0..<pings { try pair.clientEngine.send(id, .ping).get() }
+        for i in 0..<pings { try pair.clientEngine.send(id, .ping(nonce: UInt64(i) + 1)).get() }
         #expect(pair.client.wait(timeout: 60) { events in
             events.filter { if case let .frame(f) = $0.kind, f.peer == id, f.direction == .received, f.command == "pong" { return true } else { return false } }.count > pings
         })

@@ -212,7 +212,7 @@ public final class Crawler: @unchecked Sendable {
             }
         case let .peerUpdated(info):
             if attempts[info.id] != nil { attempts[info.id]?.info = info }
-        case let .frame(frame) where frame.direction == .received && (frame.command == "addr" || frame.command == "addrv2"):
+        case let .frame(frame) where frame.direction == .received && (frame.command == .addr || frame.command == .addrv2):
             received(frame)
         case let .peerRemoved(id):
             if var a = attempts.removeValue(forKey: id) {
@@ -234,9 +234,11 @@ public final class Crawler: @unchecked Sendable {
         guard let a = attempts[id], !a.concluded else { return }
         attempts[id]?.addrMessages += 1
         switch frame.message {
+        case nil:
+            return
         case let .failure(error):
-            let reason = AddrLimits.oversizedReason(command: frame.command, payload: frame.payload)
-                ?? "bad \(frame.command) (\(error))"
+            let reason = frame.command.flatMap { AddrLimits.oversizedReason(command: $0, payload: frame.payload) }
+                ?? "bad \(frame.label) (\(error))"
             conclude(id, .failed, reason: reason)
         case let .success(message):
             var n = 0

@@ -159,7 +159,7 @@ public enum MessageComposer {
             let bytes = try a.next("HEX") { (i, word) throws(ComposeError) -> [UInt8] in
                 let bytes = try p.hex(i, word)
                 guard bytes.count >= minimum else {
-                    throw p.error(i, word, "\(bytes.count) bytes is too short for a \(command == "tx" ? "transaction" : "block") (at least \(minimum))")
+                    throw p.error(i, word, "\(MessageComposer.byteCount(bytes.count)) is too short for a \(command == "tx" ? "transaction" : "block") (at least \(minimum))")
                 }
                 return bytes
             }
@@ -169,7 +169,7 @@ public enum MessageComposer {
             let bytes = try a.next("HEX") { (i, word) throws(ComposeError) -> [UInt8] in
                 let bytes = try p.hex(i, word, allowEmpty: true)
                 guard bytes.count % 80 == 0 else {
-                    throw p.error(i, word, "\(bytes.count) bytes is not a whole number of 80-byte headers")
+                    throw p.error(i, word, "\(MessageComposer.byteCount(bytes.count)) is not a whole number of 80-byte headers")
                 }
                 guard bytes.count / 80 <= BlockHeader.maxPerMessage else {
                     throw p.error(i, word, "\(bytes.count / 80) headers, at most \(BlockHeader.maxPerMessage)")
@@ -204,7 +204,7 @@ public enum MessageComposer {
             let filter = try a.next("HEX") { (i, word) throws(ComposeError) -> [UInt8] in
                 let bytes = try p.hex(i, word, allowEmpty: true)
                 guard bytes.count <= FilterLoadMessage.maxFilterLength else {
-                    throw p.error(i, word, "\(bytes.count) bytes, at most \(FilterLoadMessage.maxFilterLength) (Core's MAX_BLOOM_FILTER_SIZE)")
+                    throw p.error(i, word, "\(MessageComposer.byteCount(bytes.count)), at most \(FilterLoadMessage.maxFilterLength) (Core's MAX_BLOOM_FILTER_SIZE)")
                 }
                 return bytes
             }
@@ -234,7 +234,7 @@ public enum MessageComposer {
             let element = try a.next("HEX") { (i, word) throws(ComposeError) -> [UInt8] in
                 let bytes = try p.hex(i, word, allowEmpty: true)
                 guard bytes.count <= FilterAddMessage.maxElementLength else {
-                    throw p.error(i, word, "\(bytes.count) bytes, at most \(FilterAddMessage.maxElementLength)")
+                    throw p.error(i, word, "\(MessageComposer.byteCount(bytes.count)), at most \(FilterAddMessage.maxElementLength)")
                 }
                 return bytes
             }
@@ -262,7 +262,7 @@ public enum MessageComposer {
             let data = try a.optional("HEX") { (i, word) throws(ComposeError) -> [UInt8] in
                 let bytes = try p.hex(i, word, allowEmpty: true)
                 guard bytes.count <= FeatureMessage.maxDataLength else {
-                    throw p.error(i, word, "\(bytes.count) bytes, at most \(FeatureMessage.maxDataLength)")
+                    throw p.error(i, word, "\(MessageComposer.byteCount(bytes.count)), at most \(FeatureMessage.maxDataLength)")
                 }
                 return bytes
             }
@@ -321,6 +321,8 @@ public enum MessageComposer {
         var seen = Set<String>()
         return candidates.filter { $0.hasPrefix(last) && seen.insert($0).inserted }
     }
+
+    static func byteCount(_ n: Int) -> String { n == 1 ? "1 byte" : "\(n) bytes" }
 
     /// A decimal or `0x` hexadecimal number that fits `T`.
     static func parseNumber<T: FixedWidthInteger & UnsignedInteger>(_ word: String, _: T.Type) -> T? {

@@ -1,3 +1,4 @@
+import NodeHarness
 import Testing
 @testable import BitcoinWire
 
@@ -150,6 +151,33 @@ struct PayloadDecoderTests {
                     continue
                 }
                 #expect(!error.description.isEmpty)
+            }
+        }
+    }
+
+    /// Mutated and random payloads: a decoder either throws or returns a value that
+    /// re-encodes to exactly the input (every field is canonical), and the field tree,
+    /// summary and merkle verdict of anything decoded never crash.
+    @Test func mutatedPayloadsDecodeCanonicallyOrThrow() {
+        var rng = SeededRNG(seed: 0x6d73_6742)
+        for (codec, original) in newPayloadSamples where original.count < 5000 {
+            for round in 0..<300 {
+                var bytes = original
+                if round % 10 == 9 {
+                    bytes = rng.bytes(Int.random(in: 0...200, using: &rng))
+                } else {
+                    for _ in 0...Int.random(in: 0...3, using: &rng) where !bytes.isEmpty {
+                        bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                    }
+                }
+                let result = Result { () throws(WireError) -> AnyHashable in try codec.decode(bytes) }
+                guard case let .success(value) = result else { continue }
+                #expect(codec.encode(value) == bytes, "\(codec.name) round \(round)")
+                if let m = value.base as? MerkleBlockMessage {
+                    _ = traceFields(bytes, MerkleBlockMessage.decode)
+                    #expect(m.summary.hasPrefix("merkleblock "))
+                    #expect(m.matchedTxids.allSatisfy { m.tree.hashes.contains($0) })
+                }
             }
         }
     }

@@ -3,7 +3,7 @@
 public enum MerkleTreeProblem: Error, Hashable, Sendable, CustomStringConvertible {
     /// `total_transactions` is 0: no block is empty (it has a coinbase).
     case noTransactions
-    /// More transactions than a block of 4,000,000 weight units can hold (60 each).
+    /// More transactions than a block of 4,000,000 weight units can hold (240 each).
     case tooManyTransactions(UInt32)
     /// More hashes than transactions.
     case moreHashesThanTransactions(hashes: Int, transactions: UInt32)
@@ -26,7 +26,7 @@ public enum MerkleTreeProblem: Error, Hashable, Sendable, CustomStringConvertibl
         case .noTransactions:
             return "total_transactions is 0"
         case let .tooManyTransactions(n):
-            return "total_transactions \(n) is above \(PartialMerkleTree.maxTransactions) (4,000,000 weight / 60 per transaction)"
+            return "total_transactions \(n) is above \(PartialMerkleTree.maxTransactions) (4,000,000 weight / 240 per transaction)"
         case let .moreHashesThanTransactions(hashes, transactions):
             return "\(hashes) hashes for \(transactions) transactions"
         case let .fewerBitsThanHashes(bits, hashes):
@@ -49,8 +49,10 @@ public enum MerkleTreeProblem: Error, Hashable, Sendable, CustomStringConvertibl
 /// hashes of the pruned nodes and matched leaves in depth-first order, and one flag bit
 /// per visited node (least significant bit of each byte first).
 public struct PartialMerkleTree: Hashable, Sendable {
-    /// Bitcoin Core's bound: `MAX_BLOCK_WEIGHT / MIN_TRANSACTION_WEIGHT`.
-    public static let maxTransactions: UInt32 = 4_000_000 / 60
+    /// Bitcoin Core's bound: `MAX_BLOCK_WEIGHT / MIN_TRANSACTION_WEIGHT`, where
+    /// `MIN_TRANSACTION_WEIGHT` is `WITNESS_SCALE_FACTOR * 60` = 240 (consensus.h), so
+    /// 16,666, not 4,000,000 / 60.
+    public static let maxTransactions: UInt32 = 4_000_000 / (4 * 60)
     /// Hashes a 4 MB payload can hold; a tree with more is refused before allocation.
     public static let maxHashes = MessageHeader.maxPayloadLength / 32
 
@@ -133,7 +135,7 @@ public struct PartialMerkleTree: Hashable, Sendable {
         var hashesUsed = 0
         var matches: [Match] = []
 
-        // Depth is at most 17 (maxTransactions < 2^17), so recursion is bounded.
+        // Depth is at most 15 (maxTransactions < 2^15), so recursion is bounded.
         mutating func visit(height: Int, position: Int) throws(MerkleTreeProblem) -> [UInt8] {
             guard bitsUsed < tree.flags.count * 8 else { throw .ranOutOfBits }
             let flag = tree.flags[bitsUsed / 8] >> UInt8(bitsUsed % 8) & 1 == 1

@@ -291,7 +291,7 @@ struct PayloadDecoderTests {
         let good = PartialMerkleTree.build(txids: Block100000.txids, matched: [false, true, false, false])
         var cases: [(PartialMerkleTree, MerkleTreeProblem)] = [
             (PartialMerkleTree(totalTransactions: 0, hashes: [], flags: []), .noTransactions),
-            (PartialMerkleTree(totalTransactions: 66_667, hashes: [hash(1)], flags: [0]), .tooManyTransactions(66_667)),
+            (PartialMerkleTree(totalTransactions: 16_667, hashes: [hash(1)], flags: [0]), .tooManyTransactions(16_667)),
             (PartialMerkleTree(totalTransactions: 1, hashes: [hash(1), hash(2)], flags: [3]),
              .moreHashesThanTransactions(hashes: 2, transactions: 1)),
             (PartialMerkleTree(totalTransactions: 20, hashes: (1...9).map { hash($0) }, flags: [0xff]), .fewerBitsThanHashes(bits: 8, hashes: 9)),
@@ -316,6 +316,20 @@ struct PayloadDecoderTests {
             #expect(try verdict(tree) == .malformed(problem), "\(problem)")
             #expect(MerkleRootVerdict.malformed(problem).text == "✗ (\(problem))")
         }
+    }
+
+    /// Core's bound is MAX_BLOCK_WEIGHT / MIN_TRANSACTION_WEIGHT = 4,000,000 / (4 × 60).
+    @Test func transactionBound() throws {
+        #expect(PartialMerkleTree.maxTransactions == 16_666)
+        let txids = (0..<16_666).map { DoubleSHA256.hash([UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)]) }
+        var matched = [Bool](repeating: false, count: txids.count)
+        matched[16_665] = true
+        let tree = PartialMerkleTree.build(txids: txids, matched: matched)
+        let x = try tree.extract().get()
+        #expect(x.root == PartialMerkleTree.root(of: txids))
+        #expect(x.matches.map(\.position) == [16_665])
+        #expect(MerkleTreeProblem.tooManyTransactions(16_667).description
+            == "total_transactions 16667 is above 16666 (4,000,000 weight / 240 per transaction)")
     }
 
     @Test func rootMismatchAndPadding() throws {

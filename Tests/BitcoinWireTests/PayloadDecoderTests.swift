@@ -3,7 +3,7 @@ import Testing
 @testable import BitcoinWire
 
 /// One payload type's decoder and encoder, erased so that one table covers them all.
-struct PayloadCodec: Sendable {
+private struct PayloadCodec: Sendable {
     var name: String
     var decode: @Sendable ([UInt8]) throws(WireError) -> AnyHashable
     var encode: @Sendable (AnyHashable) -> [UInt8]?
@@ -28,31 +28,45 @@ struct PayloadCodec: Sendable {
     }
 }
 
-/// Decodes a whole payload with `decode`, requiring every byte to be read.
-func decodePayload<T>(_ bytes: [UInt8], _ decode: (inout WireReader) throws(WireError) -> T) throws(WireError) -> T {
-    var r = WireReader(bytes[...])
-    let v = try decode(&r)
-    try r.expectEnd()
-    return v
+/// Helpers shared by the payload and composer tests (in a namespace, so that other test
+/// files can use the same short names).
+enum PayloadTesting {
+    /// Decodes a whole payload with `decode`, requiring every byte to be read.
+    static func decode<T>(_ bytes: [UInt8], _ decode: (inout WireReader) throws(WireError) -> T) throws(WireError) -> T {
+        var r = WireReader(bytes[...])
+        let v = try decode(&r)
+        try r.expectEnd()
+        return v
+    }
+
+    /// The field tree `decode` records for `bytes` (offsets from the payload's start).
+    static func fields<T>(_ bytes: [UInt8], _ decode: (inout WireReader) throws(WireError) -> T) -> [Field] {
+        let tracer = FieldTracer()
+        var r = WireReader(bytes[...], offset: 0, tracer: tracer)
+        _ = try? decode(&r)
+        while tracer.depth > 1 { tracer.end(at: r.offset) }
+        return tracer.fields
+    }
+
+    static func encoded(_ encode: (inout WireWriter) -> Void) -> [UInt8] {
+        var w = WireWriter()
+        encode(&w)
+        return w.bytes
+    }
 }
 
-/// The field tree `decode` records for `bytes` (offsets from the payload's start).
-func traceFields<T>(_ bytes: [UInt8], _ decode: (inout WireReader) throws(WireError) -> T) -> [Field] {
-    let tracer = FieldTracer()
-    var r = WireReader(bytes[...], offset: 0, tracer: tracer)
-    _ = try? decode(&r)
-    while tracer.depth > 1 { tracer.end(at: r.offset) }
-    return tracer.fields
+private func decodePayload<T>(_ bytes: [UInt8], _ decode: (inout WireReader) throws(WireError) -> T) throws(WireError) -> T {
+    try PayloadTesting.decode(bytes, decode)
 }
 
-func encoded(_ encode: (inout WireWriter) -> Void) -> [UInt8] {
-    var w = WireWriter()
-    encode(&w)
-    return w.bytes
+private func traceFields<T>(_ bytes: [UInt8], _ decode: (inout WireReader) throws(WireError) -> T) -> [Field] {
+    PayloadTesting.fields(bytes, decode)
 }
+
+private func payloadBytes(_ encode: (inout WireWriter) -> Void) -> [UInt8] { PayloadTesting.encoded(encode) }
 
 /// Block 100,000 of mainnet (any block explorer): its header and its four txids.
-enum Block100000 {
+private enum Block100000 {
     static let hashHex = "000000000003ba27aa200b1cecaad478d2b00432346c3f1f3986da1afd33e506"
     static let txidsDisplay = [
         "8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87",
@@ -71,7 +85,7 @@ enum Block100000 {
 /// The `merkleblock` example of the Bitcoin developer reference ("P2P Network",
 /// `merkleblock`; also in Dash's "Parsing a MerkleBlock"): 7 transactions, 4 hashes,
 /// flags `1d`, and one match, hash #2.
-let developerReferenceMerkleBlock = hex(
+private let developerReferenceMerkleBlock = hex(
     "01000000"
         + "82bb869cf3a793432a66e826e05a6fc37469f8efb7421dc88067010000000000"
         + "7f16c5962e8bd963659c793ce370d95f093bc7e367117b3c30c1f8fdd0d97287"
@@ -83,11 +97,11 @@ let developerReferenceMerkleBlock = hex(
         + "20d2a7bc994987302e5b1ac80fc425fe25f8b63169ea78e68fbaaefa59379bbf"
         + "01" + "1d")
 
-let sampleHeader = BlockHeader(version: 0x2000_0000, previousBlock: hash(4), merkleRoot: hash(5),
+private let treeTestHeader = BlockHeader(version: 0x2000_0000, previousBlock: hash(4), merkleRoot: hash(5),
                                timestamp: 1_714_564_800, bits: 0x1703_4219, nonce: 0xdead_beef)
 
 /// One or more payloads of every new type, as (codec, bytes).
-let newPayloadSamples: [(codec: PayloadCodec, bytes: [UInt8])] = {
+private let newPayloadSamples: [(codec: PayloadCodec, bytes: [UInt8])] = {
     let merkle = PayloadCodec("merkleblock", MerkleBlockMessage.decode) { $0.encode(&$1) }
     let filterload = PayloadCodec("filterload", FilterLoadMessage.decode) { $0.encode(&$1) }
     let filteradd = PayloadCodec("filteradd", FilterAddMessage.decode) { $0.encode(&$1) }
@@ -102,33 +116,33 @@ let newPayloadSamples: [(codec: PayloadCodec, bytes: [UInt8])] = {
     let tree = PartialMerkleTree.build(txids: Block100000.txids, matched: [false, true, false, true])
     return [
         (merkle, developerReferenceMerkleBlock),
-        (merkle, encoded(MerkleBlockMessage(header: Block100000.header, tree: tree).encode)),
+        (merkle, payloadBytes(MerkleBlockMessage(header: Block100000.header, tree: tree).encode)),
         // Malformed trees still decode.
-        (merkle, encoded(MerkleBlockMessage(header: sampleHeader, tree: PartialMerkleTree(totalTransactions: 0, hashes: [], flags: [])).encode)),
-        (merkle, encoded(MerkleBlockMessage(header: sampleHeader, tree: PartialMerkleTree(totalTransactions: 9, hashes: [hash(1)], flags: [0, 0])).encode)),
-        (filterload, encoded(FilterLoadMessage(filter: [0xb5, 0x0f], hashFunctions: 11, tweak: 0, flags: 1).encode)),
-        (filterload, encoded(FilterLoadMessage(filter: [], hashFunctions: 0, tweak: 0xffff_ffff, flags: 0x80).encode)),
-        (filterload, encoded(FilterLoadMessage(filter: [UInt8](repeating: 0xff, count: 36_000), hashFunctions: 50, tweak: 7, flags: 2).encode)),
-        (filteradd, encoded(FilterAddMessage(element: hash(3)).encode)),
-        (filteradd, encoded(FilterAddMessage(element: [UInt8](repeating: 1, count: 520)).encode)),
-        (filteradd, encoded(FilterAddMessage(element: []).encode)),
-        (getcfilters, encoded(GetCFiltersMessage(startHeight: 800_000, stopHash: hash(6)).encode)),
-        (getcfheaders, encoded(GetCFHeadersMessage(filterType: 7, startHeight: 0, stopHash: zeroHash).encode)),
-        (cfilter, encoded(CFilterMessage(blockHash: hash(7), filter: hex("0301234567")).encode)),
-        (cfilter, encoded(CFilterMessage(blockHash: hash(7), filter: [0]).encode)),
-        (cfilter, encoded(CFilterMessage(filterType: 1, blockHash: hash(7), filter: []).encode)),
-        (cfilter, encoded(CFilterMessage(blockHash: hash(7), filter: [0xfd, 0x01, 0x00]).encode)),
-        (cfheaders, encoded(CFHeadersMessage(stopHash: hash(8), previousFilterHeader: hash(9), filterHashes: [hash(10), hash(11)]).encode)),
-        (cfheaders, encoded(CFHeadersMessage(stopHash: hash(8), previousFilterHeader: hash(9), filterHashes: []).encode)),
-        (cfheaders, encoded(CFHeadersMessage(stopHash: hash(8), previousFilterHeader: hash(9),
+        (merkle, payloadBytes(MerkleBlockMessage(header: treeTestHeader, tree: PartialMerkleTree(totalTransactions: 0, hashes: [], flags: [])).encode)),
+        (merkle, payloadBytes(MerkleBlockMessage(header: treeTestHeader, tree: PartialMerkleTree(totalTransactions: 9, hashes: [hash(1)], flags: [0, 0])).encode)),
+        (filterload, payloadBytes(FilterLoadMessage(filter: [0xb5, 0x0f], hashFunctions: 11, tweak: 0, flags: 1).encode)),
+        (filterload, payloadBytes(FilterLoadMessage(filter: [], hashFunctions: 0, tweak: 0xffff_ffff, flags: 0x80).encode)),
+        (filterload, payloadBytes(FilterLoadMessage(filter: [UInt8](repeating: 0xff, count: 36_000), hashFunctions: 50, tweak: 7, flags: 2).encode)),
+        (filteradd, payloadBytes(FilterAddMessage(element: hash(3)).encode)),
+        (filteradd, payloadBytes(FilterAddMessage(element: [UInt8](repeating: 1, count: 520)).encode)),
+        (filteradd, payloadBytes(FilterAddMessage(element: []).encode)),
+        (getcfilters, payloadBytes(GetCFiltersMessage(startHeight: 800_000, stopHash: hash(6)).encode)),
+        (getcfheaders, payloadBytes(GetCFHeadersMessage(filterType: 7, startHeight: 0, stopHash: zeroHash).encode)),
+        (cfilter, payloadBytes(CFilterMessage(blockHash: hash(7), filter: hex("0301234567")).encode)),
+        (cfilter, payloadBytes(CFilterMessage(blockHash: hash(7), filter: [0]).encode)),
+        (cfilter, payloadBytes(CFilterMessage(filterType: 1, blockHash: hash(7), filter: []).encode)),
+        (cfilter, payloadBytes(CFilterMessage(blockHash: hash(7), filter: [0xfd, 0x01, 0x00]).encode)),
+        (cfheaders, payloadBytes(CFHeadersMessage(stopHash: hash(8), previousFilterHeader: hash(9), filterHashes: [hash(10), hash(11)]).encode)),
+        (cfheaders, payloadBytes(CFHeadersMessage(stopHash: hash(8), previousFilterHeader: hash(9), filterHashes: []).encode)),
+        (cfheaders, payloadBytes(CFHeadersMessage(stopHash: hash(8), previousFilterHeader: hash(9),
                                              filterHashes: (0..<2000).map { hash(UInt8(truncatingIfNeeded: $0)) }).encode)),
-        (getcfcheckpt, encoded(GetCFCheckptMessage(stopHash: hash(12)).encode)),
-        (cfcheckpt, encoded(CFCheckptMessage(stopHash: hash(13), filterHeaders: [hash(14), hash(15), hash(16)]).encode)),
-        (cfcheckpt, encoded(CFCheckptMessage(stopHash: hash(13), filterHeaders: []).encode)),
-        (sendtxrcncl, encoded(SendTxRcnclMessage(version: 1, salt: 0x0123_4567_89ab_cdef).encode)),
-        (feature, encoded(FeatureMessage(featureID: "BIP434v2", data: [1, 2, 3]).encode)),
-        (feature, encoded(FeatureMessage(featureID: "BIP1").encode)),
-        (feature, encoded(FeatureMessage(featureID: [UInt8](repeating: 0x41, count: 80), data: [UInt8](repeating: 9, count: 512)).encode)),
+        (getcfcheckpt, payloadBytes(GetCFCheckptMessage(stopHash: hash(12)).encode)),
+        (cfcheckpt, payloadBytes(CFCheckptMessage(stopHash: hash(13), filterHeaders: [hash(14), hash(15), hash(16)]).encode)),
+        (cfcheckpt, payloadBytes(CFCheckptMessage(stopHash: hash(13), filterHeaders: []).encode)),
+        (sendtxrcncl, payloadBytes(SendTxRcnclMessage(version: 1, salt: 0x0123_4567_89ab_cdef).encode)),
+        (feature, payloadBytes(FeatureMessage(featureID: "BIP434v2", data: [1, 2, 3]).encode)),
+        (feature, payloadBytes(FeatureMessage(featureID: "BIP1").encode)),
+        (feature, payloadBytes(FeatureMessage(featureID: [UInt8](repeating: 0x41, count: 80), data: [UInt8](repeating: 9, count: 512)).encode)),
     ]
 }()
 
@@ -247,7 +261,7 @@ struct PayloadDecoderTests {
     func block100000EverySubset(_ mask: Int) throws {
         let matched = (0..<4).map { mask >> $0 & 1 == 1 }
         let tree = PartialMerkleTree.build(txids: Block100000.txids, matched: matched)
-        let bytes = encoded(MerkleBlockMessage(header: Block100000.header, tree: tree).encode)
+        let bytes = payloadBytes(MerkleBlockMessage(header: Block100000.header, tree: tree).encode)
         let m = try decodePayload(bytes, MerkleBlockMessage.decode)
         #expect(m.verdict.isValid, "\(m.verdict.text)")
         #expect(m.matchedTxids == (0..<4).filter { matched[$0] }.map { Block100000.txids[$0] })
@@ -276,9 +290,9 @@ struct PayloadDecoderTests {
     }
 
     private func verdict(_ tree: PartialMerkleTree, root: [UInt8] = hash(5)) throws -> MerkleRootVerdict {
-        var header = sampleHeader
+        var header = treeTestHeader
         header.merkleRoot = root
-        let bytes = encoded(MerkleBlockMessage(header: header, tree: tree).encode)
+        let bytes = payloadBytes(MerkleBlockMessage(header: header, tree: tree).encode)
         let m = try decodePayload(bytes, MerkleBlockMessage.decode)
         #expect(m.tree == tree)
         let fields = traceFields(bytes, MerkleBlockMessage.decode)
@@ -351,7 +365,7 @@ struct PayloadDecoderTests {
     }
 
     @Test func merkleBlockLyingCounts() {
-        let header = encoded(sampleHeader.encode)
+        let header = payloadBytes(treeTestHeader.encode)
         for tail in ["01000000" + "fdffff", "01000000" + "ffffffffffffffffff", "01000000" + "fe00000100", "01000000" + "0200" + "fe00ffffff"] {
             let bytes = header + hex(tail) + [UInt8](repeating: 0, count: 40)
             let r = Result { () throws(WireError) -> MerkleBlockMessage in try decodePayload(bytes, MerkleBlockMessage.decode) }
@@ -369,15 +383,15 @@ struct PayloadDecoderTests {
     // MARK: bloom filters
 
     @Test func filterLoadLimitsAndFlags() throws {
-        let tooBig = encoded(FilterLoadMessage(filter: [UInt8](repeating: 0, count: 36_001), hashFunctions: 1, tweak: 0, flags: 0).encode)
+        let tooBig = payloadBytes(FilterLoadMessage(filter: [UInt8](repeating: 0, count: 36_001), hashFunctions: 1, tweak: 0, flags: 0).encode)
         #expect(throws: WireError.lengthTooLarge(field: "filter", length: 36_001, limit: 36_000, offset: 0)) {
             try decodePayload(tooBig, FilterLoadMessage.decode)
         }
-        let manyFuncs = encoded(FilterLoadMessage(filter: [1], hashFunctions: 51, tweak: 0, flags: 0).encode)
+        let manyFuncs = payloadBytes(FilterLoadMessage(filter: [1], hashFunctions: 51, tweak: 0, flags: 0).encode)
         #expect(throws: WireError.invalidValue(field: "nHashFuncs", offset: 2, reason: "51 is above the limit of 50")) {
             try decodePayload(manyFuncs, FilterLoadMessage.decode)
         }
-        let fields = traceFields(encoded(FilterLoadMessage(filter: [1], hashFunctions: 3, tweak: 9, flags: 1).encode), FilterLoadMessage.decode)
+        let fields = traceFields(payloadBytes(FilterLoadMessage(filter: [1], hashFunctions: 3, tweak: 9, flags: 1).encode), FilterLoadMessage.decode)
         #expect(fields.map(\.name) == ["filter", "nHashFuncs", "nTweak", "nFlags"])
         #expect(fields.last?.value == .text("BLOOM_UPDATE_ALL"))
         #expect(fields.last?.range == 10..<11)
@@ -386,7 +400,7 @@ struct PayloadDecoderTests {
     }
 
     @Test func filterAddLimit() {
-        let tooBig = encoded(FilterAddMessage(element: [UInt8](repeating: 0, count: 521)).encode)
+        let tooBig = payloadBytes(FilterAddMessage(element: [UInt8](repeating: 0, count: 521)).encode)
         #expect(throws: WireError.lengthTooLarge(field: "data", length: 521, limit: 520, offset: 0)) {
             try decodePayload(tooBig, FilterAddMessage.decode)
         }
@@ -395,7 +409,7 @@ struct PayloadDecoderTests {
     // MARK: BIP157
 
     @Test func compactFilterFields() throws {
-        let bytes = encoded(CFilterMessage(blockHash: hash(7), filter: hex("0301234567")).encode)
+        let bytes = payloadBytes(CFilterMessage(blockHash: hash(7), filter: hex("0301234567")).encode)
         let m = try decodePayload(bytes, CFilterMessage.decode)
         #expect(m.elementCount == 3)
         let fields = traceFields(bytes, CFilterMessage.decode)
@@ -407,7 +421,7 @@ struct PayloadDecoderTests {
         #expect(fields[2].children.map(\.range) == [33..<34, 34..<35, 35..<39])
         #expect(fields[2].children[1].value == .uint(3))
 
-        let odd = encoded(CFilterMessage(filterType: 9, blockHash: hash(7), filter: [0xfd, 0x01, 0x00]).encode)
+        let odd = payloadBytes(CFilterMessage(filterType: 9, blockHash: hash(7), filter: [0xfd, 0x01, 0x00]).encode)
         #expect(try decodePayload(odd, CFilterMessage.decode).elementCount == nil)
         let oddFields = traceFields(odd, CFilterMessage.decode)
         #expect(oddFields[0].value == .text("9 (unknown)"))
@@ -418,7 +432,7 @@ struct PayloadDecoderTests {
         let m = CFHeadersMessage(stopHash: hash(1), previousFilterHeader: zeroHash, filterHashes: [hash(2), hash(3)])
         let first = DoubleSHA256.hash(hash(2) + zeroHash)
         #expect(m.filterHeaders == [first, DoubleSHA256.hash(hash(3) + first)])
-        let fields = traceFields(encoded(m.encode), CFHeadersMessage.decode)
+        let fields = traceFields(payloadBytes(m.encode), CFHeadersMessage.decode)
         #expect(fields.map(\.name) == ["filter_type", "stop_hash", "previous_filter_header", "filter_hashes_length", "filter_hashes"])
         #expect(fields.last?.children.map(\.name) == ["filter_hash[0]", "filter_hash[1]"])
 
@@ -449,11 +463,11 @@ struct PayloadDecoderTests {
     }
 
     @Test func requestFields() {
-        let fields = traceFields(encoded(GetCFiltersMessage(startHeight: 7, stopHash: hash(1)).encode), GetCFiltersMessage.decode)
+        let fields = traceFields(payloadBytes(GetCFiltersMessage(startHeight: 7, stopHash: hash(1)).encode), GetCFiltersMessage.decode)
         #expect(fields.map(\.name) == ["filter_type", "start_height", "stop_hash"])
         #expect(fields.map(\.range) == [0..<1, 1..<5, 5..<37])
         #expect(fields[1].value == .uint(7))
-        let checkpt = traceFields(encoded(GetCFCheckptMessage(stopHash: hash(1)).encode), GetCFCheckptMessage.decode)
+        let checkpt = traceFields(payloadBytes(GetCFCheckptMessage(stopHash: hash(1)).encode), GetCFCheckptMessage.decode)
         #expect(checkpt.map(\.name) == ["filter_type", "stop_hash"])
     }
 
@@ -491,6 +505,6 @@ struct PayloadDecoderTests {
         // Control characters in the identifier are shown replaced, and kept on the wire.
         let odd = FeatureMessage(featureID: [0x41, 0x1b, 0x5b, 0x32, 0x4a], data: [])
         #expect(odd.featureIDText == "A\u{FFFD}[2J")
-        #expect(try decodePayload(encoded(odd.encode), FeatureMessage.decode) == odd)
+        #expect(try decodePayload(payloadBytes(odd.encode), FeatureMessage.decode) == odd)
     }
 }

@@ -290,9 +290,11 @@ public struct MerkleBlockMessage: Hashable, Sendable {
             let verdict = message.verdict
             switch verdict {
             case let .valid(x), let .rootMismatch(x):
-                let children = x.matches.enumerated().map { k, m in
+                // Each matched txid is named by its position in the block, over the bytes of
+                // the hash it came from.
+                let children = x.matches.map { m in
                     let at = hashesStart + m.hashIndex * 32
-                    return Field(name: "txid[\(k)]", value: .hash(Hex.encode(m.txid.reversed())), range: at..<at + 32)
+                    return Field(name: "tx[\(m.position)]", value: .hash(Hex.encode(m.txid.reversed())), range: at..<at + 32)
                 }
                 tracer.add(Field(name: "matched", value: .group, range: hashesStart..<hashesStart + count * 32, children: children))
             case .malformed:

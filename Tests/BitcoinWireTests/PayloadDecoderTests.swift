@@ -243,7 +243,7 @@ struct PayloadDecoderTests {
         #expect(fields[0].children.map(\.name) == ["version", "prev_block", "merkle_root", "timestamp", "bits", "nonce"])
         #expect(fields[0].range == 0..<80)
         let matched = try #require(fields.first { $0.name == "matched" })
-        #expect(matched.children.map(\.name) == ["txid[0]"])
+        #expect(matched.children.map(\.name) == ["tx[4]"])
         #expect(matched.children.first?.value == .hash("652b0aa4cf4f17bdb31f7a1d308331bba91f3b3cbf8f39c9cb5e19d4015b9f01"))
         #expect(matched.children.first?.range == 85 + 32..<85 + 64)
         #expect(fields.last?.value == .text("✓ (1 matched)"))

@@ -1,6 +1,6 @@
 /// BIP37 `filterload`: a bloom filter the peer should match transactions against.
 public struct FilterLoadMessage: Hashable, Sendable {
-    public static let command = "filterload"
+    public static let command = Command.filterload
     /// Bitcoin Core's `MAX_BLOOM_FILTER_SIZE`, in bytes.
     public static let maxFilterLength = 36_000
     /// Bitcoin Core's `MAX_HASH_FUNCS`.
@@ -59,7 +59,7 @@ public struct FilterLoadMessage: Hashable, Sendable {
 
 /// BIP37 `filteradd`: one element (a script push) to add to the loaded bloom filter.
 public struct FilterAddMessage: Hashable, Sendable {
-    public static let command = "filteradd"
+    public static let command = Command.filteradd
     /// Bitcoin Core's `MAX_SCRIPT_ELEMENT_SIZE`.
     public static let maxElementLength = 520
 

@@ -108,6 +108,8 @@ public struct Command: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static let cfcheckpt = Command(known: "cfcheckpt")
     public static let wtxidrelay = Command(known: "wtxidrelay")
     public static let sendtxrcncl = Command(known: "sendtxrcncl")
+    /// BIP434 (protocol 70017, on Core's master in 2026).
+    public static let feature = Command(known: "feature")
     /// BIP61, retired from Core in 0.20 but still sent by old nodes and forks.
     public static let reject = Command(known: "reject")
 
@@ -126,7 +128,7 @@ public struct Command: Hashable, Sendable, Comparable, CustomStringConvertible {
         Entry(command: .sendaddrv2, v2ShortID: nil, decoded: true, specification: "BIP155"),
         Entry(command: .inv, v2ShortID: 14, decoded: true, specification: "protocol"),
         Entry(command: .getdata, v2ShortID: 11, decoded: true, specification: "protocol"),
-        Entry(command: .merkleblock, v2ShortID: 16, decoded: false, specification: "BIP37"),
+        Entry(command: .merkleblock, v2ShortID: 16, decoded: true, specification: "BIP37"),
         Entry(command: .getblocks, v2ShortID: 9, decoded: true, specification: "protocol"),
         Entry(command: .getheaders, v2ShortID: 12, decoded: true, specification: "protocol"),
         Entry(command: .tx, v2ShortID: 21, decoded: false, specification: "protocol, BIP144"),
@@ -137,8 +139,8 @@ public struct Command: Hashable, Sendable, Comparable, CustomStringConvertible {
         Entry(command: .ping, v2ShortID: 18, decoded: true, specification: "BIP31"),
         Entry(command: .pong, v2ShortID: 19, decoded: true, specification: "BIP31"),
         Entry(command: .notfound, v2ShortID: 17, decoded: true, specification: "protocol"),
-        Entry(command: .filterload, v2ShortID: 8, decoded: false, specification: "BIP37"),
-        Entry(command: .filteradd, v2ShortID: 6, decoded: false, specification: "BIP37"),
+        Entry(command: .filterload, v2ShortID: 8, decoded: true, specification: "BIP37"),
+        Entry(command: .filteradd, v2ShortID: 6, decoded: true, specification: "BIP37"),
         Entry(command: .filterclear, v2ShortID: 7, decoded: true, specification: "BIP37"),
         Entry(command: .sendheaders, v2ShortID: nil, decoded: true, specification: "BIP130"),
         Entry(command: .feefilter, v2ShortID: 5, decoded: true, specification: "BIP133"),
@@ -146,14 +148,15 @@ public struct Command: Hashable, Sendable, Comparable, CustomStringConvertible {
         Entry(command: .cmpctblock, v2ShortID: 4, decoded: false, specification: "BIP152"),
         Entry(command: .getblocktxn, v2ShortID: 10, decoded: false, specification: "BIP152"),
         Entry(command: .blocktxn, v2ShortID: 3, decoded: false, specification: "BIP152"),
-        Entry(command: .getcfilters, v2ShortID: 22, decoded: false, specification: "BIP157"),
-        Entry(command: .cfilter, v2ShortID: 23, decoded: false, specification: "BIP157"),
-        Entry(command: .getcfheaders, v2ShortID: 24, decoded: false, specification: "BIP157"),
-        Entry(command: .cfheaders, v2ShortID: 25, decoded: false, specification: "BIP157"),
-        Entry(command: .getcfcheckpt, v2ShortID: 26, decoded: false, specification: "BIP157"),
-        Entry(command: .cfcheckpt, v2ShortID: 27, decoded: false, specification: "BIP157"),
+        Entry(command: .getcfilters, v2ShortID: 22, decoded: true, specification: "BIP157"),
+        Entry(command: .cfilter, v2ShortID: 23, decoded: true, specification: "BIP157"),
+        Entry(command: .getcfheaders, v2ShortID: 24, decoded: true, specification: "BIP157"),
+        Entry(command: .cfheaders, v2ShortID: 25, decoded: true, specification: "BIP157"),
+        Entry(command: .getcfcheckpt, v2ShortID: 26, decoded: true, specification: "BIP157"),
+        Entry(command: .cfcheckpt, v2ShortID: 27, decoded: true, specification: "BIP157"),
         Entry(command: .wtxidrelay, v2ShortID: nil, decoded: true, specification: "BIP339"),
-        Entry(command: .sendtxrcncl, v2ShortID: nil, decoded: false, specification: "BIP330"),
+        Entry(command: .sendtxrcncl, v2ShortID: nil, decoded: true, specification: "BIP330"),
+        Entry(command: .feature, v2ShortID: nil, decoded: true, specification: "BIP434"),
         Entry(command: .reject, v2ShortID: nil, decoded: true, specification: "BIP61 (retired)"),
     ]
 

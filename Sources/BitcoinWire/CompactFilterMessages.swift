@@ -23,7 +23,7 @@ public enum CompactFilterType {
 
 /// BIP157 `getcfilters`: asks for the filters of the blocks from `startHeight` to `stopHash`.
 public struct GetCFiltersMessage: Hashable, Sendable {
-    public static let command = "getcfilters"
+    public static let command = Command.getcfilters
 
     public var filterType: UInt8
     public var startHeight: UInt32
@@ -56,7 +56,7 @@ public struct GetCFiltersMessage: Hashable, Sendable {
 
 /// BIP157 `getcfheaders`: asks for the filter headers from `startHeight` to `stopHash`.
 public struct GetCFHeadersMessage: Hashable, Sendable {
-    public static let command = "getcfheaders"
+    public static let command = Command.getcfheaders
 
     public var filterType: UInt8
     public var startHeight: UInt32
@@ -90,7 +90,7 @@ public struct GetCFHeadersMessage: Hashable, Sendable {
 /// BIP157 `cfilter`: one block's filter. For BIP158 filters the bytes start with a
 /// CompactSize N, the number of elements, then the Golomb-coded set.
 public struct CFilterMessage: Hashable, Sendable {
-    public static let command = "cfilter"
+    public static let command = Command.cfilter
 
     public var filterType: UInt8
     /// Wire order.
@@ -145,7 +145,7 @@ public struct CFilterMessage: Hashable, Sendable {
 /// BIP157 `cfheaders`: the filter hashes of a range of blocks ending at `stopHash`, and
 /// the filter header before the first, from which the others chain.
 public struct CFHeadersMessage: Hashable, Sendable {
-    public static let command = "cfheaders"
+    public static let command = Command.cfheaders
 
     public var filterType: UInt8
     /// Wire order.
@@ -200,7 +200,7 @@ public struct CFHeadersMessage: Hashable, Sendable {
 
 /// BIP157 `getcfcheckpt`: asks for the filter header of every 1000th block up to `stopHash`.
 public struct GetCFCheckptMessage: Hashable, Sendable {
-    public static let command = "getcfcheckpt"
+    public static let command = Command.getcfcheckpt
 
     public var filterType: UInt8
     /// Wire order.
@@ -227,7 +227,7 @@ public struct GetCFCheckptMessage: Hashable, Sendable {
 
 /// BIP157 `cfcheckpt`: the filter headers at every 1000th block up to `stopHash`.
 public struct CFCheckptMessage: Hashable, Sendable {
-    public static let command = "cfcheckpt"
+    public static let command = Command.cfcheckpt
     /// BIP157 sets no limit; a 4 MB payload holds at most this many.
     public static let maxHeaders = MessageHeader.maxPayloadLength / 32
 

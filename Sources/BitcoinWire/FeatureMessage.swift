@@ -6,7 +6,7 @@
 /// recommended, not required), then `featuredata` is a CompactSize-prefixed byte vector of
 /// at most 512 bytes, always present (empty as a single `00`).
 public struct FeatureMessage: Hashable, Sendable {
-    public static let command = "feature"
+    public static let command = Command.feature
     public static let featureIDLength = 4...80
     public static let maxDataLength = 512
 

@@ -231,7 +231,7 @@ public enum MerkleRootVerdict: Hashable, Sendable {
 /// transactions matched the peer's bloom filter. A malformed tree still decodes; its
 /// problem is the ``verdict``, as the console should show what a peer sent.
 public struct MerkleBlockMessage: Hashable, Sendable {
-    public static let command = "merkleblock"
+    public static let command = Command.merkleblock
 
     public var header: BlockHeader
     public var tree: PartialMerkleTree

@@ -27,6 +27,28 @@ public enum Message: Hashable, Sendable {
     /// BIP37.
     case filterclear
     case reject(RejectMessage)
+    /// BIP37.
+    case merkleblock(MerkleBlockMessage)
+    /// BIP37.
+    case filterload(FilterLoadMessage)
+    /// BIP37.
+    case filteradd(FilterAddMessage)
+    /// BIP157.
+    case getcfilters(GetCFiltersMessage)
+    /// BIP157.
+    case cfilter(CFilterMessage)
+    /// BIP157.
+    case getcfheaders(GetCFHeadersMessage)
+    /// BIP157.
+    case cfheaders(CFHeadersMessage)
+    /// BIP157.
+    case getcfcheckpt(GetCFCheckptMessage)
+    /// BIP157.
+    case cfcheckpt(CFCheckptMessage)
+    /// BIP330.
+    case sendtxrcncl(SendTxRcnclMessage)
+    /// BIP434.
+    case feature(FeatureMessage)
     /// A command verack does not decode; `payload` shares the storage of the frame it came
     /// from (one copy of a big message's bytes, not two).
     case unknown(command: Command, payload: ArraySlice<UInt8>)
@@ -55,6 +77,17 @@ public enum Message: Hashable, Sendable {
         case .mempool: return .mempool
         case .filterclear: return .filterclear
         case .reject: return .reject
+        case .merkleblock: return .merkleblock
+        case .filterload: return .filterload
+        case .filteradd: return .filteradd
+        case .getcfilters: return .getcfilters
+        case .cfilter: return .cfilter
+        case .getcfheaders: return .getcfheaders
+        case .cfheaders: return .cfheaders
+        case .getcfcheckpt: return .getcfcheckpt
+        case .cfcheckpt: return .cfcheckpt
+        case .sendtxrcncl: return .sendtxrcncl
+        case .feature: return .feature
         case let .unknown(command, _): return command
         }
     }
@@ -79,6 +112,17 @@ public enum Message: Hashable, Sendable {
             w.writeCompactSize(UInt64(headers.count))
             for h in headers { h.encode(&w); w.writeCompactSize(0) }
         case let .reject(r): r.encode(&w)
+        case let .merkleblock(m): m.encode(&w)
+        case let .filterload(m): m.encode(&w)
+        case let .filteradd(m): m.encode(&w)
+        case let .getcfilters(m): m.encode(&w)
+        case let .cfilter(m): m.encode(&w)
+        case let .getcfheaders(m): m.encode(&w)
+        case let .cfheaders(m): m.encode(&w)
+        case let .getcfcheckpt(m): m.encode(&w)
+        case let .cfcheckpt(m): m.encode(&w)
+        case let .sendtxrcncl(m): m.encode(&w)
+        case let .feature(m): m.encode(&w)
         case let .unknown(_, payload): return Array(payload)
         }
         return w.bytes
@@ -132,6 +176,17 @@ public enum Message: Hashable, Sendable {
         case .mempool: message = .mempool
         case .filterclear: message = .filterclear
         case .reject: message = .reject(try RejectMessage.decode(&r))
+        case .merkleblock: message = .merkleblock(try MerkleBlockMessage.decode(&r))
+        case .filterload: message = .filterload(try FilterLoadMessage.decode(&r))
+        case .filteradd: message = .filteradd(try FilterAddMessage.decode(&r))
+        case .getcfilters: message = .getcfilters(try GetCFiltersMessage.decode(&r))
+        case .cfilter: message = .cfilter(try CFilterMessage.decode(&r))
+        case .getcfheaders: message = .getcfheaders(try GetCFHeadersMessage.decode(&r))
+        case .cfheaders: message = .cfheaders(try CFHeadersMessage.decode(&r))
+        case .getcfcheckpt: message = .getcfcheckpt(try GetCFCheckptMessage.decode(&r))
+        case .cfcheckpt: message = .cfcheckpt(try CFCheckptMessage.decode(&r))
+        case .sendtxrcncl: message = .sendtxrcncl(try SendTxRcnclMessage.decode(&r))
+        case .feature: message = .feature(try FeatureMessage.decode(&r))
         default:
             return .unknown(command: command, payload: r.readRestSharing("payload"))
         }
@@ -158,6 +213,17 @@ public enum Message: Hashable, Sendable {
             return "\(command) \(l.hashes.count) locator tip=\(tip)…"
         case let .headers(h): return "\(command) \(h.count)"
         case let .reject(r): return "\(command) \(r.message) \(r.codeName) \(r.reason)"
+        case let .merkleblock(m): return m.summary
+        case let .filterload(m): return m.summary
+        case let .filteradd(m): return m.summary
+        case let .getcfilters(m): return m.summary
+        case let .cfilter(m): return m.summary
+        case let .getcfheaders(m): return m.summary
+        case let .cfheaders(m): return m.summary
+        case let .getcfcheckpt(m): return m.summary
+        case let .cfcheckpt(m): return m.summary
+        case let .sendtxrcncl(m): return m.summary
+        case let .feature(m): return m.summary
         case let .unknown(command, payload): return "\(command) (\(payload.count) bytes, not decoded)"
         case .verack, .sendheaders, .wtxidrelay, .sendaddrv2, .getaddr, .mempool, .filterclear: return command.name
         }

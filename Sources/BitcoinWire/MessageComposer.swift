@@ -48,33 +48,33 @@ extension String {
 public enum MessageComposer {
     /// Every form with its usage line, for help text and completion.
     public static let forms: [(command: String, usage: String)] = [
-        ("inv", "inv ITEM… (ITEM: \(itemUsage):HASH)"),
-        ("getdata", "getdata ITEM… (ITEM: \(itemUsage):HASH)"),
-        ("notfound", "notfound ITEM… (ITEM: \(itemUsage):HASH)"),
-        ("getheaders", "getheaders [--stop HASH] HASH… (0 to 101 locator hashes, newest first)"),
-        ("getblocks", "getblocks [--stop HASH] HASH… (0 to 101 locator hashes, newest first)"),
-        ("ping", "ping [NONCE] (decimal or 0x-hex; random when absent)"),
-        ("pong", "pong NONCE"),
-        ("feefilter", "feefilter SAT_PER_KVB"),
-        ("sendcmpct", "sendcmpct 0|1 VERSION"),
-        ("sendtxrcncl", "sendtxrcncl VERSION SALT"),
-        ("tx", "tx HEX (a serialized transaction)"),
-        ("block", "block HEX (a serialized block)"),
-        ("headers", "headers HEX (80-byte headers concatenated, or - for none)"),
-        ("getblocktxn", "getblocktxn HASH INDEX… (absolute, increasing)"),
-        ("filterload", "filterload HEX NHASHFUNCS TWEAK FLAGS (FLAGS: none|all|p2pubkeyonly|0-255)"),
-        ("filteradd", "filteradd HEX (at most 520 bytes)"),
-        ("getcfilters", "getcfilters TYPE START STOPHASH (TYPE: basic|0-255)"),
-        ("getcfheaders", "getcfheaders TYPE START STOPHASH (TYPE: basic|0-255)"),
-        ("getcfcheckpt", "getcfcheckpt TYPE STOPHASH (TYPE: basic|0-255)"),
-        ("feature", "feature FEATUREID [HEX] (BIP434: 4 to 80 characters, at most 512 data bytes)"),
-        ("verack", "verack"),
-        ("sendheaders", "sendheaders"),
-        ("wtxidrelay", "wtxidrelay"),
-        ("sendaddrv2", "sendaddrv2"),
-        ("getaddr", "getaddr"),
-        ("mempool", "mempool"),
-        ("filterclear", "filterclear"),
+        (Command.inv.name, "\(Command.inv) ITEM… (ITEM: \(itemUsage):HASH)"),
+        (Command.getdata.name, "\(Command.getdata) ITEM… (ITEM: \(itemUsage):HASH)"),
+        (Command.notfound.name, "\(Command.notfound) ITEM… (ITEM: \(itemUsage):HASH)"),
+        (Command.getheaders.name, "\(Command.getheaders) [--stop HASH] HASH… (0 to 101 locator hashes, newest first)"),
+        (Command.getblocks.name, "\(Command.getblocks) [--stop HASH] HASH… (0 to 101 locator hashes, newest first)"),
+        (Command.ping.name, "\(Command.ping) [NONCE] (decimal or 0x-hex; random when absent)"),
+        (Command.pong.name, "\(Command.pong) NONCE"),
+        (Command.feefilter.name, "\(Command.feefilter) SAT_PER_KVB"),
+        (Command.sendcmpct.name, "\(Command.sendcmpct) 0|1 VERSION"),
+        (Command.sendtxrcncl.name, "\(Command.sendtxrcncl) VERSION SALT"),
+        (Command.tx.name, "\(Command.tx) HEX (a serialized transaction)"),
+        (Command.block.name, "\(Command.block) HEX (a serialized block)"),
+        (Command.headers.name, "\(Command.headers) HEX (80-byte headers concatenated, or - for none)"),
+        (Command.getblocktxn.name, "\(Command.getblocktxn) HASH INDEX… (absolute, increasing)"),
+        (Command.filterload.name, "\(Command.filterload) HEX NHASHFUNCS TWEAK FLAGS (FLAGS: none|all|p2pubkeyonly|0-255)"),
+        (Command.filteradd.name, "\(Command.filteradd) HEX (at most 520 bytes)"),
+        (Command.getcfilters.name, "\(Command.getcfilters) TYPE START STOPHASH (TYPE: basic|0-255)"),
+        (Command.getcfheaders.name, "\(Command.getcfheaders) TYPE START STOPHASH (TYPE: basic|0-255)"),
+        (Command.getcfcheckpt.name, "\(Command.getcfcheckpt) TYPE STOPHASH (TYPE: basic|0-255)"),
+        (Command.feature.name, "\(Command.feature) FEATUREID [HEX] (BIP434: 4 to 80 characters, at most 512 data bytes)"),
+        (Command.verack.name, "\(Command.verack)"),
+        (Command.sendheaders.name, "\(Command.sendheaders)"),
+        (Command.wtxidrelay.name, "\(Command.wtxidrelay)"),
+        (Command.sendaddrv2.name, "\(Command.sendaddrv2)"),
+        (Command.getaddr.name, "\(Command.getaddr)"),
+        (Command.mempool.name, "\(Command.mempool)"),
+        (Command.filterclear.name, "\(Command.filterclear)"),
         ("raw", "raw COMMAND HEX (any command of 1 to 12 printable characters; HEX may be - for none)"),
     ]
 
@@ -92,7 +92,7 @@ public enum MessageComposer {
         ("wblock", InventoryItem.block | InventoryItem.witnessFlag),
     ]
 
-    private static let payloadless: Set<String> = ["verack", "sendheaders", "wtxidrelay", "sendaddrv2", "getaddr", "mempool", "filterclear"]
+    private static let payloadless: Set<String> = Set([Command.verack, .sendheaders, .wtxidrelay, .sendaddrv2, .getaddr, .mempool, .filterclear].map(\.name))
 
     /// The usage line of `command`, if it has a form.
     public static func usage(of command: String) -> String? {
@@ -109,27 +109,27 @@ public enum MessageComposer {
         let p = Parser(command: command)
         var w = WireWriter()
         switch command {
-        case "inv", "getdata", "notfound":
+        case Command.inv.name, Command.getdata.name, Command.notfound.name:
             let items = try a.rest(atLeast: 1, what: "ITEM") { (i, word) throws(ComposeError) -> InventoryItem in try p.item(i, word) }
             guard items.count <= InventoryItem.maxCount else {
                 throw p.error(InventoryItem.maxCount + 1, words[InventoryItem.maxCount + 1], "more than \(InventoryItem.maxCount) items (Core's MAX_INV_SZ)")
             }
             InventoryItem.encodeList(items, &w)
-        case "getheaders", "getblocks":
+        case Command.getheaders.name, Command.getblocks.name:
             let stop = try a.option("--stop") { (i, word) throws(ComposeError) -> [UInt8] in try p.hash(i, word) }
             let hashes = try a.rest(atLeast: 0, what: "HASH") { (i, word) throws(ComposeError) -> [UInt8] in try p.hash(i, word) }
             guard hashes.count <= BlockLocator.maxHashes else {
                 throw a.error(nil, "\(hashes.count) locator hashes, at most \(BlockLocator.maxHashes) (Core's MAX_LOCATOR_SZ)")
             }
             BlockLocator(version: 70016, hashes: hashes, hashStop: stop ?? [UInt8](repeating: 0, count: 32)).encode(&w)
-        case "ping":
+        case Command.ping.name:
             let nonce = try a.optional("NONCE") { (i, word) throws(ComposeError) -> UInt64 in try p.number(i, word, UInt64.self) }
             try a.end()
             w.write(nonce ?? UInt64.random(in: .min ... .max))
-        case "pong":
+        case Command.pong.name:
             w.write(try a.next("NONCE") { (i, word) throws(ComposeError) -> UInt64 in try p.number(i, word, UInt64.self) })
             try a.end()
-        case "feefilter":
+        case Command.feefilter.name:
             let rate = try a.next("SAT_PER_KVB") { (i, word) throws(ComposeError) -> UInt64 in
                 let n = try p.number(i, word, UInt64.self)
                 guard n <= UInt64(Int64.max) else { throw p.error(i, word, "a fee rate is at most \(Int64.max)") }
@@ -137,7 +137,7 @@ public enum MessageComposer {
             }
             try a.end()
             w.write(Int64(rate))
-        case "sendcmpct":
+        case Command.sendcmpct.name:
             let announce = try a.next("0|1") { (i, word) throws(ComposeError) -> Bool in
                 switch word {
                 case "0": return false
@@ -149,23 +149,23 @@ public enum MessageComposer {
             try a.end()
             w.write(announce)
             w.write(version)
-        case "sendtxrcncl":
+        case Command.sendtxrcncl.name:
             let version = try a.next("VERSION") { (i, word) throws(ComposeError) -> UInt32 in try p.number(i, word, UInt32.self) }
             let salt = try a.next("SALT") { (i, word) throws(ComposeError) -> UInt64 in try p.number(i, word, UInt64.self) }
             try a.end()
             SendTxRcnclMessage(version: version, salt: salt).encode(&w)
-        case "tx", "block":
-            let minimum = command == "tx" ? 10 : 81
+        case Command.tx.name, Command.block.name:
+            let minimum = command == Command.tx.name ? 10 : 81
             let bytes = try a.next("HEX") { (i, word) throws(ComposeError) -> [UInt8] in
                 let bytes = try p.hex(i, word)
                 guard bytes.count >= minimum else {
-                    throw p.error(i, word, "\(MessageComposer.byteCount(bytes.count)) is too short for a \(command == "tx" ? "transaction" : "block") (at least \(minimum))")
+                    throw p.error(i, word, "\(MessageComposer.byteCount(bytes.count)) is too short for a \(command == Command.tx.name ? "transaction" : "block") (at least \(minimum))")
                 }
                 return bytes
             }
             try a.end()
             w.write(bytes: bytes)
-        case "headers":
+        case Command.headers.name:
             let bytes = try a.next("HEX") { (i, word) throws(ComposeError) -> [UInt8] in
                 let bytes = try p.hex(i, word, allowEmpty: true)
                 guard bytes.count % 80 == 0 else {
@@ -182,7 +182,7 @@ public enum MessageComposer {
                 w.write(bytes: bytes[start..<start + 80])
                 w.writeCompactSize(0)
             }
-        case "getblocktxn":
+        case Command.getblocktxn.name:
             let block = try a.next("HASH") { (i, word) throws(ComposeError) -> [UInt8] in try p.hash(i, word) }
             var previous: UInt64?
             let indexes = try a.rest(atLeast: 1, what: "INDEX") { (i, word) throws(ComposeError) -> UInt64 in
@@ -200,7 +200,7 @@ public enum MessageComposer {
                 w.writeCompactSize(index - next)
                 next = index + 1
             }
-        case "filterload":
+        case Command.filterload.name:
             let filter = try a.next("HEX") { (i, word) throws(ComposeError) -> [UInt8] in
                 let bytes = try p.hex(i, word, allowEmpty: true)
                 guard bytes.count <= FilterLoadMessage.maxFilterLength else {
@@ -230,7 +230,7 @@ public enum MessageComposer {
             }
             try a.end()
             FilterLoadMessage(filter: filter, hashFunctions: funcs, tweak: tweak, flags: flags).encode(&w)
-        case "filteradd":
+        case Command.filteradd.name:
             let element = try a.next("HEX") { (i, word) throws(ComposeError) -> [UInt8] in
                 let bytes = try p.hex(i, word, allowEmpty: true)
                 guard bytes.count <= FilterAddMessage.maxElementLength else {
@@ -240,18 +240,18 @@ public enum MessageComposer {
             }
             try a.end()
             FilterAddMessage(element: element).encode(&w)
-        case "getcfilters", "getcfheaders":
+        case Command.getcfilters.name, Command.getcfheaders.name:
             let type = try a.next("TYPE") { (i, word) throws(ComposeError) -> UInt8 in try p.filterType(i, word) }
             let start = try a.next("START") { (i, word) throws(ComposeError) -> UInt32 in try p.number(i, word, UInt32.self) }
             let stop = try a.next("STOPHASH") { (i, word) throws(ComposeError) -> [UInt8] in try p.hash(i, word) }
             try a.end()
             GetCFiltersMessage(filterType: type, startHeight: start, stopHash: stop).encode(&w)
-        case "getcfcheckpt":
+        case Command.getcfcheckpt.name:
             let type = try a.next("TYPE") { (i, word) throws(ComposeError) -> UInt8 in try p.filterType(i, word) }
             let stop = try a.next("STOPHASH") { (i, word) throws(ComposeError) -> [UInt8] in try p.hash(i, word) }
             try a.end()
             GetCFCheckptMessage(filterType: type, stopHash: stop).encode(&w)
-        case "feature":
+        case Command.feature.name:
             let id = try a.next("FEATUREID") { (i, word) throws(ComposeError) -> [UInt8] in
                 let bytes = Array(word.utf8)
                 guard FeatureMessage.featureIDLength.contains(bytes.count) else {
@@ -303,18 +303,18 @@ public enum MessageComposer {
         let position = words.count - 1
         var candidates: [String] = []
         switch command {
-        case "inv", "getdata", "notfound":
+        case Command.inv.name, Command.getdata.name, Command.notfound.name:
             if !last.contains(":") { candidates = itemTypes.map { $0.name + ":" } }
-        case "getheaders", "getblocks":
+        case Command.getheaders.name, Command.getblocks.name:
             if !words.dropLast().contains("--stop") && words[words.count - 2] != "--stop" { candidates = ["--stop"] }
-        case "getcfilters", "getcfheaders", "getcfcheckpt":
+        case Command.getcfilters.name, Command.getcfheaders.name, Command.getcfcheckpt.name:
             if position == 1 { candidates = ["basic"] }
-        case "filterload":
+        case Command.filterload.name:
             if position == 4 { candidates = ["none", "all", "p2pubkeyonly"] }
-        case "sendcmpct":
+        case Command.sendcmpct.name:
             if position == 1 { candidates = ["0", "1"] }
         case "raw":
-            if position == 1 { candidates = Message.knownCommands + forms.map(\.command).filter { $0 != "raw" } }
+            if position == 1 { candidates = Command.all.map(\.name) + forms.map(\.command).filter { $0 != "raw" } }
         default:
             break
         }

@@ -1,7 +1,7 @@
 /// BIP330 `sendtxrcncl`: offers Erlay transaction reconciliation, sent between `version`
 /// and `verack`. Bitcoin Core handles it only with `-txreconciliation`.
 public struct SendTxRcnclMessage: Hashable, Sendable {
-    public static let command = "sendtxrcncl"
+    public static let command = Command.sendtxrcncl
 
     public var version: UInt32
     /// The sender's part of the short-id salt.

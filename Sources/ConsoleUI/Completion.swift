@@ -21,7 +21,9 @@ public enum Completion {
         let matches = options.filter { $0.hasPrefix(partial) }
         let prefix = words.isEmpty ? "" : words.joined(separator: " ") + " "
         if matches.count == 1, let only = matches.first {
-            return Result(line: prefix + only + " ", candidates: [])
+            // `tx:` waits for its hash, `--stop=` for its value: no space after them.
+            let separator = only.hasSuffix(":") || only.hasSuffix("=") ? "" : " "
+            return Result(line: prefix + only + separator, candidates: [])
         }
         guard !matches.isEmpty else { return Result(line: line, candidates: []) }
         let common = commonPrefix(matches)
@@ -41,7 +43,7 @@ public enum Completion {
         case ("resend", 2): return Command.all.map(\.name)
         case ("resend", 3): return ["--corrupt"]
         case ("send", _) where words.last == "--corrupt": return Corruption.resendKinds.map(\.rawValue)
-        case ("send", let n) where n >= 2: return MessageComposer.completions(for: Array(words.dropFirst(2)))
+        case ("send", let n) where n >= 2: return MessageComposer.completions(for: Array(words.dropFirst(2)) + [""])
         case ("crawl", 1): return ["stop", "--max", "--concurrency", "--seed"]
         case ("crawl", _) where words.last.map { $0.hasPrefix("--") && !$0.contains("=") } == true: return []
         case ("crawl", _) where words.contains(where: { $0.lowercased() == "stop" }): return []

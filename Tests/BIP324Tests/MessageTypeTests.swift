@@ -1,5 +1,7 @@
 import Testing
 import BIP324
+import BitcoinWire
+import NodeHarness
 
 @Suite("v2 message types")
 struct MessageTypeTests {
@@ -25,12 +27,13 @@ struct MessageTypeTests {
         #expect(contents == [UInt8(id), 9, 9])
         #expect(V2MessageType.decode(contents) == .known(command: command, payloadOffset: 1))
         // The long form means the same command.
-        let long = [0] + Array(command.utf8) + [UInt8](repeating: 0, count: 12 - command.utf8.count)
+        let long = [0] + command.wireBytes
         #expect(V2MessageType.decode(long) == .known(command: command, payloadOffset: 13))
     }
 
     @Test(arguments: ["version", "verack", "sendaddrv2", "wtxidrelay", "getaddr", "a", "twelve_chars"])
-    func longFormRoundTrip(_ command: String) throws {
+    func longFormRoundTrip(_ name: String) throws {
+        let command = try Command(name)
         let contents = try V2MessageType.contents(command: command, payload: [1, 2, 3])
         #expect(contents.count == 13 + 3)
         #expect(contents[0] == 0)
@@ -39,9 +42,9 @@ struct MessageTypeTests {
     }
 
     @Test func badCommandsDoNotEncode() {
-        for command in ["", "thirteen_char", "tab\there", "é"] {
-            #expect(throws: BIP324Error.invalidCommand(command)) { try V2MessageType.encode(command: command) }
-        }
+        // A Command is checked when it is made: these never become one.
+        for name in ["thirteen_char", "tab\there", "é"] { #expect(Command(validating: name) == nil) }
+        #expect(throws: BIP324Error.invalidCommand("")) { try V2MessageType.encode(command: try Command("")) }
     }
 
     @Test func malformedContents() {

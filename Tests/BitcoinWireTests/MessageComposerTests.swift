@@ -22,7 +22,7 @@ private func composeError(_ words: [String]) -> ComposeError? {
 /// The composed message decoded by the existing decoders.
 private func composedMessage(_ line: String) throws -> Message {
     let (command, payload) = try composeLine(line)
-    return try Message.decode(command: command, payload: payload[...])
+    return try Message.decode(command: try Command(command), payload: payload[...])
 }
 
 @Suite("MessageComposer")

@@ -8,7 +8,9 @@ struct RoundTripTests {
         let all: Set<String> = [
             "version", "verack", "ping", "pong", "sendheaders", "sendcmpct", "feefilter", "wtxidrelay",
             "sendaddrv2", "getaddr", "addr", "addrv2", "inv", "getdata", "notfound", "getheaders",
-            "getblocks", "headers", "mempool", "reject", "unknown",
+            "getblocks", "headers", "mempool", "reject", "unknown", "filterclear", "merkleblock", "filterload",
+            "filteradd", "getcfilters", "cfilter", "getcfheaders", "cfheaders", "getcfcheckpt", "cfcheckpt",
+            "sendtxrcncl", "feature",
         ]
         #expect(Set(sampleMessages.map(caseName)) == all)
         #expect(Set(Message.knownCommands.map(\.name)).union(["unknown"]) == all)

@@ -102,6 +102,19 @@ let sampleMessages: [Message] = {
         .unknown(command: "protoconf", payload: hex("0200000001000000")[...]),
         .unknown(command: "x", payload: []),
         .filterclear,
+        composed("filterload 00ff01 5 7 all"),
+        composed("filteradd 0102030405"),
+        composed("getcfilters basic 100 \(String(repeating: "ab", count: 32))"),
+        composed("getcfheaders basic 100 \(String(repeating: "cd", count: 32))"),
+        composed("getcfcheckpt 0 \(String(repeating: "ef", count: 32))"),
+        composed("sendtxrcncl 1 12345"),
+        composed("feature abcd 0102"),
+        .cfilter(CFilterMessage(filterType: 0, blockHash: [UInt8](repeating: 7, count: 32), filter: [2, 0xaa, 0xbb])),
+        .cfheaders(CFHeadersMessage(filterType: 0, stopHash: [UInt8](repeating: 1, count: 32), previousFilterHeader: [UInt8](repeating: 2, count: 32), filterHashes: [[UInt8](repeating: 3, count: 32)])),
+        .cfcheckpt(CFCheckptMessage(filterType: 0, stopHash: [UInt8](repeating: 4, count: 32), filterHeaders: [[UInt8](repeating: 5, count: 32)])),
+        .merkleblock(MerkleBlockMessage(
+            header: BlockHeader(version: 1, previousBlock: [UInt8](repeating: 0, count: 32), merkleRoot: DoubleSHA256.hash([UInt8](repeating: 9, count: 64)), timestamp: 1, bits: 0x207fffff, nonce: 2),
+            tree: PartialMerkleTree(totalTransactions: 1, hashes: [DoubleSHA256.hash([UInt8](repeating: 9, count: 64))], flags: [1]))),
     ]
 }()
 
@@ -115,6 +128,17 @@ func caseName(_ m: Message) -> String {
     case .pong: return "pong"
     case .sendheaders: return "sendheaders"
     case .filterclear: return "filterclear"
+    case .merkleblock: return "merkleblock"
+    case .filterload: return "filterload"
+    case .filteradd: return "filteradd"
+    case .getcfilters: return "getcfilters"
+    case .cfilter: return "cfilter"
+    case .getcfheaders: return "getcfheaders"
+    case .cfheaders: return "cfheaders"
+    case .getcfcheckpt: return "getcfcheckpt"
+    case .cfcheckpt: return "cfcheckpt"
+    case .sendtxrcncl: return "sendtxrcncl"
+    case .feature: return "feature"
     case .sendcmpct: return "sendcmpct"
     case .feefilter: return "feefilter"
     case .wtxidrelay: return "wtxidrelay"
@@ -155,4 +179,12 @@ func decodeAll(_ chunks: [[UInt8]], magic: Magic = Network.mainnet.magic) throws
         while let frame = try decoder.next() { frames.append(frame) }
     }
     return (frames, decoder)
+}
+
+/// A message made by the composer from its text form (`filterload 00ff 5 7 all`).
+func composed(_ line: String) -> Message {
+    let words = line.split(separator: " ").map(String.init)
+    guard let c = try? MessageComposer.compose(words, network: .regtest), let command = Command(validating: c.command),
+          let m = try? Message.decode(command: command, payload: c.payload[...]) else { return .unknown(command: "bad", payload: []) }
+    return m
 }

@@ -77,7 +77,7 @@ struct ChaosTests {
             var raw = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
             if Bool.random(using: &rng) { raw = FrameEncoder.encode(.ping(nonce: 5), magic: Magic(0xda, 0xb5, 0xbf, 0xfa)) }
             let message: Result<Message, WireError> = Bool.random(using: &rng)
-                ? .success(.unknown(command: "blob\u{1b}", payload: raw[...]))
+                ? .success(.unknown(command: "blob", payload: raw[...]))
                 : .failure(.truncated(field: "x", offset: 3, needed: 9, available: 1))
             return .frame(FrameEvent(
                 peer: peer, direction: Bool.random(using: &rng) ? .sent : .received, time: Double.random(in: 0...1e7, using: &rng),

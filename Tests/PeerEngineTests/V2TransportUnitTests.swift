@@ -52,7 +52,7 @@ struct V2TransportUnitTests {
 
     @Test func messagesRoundTripBothWays() throws {
         var (i, r, _) = Self.handshake()
-        for (from, to, message) in [(0, 1, Message.ping(nonce: 7)), (1, 0, .pong(nonce: 7)), (0, 1, .unknown(command: "sendtxrcncl", payload: [1, 2, 3]))] {
+        for (from, to, message) in [(0, 1, Message.ping(nonce: 7)), (1, 0, .pong(nonce: 7)), (0, 1, .unknown(command: "protoconf", payload: [1, 2, 3]))] {
             let unit = try (from == 0 ? i.encode(message, corruption: nil) : r.encode(message, corruption: nil)).get()
             let out = unit.raw.withUnsafeBytes { to == 1 ? r.receive($0) : i.receive($0) }
             let got = try #require(Self.received(out).first)
@@ -138,7 +138,7 @@ struct V2TransportUnitTests {
             return
         }
         #expect(unit.kind == .v2UnknownID && deliver == nil)
-        #expect(unit.command == "id:200")
+        #expect(unit.command == nil && unit.label == "id:200")
         guard case let .received(bad, none) = V2Transport.message(from: [0, 0x76], raw: [], layout: FrameLayout([])) else {
             Issue.record("malformed contents were not shown")
             return

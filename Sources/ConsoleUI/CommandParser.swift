@@ -191,24 +191,10 @@ public enum CommandParser {
         case let .failure(e): return .failure(e)
         case let .success(v): id = v
         }
-        var form = Array(words.dropFirst())
-        if form.count == 1, let only = form.first?.lowercased(), only == Command.getheaders.name || only == Command.getblocks.name {
-            form.append(network.genesisHashHex)
-        }
-        let composed: (command: String, payload: [UInt8])
-        switch Result(catching: { () throws(ComposeError) in try MessageComposer.compose(form, network: network) }) {
+        switch Result(catching: { () throws(ComposeError) in try MessageComposer.message(Array(words.dropFirst()), network: network) }) {
         case let .failure(e): return .failure(CommandError("send: \(e)"))
-        case let .success(c): composed = c
+        case let .success(message): return .success(.engine(.send(id, message, corruption)))
         }
-        guard let command = Command(validating: composed.command) else {
-            return .failure(CommandError("send: '\(composed.command)' is not a command (printable ASCII, at most 12 bytes)"))
-        }
-        let message: Message
-        switch Result(catching: { () throws(WireError) in try Message.decode(command: command, payload: composed.payload[...]) }) {
-        case let .success(m) where m.encodePayload() == composed.payload: message = m
-        default: message = .unknown(command: command, payload: composed.payload[...])
-        }
-        return .success(.engine(.send(id, message, corruption)))
     }
 
     static let crawlUsage = "usage: crawl [--max N] [--concurrency C] [--seed ADDRESS]… | crawl stop"

@@ -40,6 +40,14 @@ struct HandshakeCommand: ParsableCommand {
     @Flag(help: "One JSON object per line.")
     var json = false
 
+    @Option(name: .customLong("send"), parsing: .singleValue, help: ArgumentHelp(
+        "After the handshake, send this message (the console's send form, e.g. 'getdata block:HASH', 'ping', 'raw COMMAND HEX'); repeatable, in order.",
+        valueName: "message"))
+    var sends: [String] = []
+
+    @Option(parsing: .unconditional, help: "With --send: seconds to keep listening after the last handshake for what comes back.")
+    var wait: Double = 5
+
     @Argument(help: "Peers as HOST[:PORT] or [IPv6]:PORT.")
     var addresses: [String] = []
 
@@ -50,12 +58,24 @@ struct HandshakeCommand: ParsableCommand {
         guard timeout > 0 else { throw ValidationError("--timeout must be above 0") }
         guard silence > 0 else { throw ValidationError("--silence must be above 0") }
         guard count > 0 else { throw ValidationError("--count must be above 0") }
+        guard wait >= 0 else { throw ValidationError("--wait must be 0 or more") }
         let network = net.resolved
+        _ = try composed(network: network)
         for a in addresses {
             if case let .failure(e) = Endpoint.parse(a, defaultPort: network.defaultPort) { throw ValidationError(e.message) }
         }
         if addresses.isEmpty && network.dnsSeeds.isEmpty && network.magic != Network.mainnet.magic {
             throw ValidationError("\(network.name) has no DNS seeds: give addresses")
+        }
+    }
+
+    /// The `--send` messages, or a one-line error naming the bad one.
+    func composed(network: Network) throws -> [Message] {
+        try sends.map { text in
+            switch Result(catching: { () throws(ComposeError) in try MessageComposer.message(line: text, network: network) }) {
+            case let .success(m): return m
+            case let .failure(e): throw ValidationError("--send '\(text)': \(e)")
+            }
         }
     }
 
@@ -79,7 +99,9 @@ struct HandshakeCommand: ParsableCommand {
         config.transport = transportOptions.transport
         config.proxy = try proxy.settings()
         v2.apply(to: &config)
-        let session = MainActor.assumeIsolated { HeadlessRun(json: json) }
+        let messages = try composed(network: config.network)
+        let wait = wait
+        let session = MainActor.assumeIsolated { HeadlessRun(json: json, sends: messages, wait: wait) }
         let engine = PeerEngine(configuration: config, eventQueue: .main) { event in
             MainActor.assumeIsolated { session.handle(event) }
         }
@@ -118,7 +140,17 @@ final class HeadlessRun {
     private var undecidedCount = 0
     private var finished = false
 
-    init(json: Bool) { printer = EventPrinter(json: json) }
+    /// `--send`: messages for each peer once it is established, and how long to listen
+    /// afterwards before the run ends.
+    private let sends: [Message]
+    private let wait: Double
+    private var waiting = false
+
+    init(json: Bool, sends: [Message] = [], wait: Double = 0) {
+        printer = EventPrinter(json: json)
+        self.sends = sends
+        self.wait = wait
+    }
 
     private func record(_ id: PeerID, _ phase: PeerPhase) {
         if let old = phases.updateValue(phase, forKey: id) { count(old, -1) }
@@ -144,11 +176,26 @@ final class HeadlessRun {
         report(event)
         switch event.kind {
         case let .peerAdded(info): record(info.id, info.phase)
-        case let .phaseChanged(info, _): record(info.id, info.phase)
+        case let .phaseChanged(info, _):
+            record(info.id, info.phase)
+            if info.phase == .established, let engine {
+                for message in sends {
+                    if case let .failure(e) = engine.send(info.id, message) { Output.error("verack handshake: --send: \(e)") }
+                }
+            }
         case .error, .notice: break  // the seed lookup reports through these: decide below
         default: return
         }
         let decided = !phases.isEmpty && undecidedCount == 0
+        if !sends.isEmpty {
+            // Listen for the answers: the run ends `wait` seconds after the last handshake
+            // is decided (or at --timeout).
+            if decided && !waiting {
+                waiting = true
+                DispatchQueue.main.asyncAfter(deadline: .now() + wait) { MainActor.assumeIsolated { self.finish(interrupted: false) } }
+            }
+            return
+        }
         if let seedTarget {
             // Seeds: replacements for failed peers do not count; `seedTarget` established
             // peers do, or running out of candidates.

@@ -98,16 +98,7 @@ public struct BlockMessage: Hashable, Sendable {
         let count = try r.readCount("txn_count", limit: maxTransactions, minimumElementSize: Transaction.minimumSize)
         var transactions: [Transaction] = []
         transactions.reserveCapacity(count)
-        for i in 0..<count {
-            let start = r.offset
-            let tx = try r.untraced { (r: inout WireReader) throws(WireError) in try Transaction.decode(&r) }
-            if r.isTracing {
-                let bytes = r.consumed(from: start, to: r.offset)
-                r.record("tx[\(i)]", from: start, .hash(tx.txid.displayHex), children: [],
-                         deferred: DeferredFields(kind: .transaction, bytes: bytes, offset: start))
-            }
-            transactions.append(tx)
-        }
+        for i in 0..<count { transactions.append(try r.readTransactionDeferred("tx[\(i)]")) }
         let block = BlockMessage(header: header, transactions: transactions, hash: hash)
         if r.isTracing {
             let start = r.offset

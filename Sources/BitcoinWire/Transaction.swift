@@ -282,6 +282,19 @@ public struct Transaction: Hashable, Sendable {
 }
 
 extension WireReader {
+    /// A transaction of a list (a block's, a `blocktxn`'s), decoded without tracing; when
+    /// tracing, recorded as one field holding its txid and a ``DeferredFields`` for its fields.
+    mutating func readTransactionDeferred(_ name: @autoclosure () -> String) throws(WireError) -> Transaction {
+        let start = offset
+        let tx = try untraced { (r: inout WireReader) throws(WireError) in try Transaction.decode(&r) }
+        if isTracing {
+            let bytes = consumed(from: start, to: offset)
+            record(name(), from: start, .hash(tx.txid.displayHex), children: [],
+                   deferred: DeferredFields(kind: .transaction, bytes: bytes, offset: start))
+        }
+        return tx
+    }
+
     /// A CompactSize-prefixed script, recorded as its bytes with its opcodes (and for an
     /// output, its type and mainnet address) as children.
     mutating func readScript(_ field: String, limit: Int, output: Bool) throws(WireError) -> Script {

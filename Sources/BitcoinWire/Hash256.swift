@@ -22,7 +22,10 @@ public struct Hash256: Hashable, Sendable, CustomStringConvertible {
         guard wireBytes.count == 32 else { return nil }
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &words) { raw in
-            for (i, b) in wireBytes.enumerated() { raw[i] = b }
+            let copied: Void? = wireBytes.withContiguousStorageIfAvailable { raw.copyMemory(from: UnsafeRawBufferPointer($0)) }
+            if copied == nil {
+                for (i, b) in wireBytes.enumerated() { raw[i] = b }
+            }
         }
         self.init(w0: UInt64(littleEndian: words.0), w1: UInt64(littleEndian: words.1),
                   w2: UInt64(littleEndian: words.2), w3: UInt64(littleEndian: words.3))

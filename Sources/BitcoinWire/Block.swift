@@ -81,13 +81,14 @@ public struct BlockMessage: Hashable, Sendable {
         return Int(n)
     }
 
-    /// `block 0000…e26f h=850000 2,345 txs merkle ✓ pow ✓`.
+    /// `block 0000…e26f h=850000 2,345 txs merkle ✓ pow ✓`, with ` witness ✗` added when
+    /// the witness commitment does not match.
     public var summary: String {
         let h = height.map(String.init) ?? "?"
         let n = transactions.count
         var text = "block \(hash.abbreviated()) h=\(h) \(Amount.grouped(n)) tx\(n == 1 ? "" : "s")"
         text += " merkle \(merkleOK ? "✓" : "✗") pow \(powOK ? "✓" : "✗")"
-        if witnessCommitment != .absent { text += " witness \(witnessCommitment)" }
+        if witnessCommitment == .mismatch { text += " witness ✗" }
         return text
     }
 

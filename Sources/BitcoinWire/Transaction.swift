@@ -59,6 +59,12 @@ public struct TxOutput: Hashable, Sendable {
 /// scriptSig at most ``Script/maxSize`` (a longer one cannot execute, so no valid
 /// transaction has one); a scriptPubKey only within the 1,000,000-byte base size (a longer
 /// one is valid, only unspendable); witness items within the bytes left.
+///
+/// Field tree: each script has its opcodes (`asm`) as a child, and each scriptPubKey its
+/// `type` and, where it has one, its **mainnet** `address` (the decoder does not know the
+/// network; ``TxOutput/address(for:)`` and ``Script/address(for:)`` give any network's).
+/// The computed `txid`, `wtxid`, `size`, `weight` and `vsize` follow `lock_time`, with the
+/// transaction's whole range.
 public struct Transaction: Hashable, Sendable {
     /// A transaction's base size is at most MAX_BLOCK_WEIGHT / 4.
     public static let maxBaseSize = 1_000_000
@@ -161,10 +167,7 @@ public struct Transaction: Hashable, Sendable {
         inputs.reserveCapacity(inCount)
         for i in 0..<inCount {
             r.beginGroup("tx_in[\(i)]")
-            let hashStart = r.offset
-            let hashBytes = try r.readBytesSharing(32, "previous_output_hash")
-            let hash = Hash256(wireBytes: hashBytes) ?? .zero
-            r.record("previous_output_hash", from: hashStart, .hash(hash.displayHex))
+            let hash = try r.readHash256("previous_output_hash")
             let index = try r.readUInt32("previous_output_index")
             let script = try r.readScript("script_sig", limit: Script.maxSize, output: false)
             let sequence = try r.readUInt32("sequence")

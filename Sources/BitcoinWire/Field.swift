@@ -56,12 +56,21 @@ public struct Field: Equatable, Sendable {
     public var value: FieldValue
     public var range: Range<Int>
     public var children: [Field]
+    /// Children not decoded yet (each transaction of a block): ``expanded`` decodes them.
+    public var deferred: DeferredFields?
 
-    public init(name: String, value: FieldValue, range: Range<Int>, children: [Field] = []) {
+    public init(name: String, value: FieldValue, range: Range<Int>, children: [Field] = [], deferred: DeferredFields? = nil) {
         self.name = name
         self.value = value
         self.range = range
         self.children = children
+        self.deferred = deferred
+    }
+
+    /// The children, decoding deferred ones.
+    public var expandedChildren: [Field] {
+        if children.isEmpty, let deferred { return deferred.expand() }
+        return children
     }
 
     /// The first child called `name`.
@@ -73,18 +82,28 @@ public struct Field: Equatable, Sendable {
             ("name", .string(name)), ("value", value.json),
             ("offset", .int(Int64(range.lowerBound))), ("length", .int(Int64(range.count))),
         ]
-        if !children.isEmpty { members.append(("children", .array(children.map(\.json)))) }
+        let all = expandedChildren
+        if !all.isEmpty { members.append(("children", .array(all.map(\.json)))) }
         return .object(members)
     }
 
-    /// Indented text lines: `name  value  [start..<end]`.
-    public static func render(_ fields: [Field], indent: Int = 0) -> [String] {
+    /// Indented text lines: `name  value  [start..<end]`. Deferred children (the
+    /// transactions of a block) show as one marker line unless `expandDeferred`.
+    public static func render(_ fields: [Field], indent: Int = 0, expandDeferred: Bool = false) -> [String] {
         var lines: [String] = []
         for f in fields {
             let pad = String(repeating: "  ", count: indent)
             let range = "[\(f.range.lowerBound)..<\(f.range.upperBound)]"
             lines.append(f.value == .group ? "\(pad)\(f.name) \(range)" : "\(pad)\(f.name) = \(f.value.display) \(range)")
-            lines += render(f.children, indent: indent + 1)
+            if f.children.isEmpty, let deferred = f.deferred {
+                if expandDeferred {
+                    lines += render(deferred.expand(), indent: indent + 1, expandDeferred: true)
+                } else {
+                    lines.append("\(pad)  … \(deferred.bytes.count) bytes of \(deferred.kind.rawValue), not expanded")
+                }
+            } else {
+                lines += render(f.children, indent: indent + 1, expandDeferred: expandDeferred)
+            }
         }
         return lines
     }

@@ -129,24 +129,51 @@ public struct BlockHeader: Hashable, Sendable {
         out.reserveCapacity(count)
         for i in 0..<count {
             r.beginGroup("headers[\(i)]")
-            let version = try r.readInt32("version")
-            let prev = try r.readHash("prev_block")
-            let merkle = try r.readHash("merkle_root")
-            let time = try r.readTime32("timestamp")
-            let bits = try r.readUInt32("bits")
-            let nonce = try r.readUInt32("nonce")
+            let (header, _) = try decodeFields(&r)
             let txStart = r.offset
             let txCount = try r.readCompactSize("txn_count")
             if txCount != 0 {
                 throw .invalidValue(field: "txn_count", offset: txStart, reason: "headers must have txn_count 0, got \(txCount)")
             }
             r.endGroup()
-            out.append(BlockHeader(version: version, previousBlock: prev, merkleRoot: merkle, timestamp: time, bits: bits, nonce: nonce))
+            out.append(header)
         }
         return out
     }
 
-    func encode(_ w: inout WireWriter) {
+    /// Reads the 80 bytes and, when tracing, records the block `hash` and the `pow` verdict
+    /// after them. The hash is of the bytes read.
+    static func decodeFields(_ r: inout WireReader) throws(WireError) -> (BlockHeader, Hash256) {
+        let start = r.offset
+        let version = try r.readInt32("version")
+        let prev = try r.readHash("prev_block")
+        let merkle = try r.readHash("merkle_root")
+        let time = try r.readTime32("timestamp")
+        let bits = try r.readUInt32("bits")
+        let nonce = try r.readUInt32("nonce")
+        let hash = Hash256.doubleSHA256(r.consumed(from: start, to: r.offset))
+        r.record("hash", from: start, .hash(hash.displayHex))
+        r.record("pow", from: start, .text(ProofOfWork.verdict(hash: hash, bits: bits)))
+        let header = BlockHeader(version: version, previousBlock: prev, merkleRoot: merkle, timestamp: time, bits: bits, nonce: nonce)
+        return (header, hash)
+    }
+
+    /// The block hash.
+    public var hash: Hash256 {
+        var w = WireWriter(capacity: 80)
+        encode(&w)
+        return Hash256.doubleSHA256(w.bytes)
+    }
+
+    /// Whether the hash meets the target of `bits` (the network's limit is not checked).
+    public var powOK: Bool { ProofOfWork.check(hash: hash, bits: bits) }
+
+    /// Reads a bare 80-byte header (the start of `block` and `cmpctblock`).
+    public static func decode(_ r: inout WireReader) throws(WireError) -> BlockHeader {
+        try decodeFields(&r).0
+    }
+
+    public func encode(_ w: inout WireWriter) {
         w.write(version)
         w.write(bytes: previousBlock)
         w.write(bytes: merkleRoot)

@@ -28,7 +28,8 @@ public struct WireReader {
     private var index: Int
     /// Added to positions to report offsets from the start of the frame.
     private let offsetBase: Int
-    let tracer: FieldTracer?
+    /// A `var` only so that ``untraced(_:)`` can suspend it.
+    var tracer: FieldTracer?
 
     /// A reader over `bytes`, whose first byte is at `offset` in the frame.
     public init(_ bytes: ArraySlice<UInt8>, offset: Int = 0) {
@@ -305,6 +306,69 @@ public struct WireReader {
         index = storage.endIndex
         record(field, from: start, .bytes(Array(v)))
         return v
+    }
+
+    // MARK: Transactions and blocks
+
+    /// Whether fields are being recorded.
+    var isTracing: Bool { tracer != nil }
+
+    /// The next byte, without reading it; nil at the end.
+    public func peekUInt8() -> UInt8? {
+        index < storage.endIndex ? storage[index] : nil
+    }
+
+    /// The bytes between two offsets (from the start of the frame, as ``offset`` gives
+    /// them) already read, sharing the payload's storage: a decoder hashes what it read.
+    func consumed(from start: Int, to end: Int) -> ArraySlice<UInt8> {
+        let base = storage.startIndex - offsetBase
+        return storage[(start + base)..<(end + base)]
+    }
+
+    /// Records a field with children made by the caller (a script and its opcodes), or a
+    /// field whose children are decoded only when asked for (``DeferredFields``).
+    @inline(__always)
+    mutating func record(
+        _ name: String, from start: Int, _ value: @autoclosure () -> FieldValue,
+        children: @autoclosure () -> [Field], deferred: @autoclosure () -> DeferredFields? = nil
+    ) {
+        if let tracer {
+            var field = Field(name: name, value: value(), range: start..<offset, children: children())
+            field.deferred = deferred()
+            tracer.add(field)
+        }
+    }
+
+    /// Runs `body` with tracing suspended: a block records one field per transaction, not
+    /// every field of every transaction.
+    mutating func untraced<T>(_ body: (inout WireReader) throws(WireError) -> T) throws(WireError) -> T {
+        let saved = tracer
+        tracer = nil
+        defer { tracer = saved }
+        return try body(&self)
+    }
+
+    /// Exactly `count` bytes, not recorded, sharing the payload's storage.
+    public mutating func readBytesSharing(_ count: Int, _ field: String) throws(WireError) -> ArraySlice<UInt8> {
+        try take(count, field)
+    }
+
+    /// A CompactSize-prefixed byte string of at most `limit` bytes, not recorded, sharing
+    /// the payload's storage (scripts and witness items of a block are not copied).
+    public mutating func readVarBytesSharing(_ field: String, limit: Int) throws(WireError) -> ArraySlice<UInt8> {
+        let start = offset
+        let saved = index
+        let length = try readCompactSizeValue(field)
+        guard length <= UInt64(limit) else {
+            index = saved
+            throw .lengthTooLarge(field: field, length: length, limit: limit, offset: start)
+        }
+        do {
+            return try take(Int(length), field)
+        } catch {
+            index = saved
+            throw error
+        }
     }
 
     /// Throws unless every byte was read.

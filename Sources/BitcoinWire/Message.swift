@@ -27,6 +27,16 @@ public enum Message: Hashable, Sendable {
     /// BIP37.
     case filterclear
     case reject(RejectMessage)
+    /// A transaction, legacy or segwit (BIP144).
+    case tx(Transaction)
+    /// A block: header and transactions.
+    case block(BlockMessage)
+    /// BIP152.
+    case cmpctblock(CompactBlock)
+    /// BIP152.
+    case getblocktxn(BlockTransactionsRequest)
+    /// BIP152.
+    case blocktxn(BlockTransactions)
     /// BIP37.
     case merkleblock(MerkleBlockMessage)
     /// BIP37.
@@ -77,6 +87,11 @@ public enum Message: Hashable, Sendable {
         case .mempool: return .mempool
         case .filterclear: return .filterclear
         case .reject: return .reject
+        case .tx: return .tx
+        case .block: return .block
+        case .cmpctblock: return .cmpctblock
+        case .getblocktxn: return .getblocktxn
+        case .blocktxn: return .blocktxn
         case .merkleblock: return .merkleblock
         case .filterload: return .filterload
         case .filteradd: return .filteradd
@@ -112,6 +127,11 @@ public enum Message: Hashable, Sendable {
             w.writeCompactSize(UInt64(headers.count))
             for h in headers { h.encode(&w); w.writeCompactSize(0) }
         case let .reject(r): r.encode(&w)
+        case let .tx(m): m.encode(&w)
+        case let .block(m): m.encode(&w)
+        case let .cmpctblock(m): m.encode(&w)
+        case let .getblocktxn(m): m.encode(&w)
+        case let .blocktxn(m): m.encode(&w)
         case let .merkleblock(m): m.encode(&w)
         case let .filterload(m): m.encode(&w)
         case let .filteradd(m): m.encode(&w)
@@ -176,6 +196,11 @@ public enum Message: Hashable, Sendable {
         case .mempool: message = .mempool
         case .filterclear: message = .filterclear
         case .reject: message = .reject(try RejectMessage.decode(&r))
+        case .tx: message = .tx(try Transaction.decode(&r))
+        case .block: message = .block(try BlockMessage.decode(&r))
+        case .cmpctblock: message = .cmpctblock(try CompactBlock.decode(&r))
+        case .getblocktxn: message = .getblocktxn(try BlockTransactionsRequest.decode(&r))
+        case .blocktxn: message = .blocktxn(try BlockTransactions.decode(&r))
         case .merkleblock: message = .merkleblock(try MerkleBlockMessage.decode(&r))
         case .filterload: message = .filterload(try FilterLoadMessage.decode(&r))
         case .filteradd: message = .filteradd(try FilterAddMessage.decode(&r))
@@ -224,6 +249,11 @@ public enum Message: Hashable, Sendable {
         case let .cfcheckpt(m): return m.summary
         case let .sendtxrcncl(m): return m.summary
         case let .feature(m): return m.summary
+        case let .tx(m): return m.summary
+        case let .block(m): return m.summary
+        case let .cmpctblock(m): return m.summary
+        case let .getblocktxn(m): return m.summary
+        case let .blocktxn(m): return m.summary
         case let .unknown(command, payload): return "\(command) (\(payload.count) bytes, not decoded)"
         case .verack, .sendheaders, .wtxidrelay, .sendaddrv2, .getaddr, .mempool, .filterclear: return command.name
         }

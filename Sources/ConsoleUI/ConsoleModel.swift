@@ -39,6 +39,8 @@ public struct ConsoleModel {
     public private(set) var editor = LineEditor()
     public private(set) var selectedPeer: PeerID?
     public private(set) var detail: Detail?
+    /// The message detail's tree and selection, while a message detail is open.
+    public private(set) var messageDetail: MessageDetailState?
     public private(set) var showHelp = false
     public private(set) var status: StatusMessage?
     /// Whether the status bar shows Tab's completion candidates.
@@ -147,6 +149,7 @@ public struct ConsoleModel {
     mutating func paneKey(_ key: Key) -> [ConsoleAction] {
         if detail == .addresses { return addressesKey(key) }
         if detail == .crawl { return crawlKey(key) }
+        if case .message = detail, messageDetailKey(key) { return [] }
         switch key {
         case .char("q"), .ctrl("c"): return [.quit]
         case .char("a") where detail == nil: return openAddresses()
@@ -183,11 +186,41 @@ public struct ConsoleModel {
             let position = following ? log.count - 1 : selectedLogPosition
             guard let seq = log.seq(at: position) else { return showError("no frame to show yet") }
             detail = .message(seq: seq)
+            messageDetail = log[seq].map { MessageDetailState(seq: seq, frame: $0) }
         }
+    }
+
+    /// Keys of the message detail's field tree: Tab moves the focus between the dump and
+    /// the tree; with the tree focused ↑/↓ PgUp/PgDn Home/End select a field (its bytes
+    /// light up in the dump), ←/→ scroll it sideways, Enter expands a part decoded on
+    /// request. Returns false for keys it leaves to the detail's scrolling.
+    mutating func messageDetailKey(_ key: Key) -> Bool {
+        guard var state = messageDetail else { return false }
+        defer { messageDetail = state }
+        if key == .tab {
+            state.treeHasFocus.toggle()
+            return true
+        }
+        guard state.treeHasFocus else { return false }
+        let page = max(1, layout.detailRows - 3)
+        switch key {
+        case .up: state.select(state.selected - 1)
+        case .down: state.select(state.selected + 1)
+        case .pgUp: state.select(state.selected - page)
+        case .pgDown: state.select(state.selected + page)
+        case .home: state.select(0)
+        case .end, .char("F"): state.select(state.rows.count - 1)
+        case .left: state.scrollSideways(by: -8)
+        case .right: state.scrollSideways(by: 8)
+        case .enter, .char(" "): state.toggleSelected()
+        default: return false
+        }
+        return true
     }
 
     mutating func closeDetail() {
         detail = nil
+        messageDetail = nil
         ladderIndex = FilteredIndex()
         detailScroll = 0
     }

@@ -22,60 +22,15 @@ enum MessageDetailView {
         }
     }
 
-    /// The field tree's lines: the header fields, then the payload's. A v2 packet shows
-    /// its parts, then the decrypted message's fields.
-    static func treeLines(_ frame: FrameEvent) -> [String] {
-        if frame.kind == .gap {
-            return ["gap: \(frame.size) bytes of the TCP stream were not captured", "  \(frame.summary)"]
-        }
-        if frame.transport == .v2 { return v2TreeLines(frame) }
-        let header = frame.headerFields
-        guard !header.isEmpty else { return ["(fewer than 24 bytes: no header)"] }
-        var lines = ["header"] + Field.render(header, indent: 1)
-        let payload = frame.fields
-        lines.append("payload \(frame.payload.count) bytes")
-        lines += payload.isEmpty ? ["  (empty)"] : Field.render(payload, indent: 1)
-        if case let .failure(error) = frame.message { lines.append("error: \(error)") }
-        return lines
-    }
-
-    static func v2TreeLines(_ frame: FrameEvent) -> [String] {
-        var lines: [String] = []
-        switch frame.kind {
-        case .v2Key: lines = ["ElligatorSwift public key, \(frame.raw.count) bytes", "  (indistinguishable from random)"]
-        case .v2Garbage: lines = ["garbage, \(frame.size) bytes", "  (random; authenticated as the AAD of the", "   first packet after the terminator)"]
-        case .v2Terminator: lines = ["garbage terminator, \(frame.raw.count) bytes"]
-        default:
-            lines = ["v2 packet \(frame.raw.count) bytes (encrypted)"]
-            for part in frame.layout.parts {
-                let r = part.range
-                lines.append("  \(part.region.rawValue) " + (r.count == 1 ? "\(r.lowerBound)" : "\(r.lowerBound)-\(r.upperBound - 1)"))
-            }
-            lines.append("decrypted contents \(max(0, frame.raw.count - 20)) bytes")
-            switch frame.kind {
-            case .v2Decoy: lines.append("  decoy (ignore bit set): skipped")
-            case .v2Version: lines.append("  version packet (transport features: none)")
-            case .v2UnknownID: lines.append("  unknown message type id: skipped, as Core does")
-            default:
-                let typeBytes = max(0, frame.raw.count - 20 - frame.payload.count)
-                lines.append("  message type \(frame.label) (\(typeBytes == 1 ? "short id" : "long form"), \(typeBytes) bytes)")
-                lines.append("  payload \(frame.payload.count) bytes")
-                let fields = frame.fields
-                lines += fields.isEmpty ? ["    (empty)"] : Field.render(fields, indent: 2)
-            }
-        }
-        if case let .failure(error) = frame.message { lines.append("error: \(error)") }
-        return lines
-    }
-
-    static func draw(_ frame: FrameEvent?, seq: Int, scroll: Int, in rect: Rect, into screen: inout Screen) {
+    static func draw(_ frame: FrameEvent?, state: MessageDetailState?, seq: Int, scroll: Int, in rect: Rect, into screen: inout Screen) {
         guard let frame else {
             screen.box(rect, title: "Frame #\(seq) · Esc closes")
             screen.put("this frame has left the log (see --log-limit)", row: rect.inner.row, col: rect.inner.col, style: CellStyle(.warn))
             return
         }
         let arrow = frame.direction == .sent ? "→ sent" : "← received"
-        screen.box(rect, title: "Frame #\(seq) · peer \(frame.peer) \(arrow) · \(frame.label) · \(frame.raw.count) bytes · Esc closes",
+        let hint = state?.treeHasFocus == true ? "↑↓ fields · ←→ sideways · Enter expands · Tab dump" : "Tab fields"
+        screen.box(rect, title: "Frame #\(seq) · peer \(frame.peer) \(arrow) · \(frame.label) · \(frame.raw.count) bytes · \(hint) · Esc closes",
                    style: CellStyle(.accent, bold: true))
         let inner = rect.inner
         guard inner.height > 1 else { return }
@@ -102,24 +57,64 @@ enum MessageDetailView {
         }
         let content = Rect(row: inner.row + 2, col: inner.col, width: inner.width, height: inner.height - 2)
         let dump = HexDump.lines(frame.raw)
-        let tree = treeLines(frame)
+        let treeState = state ?? MessageDetailState(seq: seq, frame: frame)
+        let rows = treeState.rows
+        let focused = treeState.treeHasFocus
+        let highlight = treeState.highlighted
+        let sideways = treeState.sideways
+        func treeText(_ i: Int) -> String { String(rows[i].text.dropFirst(sideways)) }
         let sideBySide = inner.width >= dumpWidth + 3 + 30 && !dump.isEmpty
-        let total = sideBySide ? max(dump.count, tree.count) : dump.count + 1 + tree.count
-        let top = min(scroll, max(0, total - content.height))
+        if sideBySide {
+            // Two panes that scroll on their own: the tree keeps its selection in view, and
+            // the dump shows the selected field's first bytes.
+            let height = content.height
+            var dumpTop = min(scroll, max(0, dump.count - height))
+            var treeTop = min(scroll, max(0, rows.count - height))
+            if focused {
+                treeTop = min(max(0, treeState.selected - height / 2), max(0, rows.count - height))
+                if let highlight {
+                    let first = highlight.lowerBound / HexDump.bytesPerLine
+                    let last = (highlight.upperBound - 1) / HexDump.bytesPerLine
+                    if first < dumpTop || last >= dumpTop + height {
+                        dumpTop = min(max(0, first - 1), max(0, dump.count - height))
+                    }
+                }
+            }
+            let treeCol = content.col + dumpWidth + 3
+            for r in 0..<height {
+                let row = content.row + r
+                if dumpTop + r < dump.count {
+                    drawDumpLine(dump[dumpTop + r], layout: frame.layout, highlight: highlight, row: row, col: content.col, into: &screen)
+                }
+                screen.put("│", row: row, col: content.col + dumpWidth + 1, style: CellStyle(.dim))
+                let i = treeTop + r
+                if i < rows.count {
+                    let selected = focused && i == treeState.selected
+                    screen.put(treeText(i), row: row, col: treeCol, style: selected ? CellStyle.plain.reversed : .plain, limit: content.right - treeCol)
+                }
+            }
+            let total = max(dump.count, rows.count)
+            if total > height {
+                let more = focused ? "field \(treeState.selected + 1)/\(rows.count)" : "\(dumpTop + 1)-\(min(dump.count, dumpTop + height))/\(dump.count) ↑↓ PgUp PgDn"
+                screen.put(" \(more) ", row: rect.bottom - 1, col: max(rect.col + 2, rect.right - more.count - 4), style: CellStyle(.dim))
+            }
+            return
+        }
+        let total = dump.count + 1 + rows.count
+        var top = min(scroll, max(0, total - content.height))
+        if focused {
+            let at = dump.count + 1 + treeState.selected
+            if at < top || at >= top + content.height { top = min(max(0, at - content.height / 2), max(0, total - content.height)) }
+        }
         for r in 0..<content.height {
             let i = top + r
             let row = content.row + r
-            if sideBySide {
-                if i < dump.count { drawDumpLine(dump[i], layout: frame.layout, row: row, col: content.col, into: &screen) }
-                screen.put("│", row: row, col: content.col + dumpWidth + 1, style: CellStyle(.dim))
-                if i < tree.count {
-                    let treeCol = content.col + dumpWidth + 3
-                    screen.put(tree[i], row: row, col: treeCol, limit: content.right - treeCol)
-                }
-            } else if i < dump.count {
-                drawDumpLine(dump[i], layout: frame.layout, row: row, col: content.col, into: &screen)
-            } else if i > dump.count, i - dump.count - 1 < tree.count {
-                screen.put(tree[i - dump.count - 1], row: row, col: content.col, limit: content.width)
+            if i < dump.count {
+                drawDumpLine(dump[i], layout: frame.layout, highlight: highlight, row: row, col: content.col, into: &screen)
+            } else if i > dump.count, i - dump.count - 1 < rows.count {
+                let t = i - dump.count - 1
+                let selected = focused && t == treeState.selected
+                screen.put(treeText(t), row: row, col: content.col, style: selected ? CellStyle.plain.reversed : .plain, limit: content.width)
             }
         }
         if total > content.height {
@@ -129,12 +124,14 @@ enum MessageDetailView {
     }
 
     /// A dump line with each byte, in hex and in the ASCII column, styled by its region.
-    static func drawDumpLine(_ line: HexDump.Line, layout: FrameLayout, row: Int, col: Int, into screen: inout Screen) {
+    static func drawDumpLine(_ line: HexDump.Line, layout: FrameLayout, highlight: Range<Int>? = nil, row: Int, col: Int, into screen: inout Screen) {
         screen.put(line.text, row: row, col: col, limit: dumpWidth)
         screen.restyle(Rect(row: row, col: col, width: 4, height: 1)) { _ in CellStyle(.dim) }
         for i in 0..<line.bytes.count {
-            guard let region = layout.region(at: line.offset + i) else { continue }
-            let style = role(region)
+            let region = layout.region(at: line.offset + i)
+            var style = region.map(role) ?? .plain
+            // The selected field's bytes, in reverse video (hex and ASCII).
+            if let highlight, highlight.contains(line.offset + i) { style = CellStyle(.accent, bold: true, reverse: true) }
             guard style != .plain else { continue }
             let hexCol = col + 6 + i * 3 + (i >= 8 ? 1 : 0)
             screen.restyle(Rect(row: row, col: hexCol, width: 2, height: 1)) { _ in style }

@@ -12,7 +12,7 @@ enum ScreenRenderer {
         drawTitle(model, into: &screen)
         switch model.detail {
         case let .message(seq):
-            MessageDetailView.draw(model.log[seq], seq: seq, scroll: model.detailScroll, in: layout.body, into: &screen)
+            MessageDetailView.draw(model.log[seq], state: model.messageDetail, seq: seq, scroll: model.detailScroll, in: layout.body, into: &screen)
         case let .ladder(peer):
             LadderView.draw(
                 peer: model.peers[peer], id: peer, frames: model.ladderIndex, log: model.log, scroll: model.detailScroll,

@@ -98,7 +98,15 @@ let sampleMessages: [Message] = {
         .mempool,
         .reject(RejectMessage(message: "tx", code: 0x10, reason: "bad-txns-inputs-missingorspent", data: hash(10))),
         .reject(RejectMessage(message: "version", code: 0x11, reason: "obsolete")),
-        .unknown(command: "block", payload: [1, 2, 3, 4, 5]),
+        .unknown(command: "authch", payload: [1, 2, 3, 4, 5]),
+        .block(SyntheticBlock.make(transactions: 3)),
+        .tx(SyntheticBlock.make(transactions: 2).transactions[1]),
+        .tx(SyntheticBlock.make(transactions: 1).transactions[0]),
+        composed("getblocktxn \(String(repeating: "ab", count: 32)) 0 5 6 10"),
+        .blocktxn(BlockTransactions(blockHash: .zero, transactions: SyntheticBlock.make(transactions: 2).transactions)),
+        .cmpctblock(CompactBlock(
+            header: SyntheticBlock.make(transactions: 2).header, nonce: 42, shortIDs: [0x0605_0403_0201],
+            prefilled: [PrefilledTransaction(index: 0, transaction: SyntheticBlock.make(transactions: 1).transactions[0])])),
         .unknown(command: "protoconf", payload: hex("0200000001000000")[...]),
         .unknown(command: "x", payload: []),
         .filterclear,
@@ -139,6 +147,11 @@ func caseName(_ m: Message) -> String {
     case .cfcheckpt: return "cfcheckpt"
     case .sendtxrcncl: return "sendtxrcncl"
     case .feature: return "feature"
+    case .tx: return "tx"
+    case .block: return "block"
+    case .cmpctblock: return "cmpctblock"
+    case .getblocktxn: return "getblocktxn"
+    case .blocktxn: return "blocktxn"
     case .sendcmpct: return "sendcmpct"
     case .feefilter: return "feefilter"
     case .wtxidrelay: return "wtxidrelay"

@@ -97,7 +97,7 @@ import Testing
     @Test func messageDetail() {
         let expected = """
          verack · custom-dab5bffa · peers 1 (1 established) · frames 6           ? help
-        ┌─ Frame #4 · peer 1 ← received · ping · 32 bytes · Esc closes ────────────────┐
+        ┌─ Frame #4 · peer 1 ← received · ping · 32 bytes · Tab fields · Esc closes ───┐
         │00:00.020  checksum ✓  ping nonce=abc                                         │
         │magic  command  length  checksum  payload                                     │
         │0000  da b5 bf fa 70 69 6e 67  00 00 00 00 00 00 00 00  |....ping........|    │
@@ -127,7 +127,7 @@ import Testing
     @Test func wideMessageDetail() {
         let expected = """
          verack · custom-dab5bffa · peers 1 (1 established) · frames 6                                                   ? help
-        ┌─ Frame #0 · peer 1 → sent · version · 124 bytes · Esc closes ────────────────────────────────────────────────────────┐
+        ┌─ Frame #0 · peer 1 → sent · version · 124 bytes · Tab fields · Esc closes ───────────────────────────────────────────┐
         │00:00.010  checksum ✓  version 70016 /verack:0.1.0/ h=0                                                               │
         │magic  command  length  checksum  payload                                                                             │
         │0000  da b5 bf fa 76 65 72 73  69 6f 6e 00 00 00 00 00  |....version.....| │ header                                   │

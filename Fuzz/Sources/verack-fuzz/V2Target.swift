@@ -135,7 +135,7 @@ enum V2Target {
                 let count = op & 4 != 0 ? reader.uint16() : Int(reader.byte())
                 seal(Array(reader.take(count)), ignore: op & 8 != 0)
             case 1:
-                let command = MessageTarget.commands[Int(reader.byte() & 31)]
+                let command = MessageTarget.commands[Int(reader.byte() & 63)]
                 let count = op & 4 != 0 ? reader.uint16() : Int(reader.byte())
                 let payload = reader.take(count)
                 guard let type = try? V2MessageType.encode(command: command) else { continue }

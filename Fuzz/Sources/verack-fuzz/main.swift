@@ -10,6 +10,7 @@
 // TARGET is one of `Targets.all` (frame, message, command-line, v2, pcap, addresses).
 // It may also come from VERACK_FUZZ_TARGET, which is set for child processes (-fork, -jobs, -merge).
 // `verack-fuzz seeds TARGET DIR` writes TARGET's seeds from the test vectors (Seeds.swift).
+// `verack-fuzz dict TARGET` prints the dictionary entries made from the command table.
 import Foundation
 
 @_silgen_name("LLVMFuzzerRunDriver")
@@ -36,6 +37,10 @@ nonisolated(unsafe) var selected: (UnsafeRawBufferPointer) -> Void = { _ in }
 var arguments = CommandLine.arguments
 if arguments.count == 4 && arguments[1] == "seeds" {
     print(Seeds.write(target: arguments[2], to: arguments[3]))
+    exit(0)
+}
+if arguments.count == 3 && arguments[1] == "dict" {
+    print(Dictionary.commandEntries(for: arguments[2]), terminator: "")
     exit(0)
 }
 let names = Targets.all.map(\.name)

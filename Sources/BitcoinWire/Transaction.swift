@@ -169,7 +169,8 @@ public struct Transaction: Hashable, Sendable {
             r.beginGroup("tx_in[\(i)]")
             let hash = try r.readHash256("previous_output_hash")
             let index = try r.readUInt32("previous_output_index")
-            let script = try r.readScript("script_sig", limit: Script.maxSize, output: false)
+            let script = try r.readScript("script_sig", limit: Script.maxSize, output: false,
+                                          coinbase: hash == .zero && index == .max)
             let sequence = try r.readUInt32("sequence")
             r.endGroup()
             inputs.append(TxInput(previousOutput: OutPoint(hash: hash, index: index), scriptSig: script, sequence: sequence))
@@ -300,7 +301,9 @@ extension WireReader {
 
     /// A CompactSize-prefixed script, recorded as its bytes with its opcodes (and for an
     /// output, its type and mainnet address) as children.
-    mutating func readScript(_ field: String, limit: Int, output: Bool) throws(WireError) -> Script {
+    /// A coinbase's scriptSig is free data: its first push is shown as `height` (BIP34,
+    /// for blocks of version 2 and up).
+    mutating func readScript(_ field: String, limit: Int, output: Bool, coinbase: Bool = false) throws(WireError) -> Script {
         let start = offset
         let script = Script(try readVarBytesSharing(field, limit: limit))
         if isTracing {
@@ -311,6 +314,9 @@ extension WireReader {
                 if let address = script.address(for: .mainnet) {
                     children.append(Field(name: "address", value: .address(address), range: range))
                 }
+            }
+            if coinbase, let height = script.firstPushNumber {
+                children.append(Field(name: "height", value: .int(height), range: range))
             }
             children.append(Field(name: "asm", value: .text(script.asm), range: range))
             record(field, from: start, .bytes(Array(script.bytes)), children: children)

@@ -166,3 +166,20 @@ struct BlockTests {
         #expect(header.hash.displayHex == header.hashHex)
     }
 }
+
+@Suite("Hash256")
+struct Hash256Tests {
+    @Test func displayOrderAndAbbreviation() throws {
+        let display = "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f"
+        let hash = try #require(Hash256(displayHex: display))
+        #expect(hash.displayHex == display)
+        #expect(hash.bytes.first == 0x6f)
+        #expect(Hash256(wireBytes: hash.bytes) == hash)
+        #expect(hash.abbreviated() == "0000…e26f")
+        #expect(hash.abbreviated(head: 4, tail: 2) == "0000…6f")
+        #expect(Hash256(wireBytes: [1, 2, 3]) == nil)
+        #expect(Hash256(displayHex: "zz") == nil)
+        // Double SHA-256 of the empty string (well known: 5df6e0e2…, the empty payload's checksum).
+        #expect(Hex.encode(Hash256.doubleSHA256([UInt8]()).bytes.prefix(4)) == "5df6e0e2")
+    }
+}

@@ -205,3 +205,14 @@ struct TransactionTests {
         #expect(witness.children[1].range.count == 33)
     }
 }
+
+@Suite("tx: coinbase field tree")
+struct CoinbaseFieldTests {
+    @Test func coinbaseScriptSigShowsItsHeight() throws {
+        let fields = txFields(TxVectors.testnetSegwitCoinbase).fields
+        let input = try #require(fields.first { $0.name == "tx_in[0]" })
+        #expect(input["script_sig"]?["height"]?.value == .int(924_634))
+        let legacy = txFields(TxVectors.legacyOpReturn).fields
+        #expect(legacy.first { $0.name == "tx_in[0]" }?["script_sig"]?["height"] == nil)
+    }
+}

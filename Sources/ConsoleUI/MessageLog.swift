@@ -46,11 +46,13 @@ public struct MessageLog {
         return seq
     }
 
-    /// The memory a kept frame costs, roughly: its raw bytes, and as much again for the
-    /// decoded message of a big frame (an unknown payload is a copy of the raw bytes; a
-    /// decoded `headers` or `inv` is no smaller).
+    /// The memory a kept frame costs, roughly: its raw bytes, the decrypted copy of a v2
+    /// payload, and the heap its decoded message holds (a decoded block's transactions
+    /// take several times the block's bytes: ``Message/approximateHeapBytes``).
     static func cost(_ frame: FrameEvent) -> Int {
-        frame.raw.count > trimmedLength && frame.trimmed == nil ? 2 * frame.raw.count : frame.raw.count
+        var bytes = frame.raw.count + (frame.plaintext?.count ?? 0)
+        if frame.trimmed == nil, case let .success(message)? = frame.message { bytes += message.approximateHeapBytes }
+        return bytes
     }
 
     private mutating func trimToBudget() {

@@ -61,6 +61,7 @@ public struct RecordedEvent: Codable, Sendable, Equatable {
 
     /// Traffic in one direction: `{"messages":…,"bytes":…,"per_command":{"ping":{…},…}}`.
     public struct Traffic: Codable, Sendable, Equatable {
+        /// Messages and bytes of one command.
         public struct Count: Codable, Sendable, Equatable {
             public var messages: Int
             public var bytes: Int

@@ -54,8 +54,11 @@ struct ServeCommand: ParsableCommand {
             Output.error("verack serve: \(e)")
             throw ExitCode(2)
         case let .success(port):
+            var listening = RecordedEvent(.listening)
+            listening.port = Int(port)
+            listening.t = 0
             let line = json
-                ? JSONValue.object([("event", .string("listening")), ("port", .int(Int64(port))), ("t", .double(0))]).serialized
+                ? listening.line
                 : "   0.000 verack  listening on port \(port) (\(config.network.name), magic \(config.network.magic))"
             Output.line(line)
         }

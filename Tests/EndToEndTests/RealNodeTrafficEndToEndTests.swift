@@ -113,10 +113,12 @@ import Glibc
         #expect(tx.summary == "tx \(txid.prefix(4))…\(txid.suffix(2)) \(vin) in \(values.count) out \(Amount.btc(total)) BTC \(JSONField.int(rpc["size"]) ?? -1) vB",
                 "\(tx.summary)")
 
-        // Mined: the block that holds it.
+        // Mined with five more payments: a block of seven transactions (an odd count, so
+        // the merkle tree's first level pairs the last txid with itself).
+        for _ in 0..<5 { _ = try node.text("sendtoaddress", address, "0.5") }
         let blockHash = try node.mineOne()
         let txids = try #require(try node.json("getblock", blockHash) as? [String: Any])["tx"] as? [String] ?? []
-        #expect(txids.contains(txid))
+        #expect(txids.contains(txid) && txids.count >= 7)
         let mined = try HeadlessSession(verack: verack, node: node, sends: ["getdata block:\(blockHash)"])
         #expect(mined.status == 0, "\(mined.transcript)")
         let block = try #require(mined.received("block").first, "\(mined.transcript)")
@@ -174,6 +176,32 @@ import Glibc
             }
         }
         // The session is over: mine the payment so that it is not left in the mempool.
+        _ = try node.mineOne()
+    }
+
+    /// One payment to 300 addresses (made up: P2PKH of hash160s 00…00 to 01 2b…): its
+    /// output count is a 3-byte CompactSize (fd 2d 01); every output decodes to its amount
+    /// and script, and the bytes are the node's.
+    @Test(.timeLimit(.minutes(2))) func aPaymentToThreeHundredAddressesDecodesEveryOutput() throws {
+        guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
+        guard let node = try SharedRealNode.node() else { return }
+        try node.mine(toHeight: Self.height)
+        let hashes = (0..<300).map { i in [UInt8(i >> 8), UInt8(i & 0xff)] + [UInt8](repeating: 0x5a, count: 18) }
+        let amounts = hashes.map { "\"\(Base58.checkEncode([0x6f] + $0))\":0.001" }.joined(separator: ",")
+        let txid = try node.text("sendmany", "", "{\(amounts)}")
+        let rpc = try #require(try node.json("getrawtransaction", txid, "1") as? [String: Any])
+
+        let run = try HeadlessSession(verack: verack, node: node, sends: ["mempool", "getdata tx:\(txid)"])
+        #expect(run.status == 0, "\(run.transcript)")
+        let tx = try #require(run.received("tx").first { $0.root["txid"]?.text == txid }, "no tx \(txid) came back:\n\(run.transcript)")
+        #expect(tx.error == nil)
+        #expect(String(tx.hex.dropFirst(48)) == rpc["hex"] as? String, "the payload is not the node's serialization")
+        #expect(tx.root["tx_out_count"]?.int == 301)
+        let outputs = tx.root.children.filter { $0.name.hasPrefix("tx_out[") }
+        #expect(outputs.count == 301)
+        let paid = outputs.filter { $0["value"]?["satoshis"]?.int == 100_000 }
+        #expect(Set(paid.compactMap { $0["script_pubkey"]?.text }) == Set(hashes.map { "76a914" + Hex.encode($0) + "88ac" }))
+        #expect(tx.summary.contains(" 301 out "), "\(tx.summary)")
         _ = try node.mineOne()
     }
 

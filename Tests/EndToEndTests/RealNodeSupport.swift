@@ -14,7 +14,10 @@ struct SharedRealNode: SuiteTrait, TestScoping {
     var isRecursive: Bool { false }
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        let result = Result { try RealNode.start() }
+        // Bloom filters (BIP37) too: without them the node refuses `filterload` (it counts
+        // 100 misbehaviour points, whitelisted peers are kept) and serves `filteredblock`
+        // as if every transaction matched.
+        let result = Result { try RealNode.start(arguments: ["-peerbloomfilters=1"]) }
         defer { if case let .success(node) = result { node.stop() } }
         try await Self.$started.withValue(result, operation: function)
     }

@@ -205,6 +205,49 @@ import Glibc
         _ = try node.mineOne()
     }
 
+    /// BIP37 against the node (started with `-peerbloomfilters=1`): a block of
+    /// three transactions asked as `filteredblock` under a filter that matches everything
+    /// comes as a `merkleblock` whose partial tree proves the header's root and lists the
+    /// node's three txids, followed by those three `tx`s; under a filter that matches
+    /// nothing, the proof is the root alone.
+    @Test(.timeLimit(.minutes(2))) func filteredBlocksProveTheirTransactions() throws {
+        guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
+        guard let node = try SharedRealNode.node() else { return }
+        try node.mine(toHeight: Self.height)
+        _ = try node.mineOne()  // an empty mempool: the next block holds our two payments only
+        let address = try node.text("getnewaddress")
+        for amount in ["1.25", "0.75"] { _ = try node.text("sendtoaddress", address, amount) }
+        let hash = try node.mineOne()
+        let rpc = try #require(try node.json("getblock", hash) as? [String: Any])
+        let txids = rpc["tx"] as? [String] ?? []
+        #expect(txids.count == 3)
+
+        let run = try HeadlessSession(verack: verack, node: node, sends: [
+            "filterload ffffffffffffffffffffffffffffffff 1 0 none", "getdata filteredblock:\(hash)",
+            "filterload 00000000000000000000000000000000 1 0 none", "getdata filteredblock:\(hash)",
+        ])
+        #expect(run.status == 0, "\(run.transcript)")
+        let proofs = run.received("merkleblock")
+        try #require(proofs.count == 2, "\(run.transcript)")
+        let all = proofs[0], none = proofs[1]
+        for proof in proofs {
+            #expect(proof.error == nil)
+            #expect(proof.root["total_transactions"]?.int == 3)
+            #expect(proof.root["header"]?["merkle_root"]?.text == rpc["merkleroot"] as? String)
+            #expect(proof.summary.hasPrefix("merkleblock \(hash.prefix(16))… "), "\(proof.summary)")
+        }
+        #expect(all.root["matched"]?.children.map(\.text) == txids.map(Optional.some))
+        #expect(all.root["root"]?.text == "✓ (3 matched)")
+        #expect(all.summary.hasSuffix(" 3/3 matched root ✓ (3 matched)"), "\(all.summary)")
+        #expect(none.root["matched"]?.children.isEmpty ?? true)
+        #expect(none.root["hash_count"]?.int == 1, "with nothing matched the proof is the root alone")
+        #expect(none.root["hashes"]?.children.first?.text == rpc["merkleroot"] as? String)
+        #expect(none.root["root"]?.text == "✓ (0 matched)")
+        // The matched transactions follow their merkleblock, in the block's order.
+        let after = run.frames.filter(\.received).drop { $0.command != "merkleblock" }.dropFirst().prefix { $0.command == "tx" }
+        #expect(after.map { $0.root["txid"]?.text } == txids.map(Optional.some))
+    }
+
     /// Two real nodes syncing, captured by tshark on loopback: B joins A (which mined a
     /// chain holding a wallet payment), takes a fresh payment from A's mempool and A's next
     /// block. verack reads the capture (`decode --pcap`, the importer `verack open` uses):

@@ -73,7 +73,7 @@ import Glibc
     /// A wallet payment of 1.25 BTC: asked for by BIP35 `mempool` (the node announces its
     /// mempool with `inv`) then `getdata tx:TXID`, it decodes to the node's txid, bytes and
     /// outputs, the fee is small and positive; mined, the block that holds it decodes with
-    /// it among its transactions.
+    /// it among its transactions, and so do its `cmpctblock` and a `blocktxn` of the rest.
     @Test(.timeLimit(.minutes(2))) func aWalletTransactionFromTheMempoolAndFromItsBlock() throws {
         guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
         guard let node = try SharedRealNode.node() else { return }
@@ -119,13 +119,28 @@ import Glibc
         let blockHash = try node.mineOne()
         let txids = try #require(try node.json("getblock", blockHash) as? [String: Any])["tx"] as? [String] ?? []
         #expect(txids.contains(txid) && txids.count >= 7)
-        let mined = try HeadlessSession(verack: verack, node: node, sends: ["getdata block:\(blockHash)"])
+        let indexes = (1..<txids.count).map(String.init).joined(separator: " ")
+        let mined = try HeadlessSession(verack: verack, node: node, sends: [
+            "getdata block:\(blockHash)", "getdata cmpctblock:\(blockHash)", "getblocktxn \(blockHash) \(indexes)",
+        ])
         #expect(mined.status == 0, "\(mined.transcript)")
         let block = try #require(mined.received("block").first, "\(mined.transcript)")
         #expect(block.root["header"]?["hash"]?.text == blockHash)
         #expect(block.root.children.filter { $0.name.hasPrefix("tx[") }.map(\.text) == txids.map(Optional.some))
         #expect(block.root["merkle"]?.text?.hasPrefix("✓") == true)
         #expect(block.summary.hasSuffix("\(txids.count) txs merkle ✓ pow ✓"), "\(block.summary)")
+        // The same block as BIP152 sends it: the coinbase prefilled, a short id for each
+        // other transaction; those transactions asked by index come back in order.
+        let compact = try #require(mined.received("cmpctblock").first, "\(mined.transcript)")
+        #expect(compact.error == nil)
+        #expect(compact.root["header"]?["hash"]?.text == blockHash)
+        #expect(compact.root["header"]?["pow"]?.text == "✓")
+        #expect(compact.root["prefilled_txn[0]"]?["index"]?.int == 0)
+        #expect(compact.root["prefilled_txn[0]"]?["tx"]?.text == txids.first)
+        #expect(compact.root["shortids_length"]?.int == Int64(txids.count - 1))
+        let missing = try #require(mined.received("blocktxn").first, "\(mined.transcript)")
+        #expect(missing.error == nil)
+        #expect(missing.root.children.filter { $0.name.hasPrefix("tx[") }.map(\.text) == txids.dropFirst().map(Optional.some))
     }
 
     /// tshark reads verack's `--pcap` of a session with headers, blocks, the mempool's inv

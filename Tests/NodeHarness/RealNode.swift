@@ -30,10 +30,11 @@ public final class RealNode: @unchecked Sendable {
         self.p2pPort = p2pPort
     }
 
-    /// Starts a node (installing it first if needed).
-    public static func start() throws -> RealNode {
+    /// Starts a node (installing it first if needed); `arguments` go to bitcoind after the
+    /// usual ones (e.g. `-peerbloomfilters=1`).
+    public static func start(arguments: [String] = []) throws -> RealNode {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("verack-node-\(UUID().uuidString.prefix(8))").path
-        let result = try run(["start", dir])
+        let result = try run(["start", dir] + arguments)
         guard result.status == 0,
               let line = result.stdout.split(separator: "\n").last,
               let portText = line.split(separator: ":").last, let port = UInt16(portText)

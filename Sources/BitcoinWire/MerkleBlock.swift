@@ -254,7 +254,7 @@ public struct MerkleBlockMessage: Hashable, Sendable {
         }
     }
 
-    /// `merkleblock 00000000000001b4… 1/7 matched root ✓`.
+    /// `merkleblock 0000…c1f3 1/7 matched root ✓`, the hash shortened as `block`'s is.
     public var summary: String {
         let v = verdict
         let matched: Int
@@ -262,19 +262,13 @@ public struct MerkleBlockMessage: Hashable, Sendable {
         case let .valid(x), let .rootMismatch(x): matched = x.matches.count
         case .malformed: matched = 0
         }
-        return "merkleblock \(header.hashHex.prefix(16))… \(matched)/\(tree.totalTransactions) matched root \(v.text)"
+        return "\(Self.command) \(header.hash.abbreviated()) \(matched)/\(tree.totalTransactions) matched root \(v.text)"
     }
 
     public static func decode(_ r: inout WireReader) throws(WireError) -> MerkleBlockMessage {
         r.beginGroup("header")
-        let version = try r.readInt32("version")
-        let prev = try r.readHash("prev_block")
-        let merkle = try r.readHash("merkle_root")
-        let time = try r.readTime32("timestamp")
-        let bits = try r.readUInt32("bits")
-        let nonce = try r.readUInt32("nonce")
+        let (header, _) = try BlockHeader.decodeFields(&r)
         r.endGroup()
-        let header = BlockHeader(version: version, previousBlock: prev, merkleRoot: merkle, timestamp: time, bits: bits, nonce: nonce)
         let treeStart = r.offset
         let total = try r.readUInt32("total_transactions")
         let count = try r.readCount("hash_count", limit: PartialMerkleTree.maxHashes, minimumElementSize: 32)

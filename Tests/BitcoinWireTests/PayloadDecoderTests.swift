@@ -240,7 +240,7 @@ struct PayloadDecoderTests {
 
         let fields = traceFields(developerReferenceMerkleBlock, MerkleBlockMessage.decode)
         #expect(fields.map(\.name) == ["header", "total_transactions", "hash_count", "hashes", "flags", "matched", "root"])
-        #expect(fields[0].children.map(\.name) == ["version", "prev_block", "merkle_root", "timestamp", "bits", "nonce"])
+        #expect(fields[0].children.map(\.name) == ["version", "prev_block", "merkle_root", "timestamp", "bits", "nonce", "hash", "pow"])
         #expect(fields[0].range == 0..<80)
         let matched = try #require(fields.first { $0.name == "matched" })
         #expect(matched.children.map(\.name) == ["tx[4]"])

@@ -249,7 +249,9 @@ import Glibc
             #expect(proof.error == nil)
             #expect(proof.root["total_transactions"]?.int == 3)
             #expect(proof.root["header"]?["merkle_root"]?.text == rpc["merkleroot"] as? String)
-            #expect(proof.summary.hasPrefix("merkleblock \(hash.prefix(16))… "), "\(proof.summary)")
+            #expect(proof.summary.hasPrefix("merkleblock \(hash.prefix(4))…\(hash.suffix(4)) "), "\(proof.summary)")
+            #expect(proof.root["header"]?["hash"]?.text == hash, "the header's hash, as block's shows it")
+            #expect(proof.root["header"]?["pow"]?.text?.hasPrefix("✓") == true)
         }
         #expect(all.root["matched"]?.children.map(\.text) == txids.map(Optional.some))
         #expect(all.root["root"]?.text == "✓ (3 matched)")

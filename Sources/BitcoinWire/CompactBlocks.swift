@@ -6,7 +6,9 @@ enum CompactBlockIndexes {
 
     /// Reads a differential index (CompactSize `absolute - previous - 1`) and records the
     /// absolute index. Past 65,535 is an error, as Core's "differential value overflow".
-    static func read(_ r: inout WireReader, _ field: String, previous: Int) throws(WireError) -> Int {
+    /// `name` is the field's name in the tree (`index[3]`), made only when tracing; errors
+    /// name the field `field`, the same with or without tracing.
+    static func read(_ r: inout WireReader, _ field: String, name: @autoclosure () -> String? = nil, previous: Int) throws(WireError) -> Int {
         let start = r.offset
         let diff = try r.readCompactSizeQuiet(field)
         guard diff <= UInt64(maxIndex), previous + 1 + Int(diff) <= maxIndex else {
@@ -14,7 +16,7 @@ enum CompactBlockIndexes {
                                 reason: "differential index \(diff) after \(previous) overflows 16 bits (Core: differential value overflow)")
         }
         let index = previous + 1 + Int(diff)
-        r.record(field, from: start, .uint(UInt64(index)))
+        if r.isTracing { r.record(name() ?? field, from: start, .uint(UInt64(index))) }
         return index
     }
 
@@ -152,7 +154,7 @@ public struct BlockTransactionsRequest: Hashable, Sendable {
         var previous = -1
         r.beginGroup("indexes")
         for i in 0..<count {
-            let index = try CompactBlockIndexes.read(&r, r.isTracing ? "index[\(i)]" : "index", previous: previous)
+            let index = try CompactBlockIndexes.read(&r, "index", name: "index[\(i)]", previous: previous)
             indexes.append(index)
             previous = index
         }

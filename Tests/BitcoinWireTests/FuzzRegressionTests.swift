@@ -26,4 +26,21 @@ struct FuzzRegressionTests {
         #expect(UTCTime.format(-86400) == "1969-12-31 00:00:00Z")
         #expect(UTCTime.format(-86401) == "1969-12-30 23:59:59Z")
     }
+
+    /// A getblocktxn whose sixth differential index overflows 16 bits: the field tree's
+    /// decode named the failing field `index[5]`, plain decoding `index`, so the two errors
+    /// differed (found by the message target within seconds of getting the new decoders).
+    @Test func getblocktxnOverflowSameErrorTracedOrNot() {
+        let input = hex("""
+            ffff fe00 557c 64fd e4cb bce6 6b08 08fe 50c3 0000 0808 0808 0808 0808 0808 0808 0808 0808 0808 \
+            ffff fefd 0808 0808 0c08 0808 0808 0808
+            """)
+        let (_, traced) = Message.fields(command: "getblocktxn", payload: input[...])
+        let plain = Result { () throws(WireError) in try Message.decode(command: "getblocktxn", payload: input[...]) }
+        guard case let .failure(error) = plain else {
+            Issue.record("decoded: \(plain)")
+            return
+        }
+        #expect(traced == error)
+    }
 }

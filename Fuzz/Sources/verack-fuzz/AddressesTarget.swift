@@ -83,7 +83,7 @@ enum AddressesTarget {
     /// Decodes and checks the codec's properties; nil when the payload does not decode.
     /// With the message, each entry's key (nil: over 32 bytes) and time.
     static func decode(_ payload: [UInt8], v2: Bool) -> (Message, [(key: AddressKey?, time: UInt32)])? {
-        let command = v2 ? "addrv2" : "addr"
+        let command: Command = v2 ? .addrv2 : .addr
         let message: Message
         do {
             message = try Message.decode(command: command, payload: payload[...])

@@ -74,8 +74,8 @@ enum V2Target {
 
     /// A unit or event as the properties compare it.
     enum Seen: Equatable {
-        case received(kind: FrameKind, raw: [UInt8], command: String, size: Int, plaintext: [UInt8]?,
-                      message: Result<Message, WireError>, delivered: Message?)
+        case received(kind: FrameKind, raw: [UInt8], command: Command?, size: Int, plaintext: [UInt8]?,
+                      message: Result<Message, WireError>?, delivered: Message?)
         case sent(kind: FrameKind, raw: [UInt8])
         case ready
         case sessionID([UInt8])
@@ -236,13 +236,13 @@ enum V2Target {
             case let .known(sent, offset):
                 let payload = packet.contents[offset...]
                 let decoded = Result { () throws(WireError) in try Message.decode(command: sent, payload: payload, offset: 0) }
-                check(kind == .message && command == sent && plaintext?[...] == payload, "packet \(i + 1): \(sent) came out as \(command)")
+                check(kind == .message && command == sent && plaintext?[...] == payload, "packet \(i + 1): \(sent) came out as \(command?.name ?? "no command")")
                 check(message == decoded, "packet \(i + 1): \(sent) decoded differently")
                 check(delivered == (try? decoded.get()), "packet \(i + 1): delivered something else")
             case .unknownID:
                 check(kind == .v2UnknownID && delivered == nil, "packet \(i + 1): an unknown id came out as \(kind)")
             case .malformed:
-                check(kind == .message && command == "?" && delivered == nil, "packet \(i + 1): a malformed type came out as \(command)")
+                check(kind == .message && command == .unreadable && delivered == nil, "packet \(i + 1): a malformed type came out as \(command?.name ?? "no command")")
             }
         }
         if clean {

@@ -12,6 +12,9 @@ public struct ProbeObservation: Sendable, Equatable {
     /// When the peer closed the connection, and what we saw (`reset`, `closed`).
     public var closedAt: Double?
     public var closeNote: String?
+    /// When the peer's bytes stopped being v1 frames (the observation ends there, as with
+    /// a close, but the peer said something).
+    public var unreadableAt: Double?
     public var followUpAt: Double?
     /// When the follow-up got its answer (`pong` with our nonce, or the peer's `version`).
     public var followUpAnsweredAt: Double?
@@ -97,10 +100,14 @@ public enum ProbeClassifier {
             return true
         }
         let said = answers.isEmpty ? "" : " after answering " + names(answers)
+        if let at = o.unreadableAt {
+            let note = o.closeNote.map { " (\($0))" } ?? ""
+            return (.answered, "with bytes that are no v1 frame, as a v2 key exchange would be\(note)", ms(at))
+        }
         if let closed = o.closedAt {
             let when: String
             if let f = o.followUpAt, closed >= f {
-                when = "after the follow-up \(c.followUp == .version ? "version" : "ping")"
+                when = "after the follow-up \(c.followUp == .version ? Command.version : Command.ping)"
             } else {
                 when = "before any follow-up"
             }

@@ -17,6 +17,9 @@ final class ProbeLink: @unchecked Sendable {
     private(set) var isClosed = false
     /// Why the link ended: the peer closed, reset, or the stream stopped decoding.
     private(set) var endNote: String?
+    /// The link ended because the peer's bytes are no v1 frames (a v2 key, say), not
+    /// because the peer closed.
+    private(set) var unreadable = false
 
     private init(fd: Int32, magic: Magic) {
         self.fd = fd
@@ -100,7 +103,8 @@ final class ProbeLink: @unchecked Sendable {
                 if let frame = try decoder.next() { return .frame(frame) }
             } catch {
                 // Their stream broke (bad magic from the peer): nothing more can be read.
-                end("unreadable stream from the peer: \(error)")
+                end("bytes that are no v1 frame: \(error)")
+                unreadable = true
                 return .closed
             }
             let left = deadline - clock.now

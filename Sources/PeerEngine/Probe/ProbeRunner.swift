@@ -328,6 +328,7 @@ public final class ProbeRunner: Sendable {
         guard o.closedAt == nil else { return }
         o.closedAt = clock.now
         o.closeNote = link.endNote
+        if link.unreadable { o.unreadableAt = o.closedAt }
     }
 }
 

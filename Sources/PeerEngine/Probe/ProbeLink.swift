@@ -103,7 +103,7 @@ final class ProbeLink: @unchecked Sendable {
                 if let frame = try decoder.next() { return .frame(frame) }
             } catch {
                 // Their stream broke (bad magic from the peer): nothing more can be read.
-                end("bytes that are no v1 frame: \(error)")
+                end("\(error)")
                 unreadable = true
                 return .closed
             }

@@ -26,8 +26,8 @@ struct ProbeCommand: ParsableCommand {
     @Option(name: .customLong("case"), parsing: .singleValue, help: ArgumentHelp("A case or group to run (repeatable); default: all but slow.", valueName: "name|group"))
     var cases: [String] = []
 
-    @Option(help: "Transport of the probe's connections (v1 only for now).")
-    var transport: String = "v1"
+    @Option(help: "v2: add the v2 group to the battery, and check reachability over v2 (v1 cases always speak v1).")
+    var transport: TransportKind = .v1
 
     @Flag(help: "One JSON object per case.")
     var json = false
@@ -40,18 +40,13 @@ struct ProbeCommand: ParsableCommand {
 
     func validate() throws {
         guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be above 0 and at most 600") }
-        switch transport {
-        case "v1": break
-        case "v2": throw ValidationError("--transport v2: the v2 cases are not written yet; probe with v1")
-        default: throw ValidationError("--transport must be v1 or v2")
-        }
         if case let .failure(e) = Endpoint.parse(address, defaultPort: net.resolved.defaultPort) { throw ValidationError(e.message) }
         let selected = try selection()
-        if selected.isEmpty { throw ValidationError("no cases selected (the v2 group has none yet)") }
+        if selected.isEmpty { throw ValidationError("no cases selected") }
     }
 
     func selection() throws -> [ProbeCase] {
-        switch ProbeCatalog.select(cases) {
+        switch ProbeCatalog.select(cases, v2: transport == .v2) {
         case let .failure(e): throw ValidationError(e.message)
         case let .success(list): return list
         }
@@ -62,6 +57,7 @@ struct ProbeCommand: ParsableCommand {
         guard case let .success(endpoint) = Endpoint.parse(address, defaultPort: network.defaultPort) else { throw ExitCode(64) }
         var settings = ProbeSettings(network: network, userAgent: "/verack:\(Verack.version)/")
         settings.window = timeout
+        settings.transport = transport
         let runner = ProbeRunner(target: endpoint, settings: settings)
         if case let .failure(e) = runner.checkReachable() {
             Output.error("verack probe: \(e)")
@@ -116,3 +112,5 @@ struct ProbeCommand: ParsableCommand {
         }
     }
 }
+
+extension TransportKind: ExpressibleByArgument {}

@@ -74,6 +74,20 @@ import Glibc
         }
     }
 
+    /// The v2 group against a `verack serve` that accepts v1 and v2, as Core 27+ does.
+    @Test func serveReactsAsCoreOverV2() throws {
+        guard let verack = Products.verack else { return try unavailable("no verack executable") }
+        let server = try Self.serve(verack)
+        defer { Self.stop(server.pid) }
+        let run = try Shell.run(verack, ["probe", "127.0.0.1:\(server.port)", "--network", "regtest", "--transport", "v2", "--case", "v2", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let results = try Self.objects(run.stdout)
+        #expect(results.map { $0["case"] as? String ?? "?" } == ["v2-bad-tag", "v2-no-terminator", "v2-bad-terminator", "v2-decoys", "v2-oversized-length"])
+        for r in results {
+            #expect(r["verdict"] as? String == "as Core", "\(r["case"] ?? ""): \(r["reaction"] ?? "") (\(r["detail"] ?? "")); \(r["verdict"] ?? "")")
+        }
+    }
+
     @Test func tableNamesEveryCase() throws {
         guard let verack = Products.verack else { return try unavailable("no verack executable") }
         let server = try Self.serve(verack, ["--transport", "v1"])

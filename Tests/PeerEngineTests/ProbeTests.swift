@@ -25,7 +25,8 @@ import Testing
             bad-checksum-version bad-checksum-ping bad-magic oversized-length short-length truncated-payload zeros \
             random-bytes command-nonprintable command-unpadded before-version second-version second-verack \
             wtxidrelay-after-verack sendaddrv2-after-verack old-protocol self-nonce long-user-agent no-verack addr-1001 \
-            inv-50001 getdata-50001 headers-2001 getaddr-twice unknown-command unknown-command-1mb idle ping-rtt
+            inv-50001 getdata-50001 headers-2001 getaddr-twice unknown-command unknown-command-1mb idle ping-rtt \
+            v2-bad-tag v2-no-terminator v2-bad-terminator v2-decoys v2-oversized-length
             """.split(separator: " ").map(String.init)
         #expect(Set(issue) == Set(names))
         // Every case but the measuring ones carries Core's expectation.
@@ -34,7 +35,9 @@ import Testing
 
     @Test func selection() throws {
         let all = try ProbeCatalog.select([]).get()
-        #expect(!all.contains { $0.group == .slow })
+        #expect(!all.contains { $0.group == .slow || $0.group == .v2 })
+        let withV2 = try ProbeCatalog.select([], v2: true).get()
+        #expect(withV2.filter { $0.group == .v2 }.count == 5)
         #expect(try ProbeCatalog.select(["framing"]).get().allSatisfy { $0.group == .framing })
         #expect(try ProbeCatalog.select(["no-verack", "idle"]).get().map(\.name) == ["idle", "no-verack"])
         #expect(throws: EngineError.self) { try ProbeCatalog.select(["nonsense"]).get() }
@@ -133,7 +136,8 @@ import Testing
         let result = try runner(peer.address).runCase(c)
         #expect(result.reaction == expected(script, c), "\(name) with script '\(script)': \(result.reaction.rawValue), \(result.detail)")
         if case let .disconnect(ms) = script, let after = result.afterMs {
-            #expect(after >= Double(ms) - 20 && after <= Double(ms) + 400, "\(name): closed \(after) ms after, scripted \(ms)")
+            // Loose above: the machine may be busy (the tests run in parallel).
+            #expect(after >= Double(ms) - 20 && after <= Double(ms) + 1500, "\(name): closed \(after) ms after, scripted \(ms)")
         }
         if script == .answer { #expect(result.detail.contains("reject")) }
     }

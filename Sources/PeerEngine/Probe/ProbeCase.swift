@@ -45,9 +45,23 @@ public enum ProbeFollowUp: Sendable, Equatable {
     case none
 }
 
+/// How a case's connection frames its bytes.
+public enum ProbeFraming: Sendable, Equatable {
+    case v1
+    /// BIP324 as the initiator, with decoys before the version packet, or a handshake broken
+    /// on purpose (`key`, `terminator`).
+    case v2(decoys: Int = 0, corruption: Corruption? = nil)
+    /// Nothing of ours: the case writes raw bytes, and what comes back is dropped unread.
+    case raw
+}
+
 /// One step of an action.
 public enum ProbeStep: Sendable, Equatable {
+    /// Bytes as they are.
     case send([UInt8])
+    /// A message in the connection's framing, optionally corrupted, then with bytes of the
+    /// result XORed (`xor[i]` applies to byte `i`).
+    case message(Message, corruption: Corruption? = nil, xor: [Int: UInt8] = [:])
     /// Seconds to wait (reading and answering as usual) before the next step.
     case pause(Double)
 }
@@ -111,6 +125,8 @@ public struct ProbeCase: Sendable {
     /// so that a fork bans): it runs last, one at a time, and a new connection is tried
     /// after a disconnect.
     public var mayDiscourage = false
+    /// How the case's connection frames its bytes.
+    public var framing = ProbeFraming.v1
     /// A case that measures instead of provoking (see ``ProbeRunner``): `idle`, `ping-rtt`.
     public var measure: Measure?
 

@@ -11,9 +11,11 @@ public enum ProbeCatalog {
     public static func named(_ name: String) -> ProbeCase? { all.first { $0.name == name } }
 
     /// The cases `selectors` name (case names or group names), in catalog order; with none,
-    /// every case outside `slow`. Nil with the first selector that names nothing.
-    public static func select(_ selectors: [String]) -> Result<[ProbeCase], EngineError> {
-        if selectors.isEmpty { return .success(all.filter { $0.group != .slow }) }
+    /// every case outside `slow`, and outside `v2` unless `v2` is true (a v1-only node reads
+    /// a v2 key as a bad magic, and a fork may ban for it). A failure names the first
+    /// selector that names nothing.
+    public static func select(_ selectors: [String], v2: Bool = false) -> Result<[ProbeCase], EngineError> {
+        if selectors.isEmpty { return .success(all.filter { $0.group != .slow && ($0.group != .v2 || v2) }) }
         var names = Set<String>()
         for s in selectors {
             if let group = ProbeGroup(rawValue: s) {
@@ -37,7 +39,7 @@ public enum ProbeCatalog {
 
     // MARK: - The cases
 
-    public static let all: [ProbeCase] = framing + handshake + limits + unknown + timing + slow
+    public static let all: [ProbeCase] = framing + handshake + limits + unknown + v2 + timing + slow
 
     static let framing: [ProbeCase] = {
         var list: [ProbeCase] = []
@@ -207,6 +209,46 @@ public enum ProbeCatalog {
             followUp: .ping, expected: ProbeExpectation([.ignored], "ignored (\"Unknown message type\")")
         ) { c in [.send(c.frame(.unknown(command: unknownCommand, payload: ArraySlice(repeating: 0, count: 1_000_000))))] },
     ]
+
+    /// BIP324 cases (Core's net.cpp `V2Transport`, and p2p_v2_misbehaving.py). They may
+    /// get a v1-only node to ban the address, so they run last.
+    static let v2: [ProbeCase] = {
+        var list = [
+            ProbeCase(
+                name: "v2-bad-tag", group: .v2, sent: "v2: a ping packet with one bit of its tag flipped", start: .established,
+                answers: [.pong], followUp: .ping, expected: ProbeExpectation([.disconnected], "disconnected: the packet fails authentication")
+            ) { _ in [.message(.ping(nonce: actionNonce), corruption: .tag)] },
+            ProbeCase(
+                name: "v2-no-terminator", group: .v2, sent: "a 64-byte key, then 4,112 bytes of garbage and no terminator",
+                start: .connected, followUp: .none,
+                expected: ProbeExpectation([.disconnected], "disconnected: more than 4,095 bytes of garbage before the terminator")
+            ) { _ in
+                var rng = SplitMix64(seed: 0x6761_7262_6167_65)
+                return [.send((0..<(64 + 4095 + 17)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })]
+            },
+            ProbeCase(
+                name: "v2-bad-terminator", group: .v2, sent: "v2: our key, garbage, a wrong terminator, then our version packet",
+                start: .connected, followUp: .none,
+                expected: ProbeExpectation([.silent], "silent: reads on as garbage, until 4,095 bytes of it or the 60 s handshake timeout")
+            ) { _ in [] },
+            ProbeCase(
+                name: "v2-decoys", group: .v2, sent: "v2: 100 decoy packets before our version packet", start: .established,
+                followUp: .ping, expected: ProbeExpectation([.ignored], "ignored: decoys are skipped, the handshake completes")
+            ) { _ in [] },
+            ProbeCase(
+                name: "v2-oversized-length", group: .v2, sent: "v2: a ping packet whose encrypted length decrypts to 8,388,617",
+                start: .established, answers: [.pong], followUp: .ping,
+                expected: ProbeExpectation([.disconnected], "disconnected: contents over 4,000,013 bytes (\"packet too large\")")
+            ) { _ in [.message(.ping(nonce: actionNonce), xor: [2: 0x80])] },
+        ]
+        let framings: [ProbeFraming] = [.v2(), .raw, .v2(corruption: .terminator), .v2(decoys: 100), .v2()]
+        for i in list.indices {
+            list[i].framing = framings[i]
+            list[i].mayDiscourage = true
+        }
+        list[2].settle = 3
+        return list
+    }()
 
     static let timing: [ProbeCase] = {
         var idle = ProbeCase(

@@ -102,7 +102,7 @@ public enum ProbeClassifier {
         let said = answers.isEmpty ? "" : " after answering " + names(answers)
         if let at = o.unreadableAt {
             let note = o.closeNote.map { " (\($0))" } ?? ""
-            return (.answered, "with bytes that are no v1 frame, as a v2 key exchange would be\(note)", ms(at))
+            return (.answered, "with bytes our transport cannot read, such as a v2 key on a v1 link\(note)", ms(at))
         }
         if let closed = o.closedAt {
             let when: String

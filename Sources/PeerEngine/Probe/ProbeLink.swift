@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// One probe connection: a plain TCP socket driven by blocking waits (`poll`) on the thread
-/// of its case, with a ``FrameDecoder`` on the incoming side.
+/// of its case, with the engine's ``Transport`` (v1 or v2) on it.
 ///
 /// The probe does not go through ``PeerEngine``'s connections: their session sends our
 /// `version` as soon as TCP is up and keeps the handshake to the rules, while a case must
@@ -13,23 +13,36 @@ import Glibc
 /// thread at a time (hence `@unchecked Sendable`: a case hands it over, never shares it).
 final class ProbeLink: @unchecked Sendable {
     private let fd: Int32
-    private var decoder: FrameDecoder
+    /// The framing spoken: ``V1Transport``, or ``V2Transport`` as the initiator.
+    private var transport: any Transport
+    /// `v1 frame` or `v2 packet`, for reasons.
+    var framingName: String { transport.kind == .v2 ? "v2 packet" : "v1 frame" }
+    /// Read and drop whatever the peer sends (a case that speaks raw bytes only watches
+    /// for the close).
+    private let discardsInput: Bool
+    /// Units received and not yet returned by ``next(until:clock:)``.
+    private var pending: [(command: Command, message: Message?)] = []
+    /// The transport finished its handshake (v1: at once).
+    private(set) var isReady = false
+    private var readyReported = false
     private(set) var isClosed = false
     /// Why the link ended: the peer closed, reset, or the stream stopped decoding.
     private(set) var endNote: String?
-    /// The link ended because the peer's bytes are no v1 frames (a v2 key, say), not
-    /// because the peer closed.
+    /// The link ended because the peer's bytes could not be read as our transport's (a v2
+    /// key sent to a v1 link, say), not because the peer closed.
     private(set) var unreadable = false
 
-    private init(fd: Int32, magic: Magic) {
+    private init(fd: Int32, transport: any Transport, discardsInput: Bool) {
         self.fd = fd
-        decoder = FrameDecoder(magic: magic)
+        self.transport = transport
+        self.discardsInput = discardsInput
     }
 
     deinit { if fd >= 0 { Syscalls.close(fd) } }
 
-    /// Connects to `endpoint` within `timeout` seconds.
-    static func open(_ endpoint: Endpoint, magic: Magic, timeout: Double) -> Result<ProbeLink, EngineError> {
+    /// Connects to `endpoint` within `timeout` seconds and starts the transport (a v2
+    /// link sends its key and garbage at once).
+    static func open(_ endpoint: Endpoint, magic: Magic, framing: ProbeFraming, timeout: Double) -> Result<ProbeLink, EngineError> {
         let addresses: [SocketAddress]
         switch SocketAddress.resolve(endpoint, numericOnly: IPAddress(endpoint.host) != nil) {
         case let .failure(e): return .failure(e)
@@ -38,7 +51,7 @@ final class ProbeLink: @unchecked Sendable {
         var lastError = "no address"
         for address in addresses {
             let fd: Int32
-            switch Syscalls.makeSocket(family: Int32(address.storage.ss_family)) {
+            switch Syscalls.makeSocket(family: address.family) {
             case let .failure(e): return .failure(e)
             case let .success(s): fd = s
             }
@@ -46,7 +59,21 @@ final class ProbeLink: @unchecked Sendable {
             if code == EINPROGRESS {
                 code = wait(fd, events: Int16(POLLOUT), seconds: timeout) ? Syscalls.pendingError(fd) : ETIMEDOUT
             }
-            if code == 0 { return .success(ProbeLink(fd: fd, magic: magic)) }
+            if code == 0 {
+                let transport: any Transport
+                switch framing {
+                case .v1, .raw:
+                    transport = V1Transport(magic: magic)
+                case let .v2(decoys, corruption):
+                    var settings = V2Transport.Settings()
+                    settings.decoys = decoys
+                    settings.handshakeCorruption = corruption
+                    transport = V2Transport(initiating: true, magic: magic, settings: settings)
+                }
+                let link = ProbeLink(fd: fd, transport: transport, discardsInput: { if case .raw = framing { return true } else { return false } }())
+                if !link.discardsInput { link.handle(link.transport.open()) }
+                return .success(link)
+            }
             lastError = Syscalls.connectFailureReason(code)
             Syscalls.close(fd)
         }
@@ -62,6 +89,33 @@ final class ProbeLink: @unchecked Sendable {
             if rc < 0 && errno == EINTR { continue }
             return rc > 0
         }
+    }
+
+    private func handle(_ outputs: [TransportOutput]) {
+        for output in outputs {
+            switch output {
+            case let .send(unit, _):
+                send(unit.raw)
+            case let .received(unit, deliver):
+                if unit.kind == .message, let command = unit.command { pending.append((command, deliver)) }
+            case .ready:
+                isReady = true
+            case .sessionID:
+                break
+            case let .failed(reason):
+                end(reason)
+                unreadable = true
+            }
+        }
+    }
+
+    /// `message` in the link's framing (optionally corrupted, and with bytes of the result
+    /// XORed: `xor[i]` applies to byte `i`); false once the connection is gone.
+    @discardableResult
+    func send(_ message: Message, corruption: Corruption? = nil, xor: [Int: UInt8] = [:]) -> Bool {
+        guard case var .success(unit) = transport.encode(message, corruption: corruption) else { return false }
+        for (i, mask) in xor where i < unit.raw.count { unit.raw[i] ^= mask }
+        return send(unit.raw)
     }
 
     /// Writes all of `bytes` (waiting for room up to `timeout` seconds); false once the
@@ -87,32 +141,32 @@ final class ProbeLink: @unchecked Sendable {
         return true
     }
 
-    /// What ``next(until:)`` found.
+    /// What ``next(until:clock:)`` found.
     enum Input {
-        case frame(Frame)
+        /// A message unit: its command, and the message when it arrived intact and decoded.
+        case unit(Command, Message?)
+        /// The transport's handshake finished.
+        case ready
         case closed
         case timeout
     }
 
-    /// The next frame, the end of the connection, or nothing by `deadline` (seconds on
-    /// `clock`).
+    /// The next unit, the end of the connection, or nothing by `deadline` (seconds on
+    /// `clock`). `.ready` comes once, when the handshake of the transport is done.
     func next(until deadline: Double, clock: ProbeClock) -> Input {
         while true {
-            if isClosed { return .closed }
-            do {
-                if let frame = try decoder.next() { return .frame(frame) }
-            } catch {
-                // Their stream broke (bad magic from the peer): nothing more can be read.
-                end("\(error)")
-                unreadable = true
-                return .closed
+            if !pending.isEmpty { let u = pending.removeFirst(); return .unit(u.command, u.message) }
+            if isReady && !readyReported {
+                readyReported = true
+                return .ready
             }
+            if isClosed { return .closed }
             let left = deadline - clock.now
             guard left > 0, Self.wait(fd, events: Int16(POLLIN), seconds: left) else { return .timeout }
             var chunk = [UInt8](repeating: 0, count: 65_536)
             let (n, error) = chunk.withUnsafeMutableBytes { Syscalls.read(fd, into: $0) }
             if n > 0 {
-                decoder.feed(chunk[0..<n])
+                if !discardsInput { handle(chunk.withUnsafeBytes { transport.receive(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) }
             } else if n == 0 {
                 end("closed by the peer")
             } else if error != EAGAIN && error != EWOULDBLOCK && error != EINTR {

@@ -12,6 +12,8 @@ public struct ProbeSettings: Sendable {
     public var connectTimeout: Double = 5
     /// Seconds our handshake may take before a case that needs it gives up.
     public var handshakeTimeout: Double = 10
+    /// The framing of the reachability check and of the check for a refused connection.
+    public var transport = TransportKind.v1
 
     public init(network: Network, userAgent: String) {
         self.network = network
@@ -39,7 +41,7 @@ public final class ProbeRunner: Sendable {
     /// when it does not (`verack probe` then exits 1).
     public func checkReachable() -> Result<Void, EngineError> {
         let link: ProbeLink
-        switch ProbeLink.open(target, magic: settings.network.magic, timeout: settings.connectTimeout) {
+        switch ProbeLink.open(target, magic: settings.network.magic, framing: checkFraming, timeout: settings.connectTimeout) {
         case let .failure(e): return .failure(EngineError("cannot connect to \(target): \(e)"))
         case let .success(l): link = l
         }
@@ -83,11 +85,11 @@ public final class ProbeRunner: Sendable {
         var beside: ProbeLink?
         defer { beside?.close() }
         if c.start == .besideEstablished {
-            guard let (other, peer) = openEstablished(&o) else { return ProbeResult(case: c, observation: o) }
+            guard let (other, peer) = openEstablished(&o, framing: c.framing) else { return ProbeResult(case: c, observation: o) }
             beside = other
             context.peerNonce = peer.nonce
         }
-        guard let link = open(&o) else { return ProbeResult(case: c, observation: o) }
+        guard let link = open(&o, framing: c.framing) else { return ProbeResult(case: c, observation: o) }
         defer { link.close() }
         var state = LinkState()
         if c.start == .established {
@@ -106,6 +108,8 @@ public final class ProbeRunner: Sendable {
             switch step {
             case let .send(bytes):
                 if !link.send(bytes) { noteClosed(link, &o) }
+            case let .message(message, corruption, xor):
+                if !link.send(message, corruption: corruption, xor: xor) { noteClosed(link, &o) }
             case let .pause(seconds):
                 pump(link, until: clock.now + seconds, &state, &o)
             }
@@ -119,12 +123,12 @@ public final class ProbeRunner: Sendable {
             switch c.followUp {
             case .ping:
                 state.followUpNonce = ProbeCatalog.actionNonce &+ 1
-                _ = link.send(context.frame(.ping(nonce: ProbeCatalog.actionNonce &+ 1)))
+                link.send(.ping(nonce: ProbeCatalog.actionNonce &+ 1))
             case .version:
                 var fresh = makeVersion()
                 fresh.nonce = context.ourVersion.nonce &+ 1
                 state.followUpVersion = true
-                _ = link.send(context.frame(.version(fresh)))
+                link.send(.version(fresh))
             case .none:
                 break
             }
@@ -151,7 +155,7 @@ public final class ProbeRunner: Sendable {
 
     /// A new connection that is refused, or closed before the peer's `version` answers ours.
     private func isRefused() -> Bool {
-        guard case let .success(link) = ProbeLink.open(target, magic: settings.network.magic, timeout: settings.connectTimeout) else {
+        guard case let .success(link) = ProbeLink.open(target, magic: settings.network.magic, framing: checkFraming, timeout: settings.connectTimeout) else {
             return true
         }
         defer { link.close() }
@@ -160,7 +164,6 @@ public final class ProbeRunner: Sendable {
     }
 
     private func measure(_ m: ProbeCase.Measure, _ c: ProbeCase, _ link: ProbeLink, _ state: inout LinkState, _ o: inout ProbeObservation) {
-        let context = ProbeContext(magic: settings.network.magic, ourVersion: makeVersion())
         o.actionAt = state.establishedAt ?? clock.now
         switch m {
         case .idle:
@@ -179,7 +182,7 @@ public final class ProbeRunner: Sendable {
                 state.awaitedPong = nonce
                 state.pongAt = nil
                 let sentAt = clock.now
-                guard link.send(context.frame(.ping(nonce: nonce))) else {
+                guard link.send(.ping(nonce: nonce)) else {
                     noteClosed(link, &o)
                     break
                 }
@@ -224,8 +227,10 @@ public final class ProbeRunner: Sendable {
     }
 
     /// A new connection, or nil with the reason in `o` (the address refused us).
-    private func open(_ o: inout ProbeObservation) -> ProbeLink? {
-        switch ProbeLink.open(target, magic: settings.network.magic, timeout: settings.connectTimeout) {
+    private var checkFraming: ProbeFraming { settings.transport == .v2 ? .v2() : .v1 }
+
+    private func open(_ o: inout ProbeObservation, framing: ProbeFraming) -> ProbeLink? {
+        switch ProbeLink.open(target, magic: settings.network.magic, framing: framing, timeout: settings.connectTimeout) {
         case let .failure(e):
             o.notRun = "cannot connect: \(e); an earlier case may have got the address refused"
             o.refusedLater = true
@@ -235,8 +240,8 @@ public final class ProbeRunner: Sendable {
         }
     }
 
-    private func openEstablished(_ o: inout ProbeObservation) -> (ProbeLink, VersionMessage)? {
-        guard let link = open(&o) else { return nil }
+    private func openEstablished(_ o: inout ProbeObservation, framing: ProbeFraming) -> (ProbeLink, VersionMessage)? {
+        guard let link = open(&o, framing: framing) else { return nil }
         guard let peer = handshake(link, version: makeVersion(), observation: &o) else {
             link.close()
             return nil
@@ -244,36 +249,44 @@ public final class ProbeRunner: Sendable {
         return (link, peer)
     }
 
-    /// Our version, the peer's version and verack, our verack: the peer's version, or nil
-    /// with the reason in `o`.
+    /// The transport's own handshake (v2), then our version, the peer's version and verack,
+    /// our verack: the peer's version, or nil with the reason in `o`.
     private func handshake(_ link: ProbeLink, version: VersionMessage, observation o: inout ProbeObservation, timeout: Double? = nil) -> VersionMessage? {
-        let magic = settings.network.magic
-        guard link.send(FrameEncoder.encode(.version(version), magic: magic)) else {
-            o.notRun = "the connection ended as our version went out"
-            return nil
-        }
-        let deadline = clock.now + (timeout ?? settings.handshakeTimeout)
+        let seconds = timeout ?? settings.handshakeTimeout
+        let deadline = clock.now + seconds
         var peer: VersionMessage?
         var verack = false
+        var sentVersion = false
         while peer == nil || !verack {
+            if link.isReady && !sentVersion {
+                sentVersion = true
+                guard link.send(.version(version)) else {
+                    o.notRun = "the connection ended as our version went out"
+                    return nil
+                }
+            }
             switch link.next(until: deadline, clock: clock) {
             case .timeout:
-                o.notRun = "no handshake within \(Int(timeout ?? settings.handshakeTimeout)) s"
+                o.notRun = "no handshake within \(Int(seconds)) s"
+                return nil
+            case .closed where link.unreadable:
+                o.notRun = "the peer's answer to our handshake is no \(link.framingName) (\(link.endNote ?? "unreadable"))"
                 return nil
             case .closed:
                 o.notRun = "the peer closed during our handshake (\(link.endNote ?? "closed")); an earlier case may have got the address refused"
                 o.refusedLater = true
                 return nil
-            case let .frame(frame):
-                guard frame.checksumOK, case let .success(message) = frame.message else { continue }
+            case .ready:
+                continue
+            case let .unit(_, message):
                 switch message {
-                case let .version(v) where peer == nil:
+                case let .version(v)? where peer == nil:
                     peer = v
-                    link.send(FrameEncoder.encode(.verack, magic: magic))
-                case .verack:
+                    link.send(.verack)
+                case .verack?:
                     verack = true
-                case let .ping(nonce) where peer != nil:
-                    link.send(FrameEncoder.encode(.pong(nonce: nonce), magic: magic))
+                case let .ping(nonce)? where peer != nil:
+                    link.send(.pong(nonce: nonce))
                 default:
                     break
                 }
@@ -289,7 +302,6 @@ public final class ProbeRunner: Sendable {
         _ link: ProbeLink, until deadline: Double, _ state: inout LinkState, _ o: inout ProbeObservation,
         stop: (LinkState, ProbeObservation) -> Bool = { _, _ in false }
     ) {
-        let magic = settings.network.magic
         while o.closedAt == nil && !stop(state, o) {
             switch link.next(until: deadline, clock: clock) {
             case .timeout:
@@ -297,9 +309,10 @@ public final class ProbeRunner: Sendable {
             case .closed:
                 noteClosed(link, &o)
                 return
-            case let .frame(frame):
+            case .ready:
+                continue
+            case let .unit(command, message):
                 let now = clock.now
-                let message: Message? = frame.checksumOK ? (try? frame.message.get()) : nil
                 switch message {
                 case let .pong(nonce) where nonce == state.followUpNonce:
                     if o.followUpAnsweredAt == nil { o.followUpAnsweredAt = now }
@@ -307,11 +320,11 @@ public final class ProbeRunner: Sendable {
                 case let .pong(nonce) where nonce == state.awaitedPong:
                     state.pongAt = now
                 case let .ping(nonce) where (state.established || state.peerVersion != nil) && !state.mute:
-                    link.send(FrameEncoder.encode(.pong(nonce: nonce), magic: magic))
+                    link.send(.pong(nonce: nonce))
                 case let .version(v) where state.followUpVersion && o.followUpAt != nil:
                     if state.peerVersion == nil {
                         state.peerVersion = v
-                        link.send(FrameEncoder.encode(.verack, magic: magic))
+                        link.send(.verack)
                     }
                     if o.followUpAnsweredAt == nil { o.followUpAnsweredAt = now }
                 case let .version(v) where state.peerVersion == nil:
@@ -319,7 +332,7 @@ public final class ProbeRunner: Sendable {
                 default:
                     break
                 }
-                o.received.append(.init(time: now, command: frame.header.command))
+                o.received.append(.init(time: now, command: command))
             }
         }
     }

@@ -15,8 +15,18 @@ public enum AddrLimits {
     /// Bitcoin Core disconnects a peer whose `addr` or `addrv2` holds more than
     /// ``maxEntries`` entries. The reason, or nil when `payload` is within the limit.
     public static func oversizedReason(command: Command, payload: ArraySlice<UInt8>) -> String? {
-        guard command == .addr || command == .addrv2, let n = declaredCount(payload), n > maxEntries else { return nil }
-        return "\(command) with \(n) entries (more than 1,000: Core disconnects)"
+        if command == .addr || command == .addrv2, let n = declaredCount(payload), n > maxEntries {
+            return "\(command) with \(n) entries (more than 1,000: Core disconnects)"
+        }
+        // The same rule for inventories and headers (Core: MAX_INV_SZ, MAX_HEADERS_RESULTS).
+        let limit: Int
+        switch command {
+        case .inv, .getdata: limit = InventoryItem.maxCount
+        case .headers: limit = BlockHeader.maxPerMessage
+        default: return nil
+        }
+        guard let n = declaredCount(payload), n > limit else { return nil }
+        return "\(command) with \(n) entries (more than \(limit): Core disconnects)"
     }
 }
 

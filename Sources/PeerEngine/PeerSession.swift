@@ -31,6 +31,9 @@ public struct PeerSession: Sendable {
         public init() {}
     }
 
+    /// Bitcoin Core's `MIN_PEER_PROTO_VERSION`: a peer below it is disconnected.
+    public static let minimumProtocolVersion: Int32 = 31800
+
     public let direction: PeerDirection
     /// The version we send (its nonce identifies a connection to ourselves).
     public private(set) var ourVersion: VersionMessage
@@ -78,6 +81,10 @@ public struct PeerSession: Sendable {
             if v.nonce == ourVersion.nonce && v.nonce != 0 {
                 return end(.failed(reason: "connected to ourselves (our own nonce came back)"))
             }
+            // As Core (MIN_PEER_PROTO_VERSION): older peers are dropped before we answer.
+            if v.version < Self.minimumProtocolVersion {
+                return end(.failed(reason: "protocol version \(v.version) is below \(Self.minimumProtocolVersion)"))
+            }
             peerVersion = v
             actions.append(.peerVersion(v))
             if !sentVersion {
@@ -102,6 +109,9 @@ public struct PeerSession: Sendable {
             } else {
                 actions.append(change(to: .verackReceived))
             }
+        case .wtxidrelay, .sendaddrv2:
+            // As Core: these negotiate features before `verack`; after it they end the connection.
+            if isEstablished { return end(.failed(reason: "\(message.command) after the handshake")) }
         case let .ping(nonce):
             guard peerVersion != nil else { return [] }
             actions.append(.send(.pong(nonce: nonce)))

@@ -39,33 +39,32 @@ struct ServeCommand: ParsableCommand {
         config.silenceTimeout = silence
         config.transport = transportOptions.transport
         v2.apply(to: &config)
-        let printer = MainActor.assumeIsolated { EventPrinter(json: json, quiet: quiet) }
-        let tapBox = TapBox()
-        let engine = PeerEngine(configuration: config, eventQueue: .main) { event in
-            MainActor.assumeIsolated {
-                printer.handle(event)
-                for error in tapBox.taps?.handle(event) ?? [] { Output.error("verack: \(error)") }
+        let ready = config, capture = capture, listen = listen, json = json, quiet = quiet
+        MainQueue.run {
+            let printer = EventPrinter(json: json, quiet: quiet)
+            let tapBox = TapBox()
+            let engine = PeerEngine(configuration: ready, eventQueue: .main) { event in
+                MainActor.assumeIsolated {
+                    printer.handle(event)
+                    for error in tapBox.taps?.handle(event) ?? [] { Output.error("verack: \(error)") }
+                }
             }
-        }
-        let network = config.network
-        tapBox.taps = try MainActor.assumeIsolated { try Taps(capture: capture, network: network, epoch: engine.epoch) }
-        switch engine.listen(listen) {
-        case let .failure(e):
-            Output.error("verack serve: \(e)")
-            throw ExitCode(2)
-        case let .success(port):
-            let line = json
-                ? JSONValue.object([("event", .string("listening")), ("port", .int(Int64(port))), ("t", .double(0))]).serialized
-                : "   0.000 verack  listening on port \(port) (\(config.network.name), magic \(config.network.magic))"
-            Output.line(line)
-        }
-        MainActor.assumeIsolated {
+            tapBox.taps = try Taps(capture: capture, network: ready.network, epoch: engine.epoch)
+            switch engine.listen(listen) {
+            case let .failure(e):
+                Output.error("verack serve: \(e)")
+                throw ExitCode(2)
+            case let .success(port):
+                let line = json
+                    ? JSONValue.object([("event", .string("listening")), ("port", .int(Int64(port))), ("t", .double(0))]).serialized
+                    : "   0.000 verack  listening on port \(port) (\(ready.network.name), magic \(ready.network.magic))"
+                Output.line(line)
+            }
             SignalExit.install {
                 engine.shutdown()
                 printer.flush()
                 Foundation.exit(0)
             }
         }
-        dispatchMain()
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BitcoinWire
+import Dispatch
 
 /// The `verack` command line: the console by default, and headless subcommands.
 @main
@@ -34,16 +35,42 @@ struct Verack: ParsableCommand {
             }
             try command.run()
         } catch {
-            let code = exitCode(for: error)
-            if code == .success || error is ExitCode {
-                exit(withError: error)
-            }
-            let text = message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
-            if !text.isEmpty {
-                Output.error("Error: " + (text.split(separator: "\n").first.map(String.init) ?? text))
-            }
-            exit(withError: ExitCode(code.rawValue))
+            fail(error)
         }
+    }
+
+    /// Ends the process for an error a command threw: its message on one line (none for
+    /// an `ExitCode`), and its exit status.
+    static func fail(_ error: any Error) -> Never {
+        let code = exitCode(for: error)
+        if code == .success || error is ExitCode {
+            exit(withError: error)
+        }
+        let text = message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
+        if !text.isEmpty {
+            Output.error("Error: " + (text.split(separator: "\n").first.map(String.init) ?? text))
+        }
+        exit(withError: ExitCode(code.rawValue))
+    }
+}
+
+/// Runs a long-lived command on the main queue.
+enum MainQueue {
+    /// Runs `start` as the first block on the main queue, then parks the main thread in
+    /// `dispatchMain()` for good; an error `start` throws ends the process as one a
+    /// command's `run()` throws does.
+    ///
+    /// Everything the command's main-queue blocks touch must be made in `start`, not
+    /// before `dispatchMain()`: on Linux, `dispatchMain()` parks the main thread and a
+    /// worker thread drains the main queue, so state the main thread touched first would
+    /// be shared by two threads with no order between them (ThreadSanitizer reports it).
+    static func run(_ start: @escaping @MainActor @Sendable () throws -> Void) -> Never {
+        DispatchQueue.main.async {
+            MainActor.assumeIsolated {
+                do { try start() } catch { Verack.fail(error) }
+            }
+        }
+        dispatchMain()
     }
 }
 

@@ -68,7 +68,7 @@ struct ConsoleCommand: ParsableCommand {
             capture: capture)
         options.proxy = try proxy.settings()
         let ready = options
-        MainQueue.run {
+        MainQueue.start {
             let app = ConsoleApp(options: ready)
             ConsoleApp.current = app
             do {

@@ -61,7 +61,7 @@ struct CrawlCommand: ParsableCommand {
         engineConfiguration.proxy = try proxyOptions.settings()
         engineConfiguration.transport = transportOptions.transport
         let ready = engineConfiguration, crawl = settings
-        MainQueue.run {
+        MainQueue.start {
             let crawler = Self.makeCrawler(engineConfiguration: ready, settings: crawl, json: json)
             SignalExit.install { crawler.stop() }
             crawler.start()

@@ -80,7 +80,7 @@ struct HandshakeCommand: ParsableCommand {
         config.proxy = try proxy.settings()
         v2.apply(to: &config)
         let ready = config, capture = capture, addresses = addresses, count = count, timeout = timeout, json = json
-        MainQueue.run {
+        MainQueue.start {
             let session = HeadlessRun(json: json)
             let engine = PeerEngine(configuration: ready, eventQueue: .main) { event in
                 MainActor.assumeIsolated { session.handle(event) }

@@ -40,7 +40,7 @@ struct ServeCommand: ParsableCommand {
         config.transport = transportOptions.transport
         v2.apply(to: &config)
         let ready = config, capture = capture, listen = listen, json = json, quiet = quiet
-        MainQueue.run {
+        MainQueue.start {
             let printer = EventPrinter(json: json, quiet: quiet)
             let tapBox = TapBox()
             let engine = PeerEngine(configuration: ready, eventQueue: .main) { event in

@@ -67,8 +67,9 @@ struct ConsoleCommand: ParsableCommand {
             logLimit: logLimit, color: !noColor, relay: relay, silence: silence, transport: transportOptions.transport,
             capture: capture)
         options.proxy = try proxy.settings()
-        try MainActor.assumeIsolated {
-            let app = ConsoleApp(options: options)
+        let ready = options
+        MainQueue.start {
+            let app = ConsoleApp(options: ready)
             ConsoleApp.current = app
             do {
                 try app.start()
@@ -78,6 +79,5 @@ struct ConsoleCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        dispatchMain()
     }
 }

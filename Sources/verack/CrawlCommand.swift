@@ -60,7 +60,17 @@ struct CrawlCommand: ParsableCommand {
         var engineConfiguration = EngineConfiguration(network: network, userAgent: "/verack:\(Verack.version)/")
         engineConfiguration.proxy = try proxyOptions.settings()
         engineConfiguration.transport = transportOptions.transport
-        let crawler = Crawler(
+        let ready = engineConfiguration, crawl = settings
+        MainQueue.start {
+            let crawler = Self.makeCrawler(engineConfiguration: ready, settings: crawl, json: json)
+            SignalExit.install { crawler.stop() }
+            crawler.start()
+        }
+    }
+
+    /// The crawler, its callbacks made outside the main actor (they run on its queue).
+    private static func makeCrawler(engineConfiguration: EngineConfiguration, settings: CrawlConfiguration, json: Bool) -> Crawler {
+        Crawler(
             engineConfiguration: engineConfiguration,
             settings: settings,
             onResult: { Output.line(json ? CrawlOutput.json($0).serialized : CrawlOutput.text($0)) },
@@ -72,11 +82,6 @@ struct CrawlCommand: ParsableCommand {
                 }
                 Foundation.exit(summary.reachable > 0 ? 0 : 1)
             })
-        MainActor.assumeIsolated {
-            SignalExit.install { crawler.stop() }
-        }
-        crawler.start()
-        dispatchMain()
     }
 }
 

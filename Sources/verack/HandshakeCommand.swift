@@ -100,14 +100,13 @@ struct HandshakeCommand: ParsableCommand {
         config.proxy = try proxy.settings()
         v2.apply(to: &config)
         let messages = try composed(network: config.network)
-        let wait = wait
-        let session = MainActor.assumeIsolated { HeadlessRun(json: json, sends: messages, wait: wait) }
-        let engine = PeerEngine(configuration: config, eventQueue: .main) { event in
-            MainActor.assumeIsolated { session.handle(event) }
-        }
-        let network = config.network
-        try MainActor.assumeIsolated { session.taps = try Taps(capture: capture, network: network, epoch: engine.epoch) }
-        MainActor.assumeIsolated {
+        let ready = config, capture = capture, addresses = addresses, count = count, timeout = timeout, json = json, wait = wait
+        MainQueue.start {
+            let session = HeadlessRun(json: json, sends: messages, wait: wait)
+            let engine = PeerEngine(configuration: ready, eventQueue: .main) { event in
+                MainActor.assumeIsolated { session.handle(event) }
+            }
+            session.taps = try Taps(capture: capture, network: ready.network, epoch: engine.epoch)
             session.engine = engine
             session.seedTarget = addresses.isEmpty ? count : nil
             SignalExit.install { session.finish(interrupted: true) }
@@ -120,7 +119,6 @@ struct HandshakeCommand: ParsableCommand {
             if addresses.isEmpty { engine.connectToSeeds(count: count) }
             DispatchQueue.main.asyncAfter(deadline: .now() + timeout) { MainActor.assumeIsolated { session.finish(interrupted: false) } }
         }
-        dispatchMain()
     }
 }
 

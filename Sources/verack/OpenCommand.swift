@@ -59,11 +59,10 @@ struct OpenCommand: ParsableCommand {
         let options = ConsoleApp.Options(
             network: network, connect: [], seeds: false, listen: nil, maxPeers: 1, logLimit: logLimit,
             color: !noColor, relay: false, silence: 5, transport: .auto, capture: CaptureOptions())
-        try MainActor.assumeIsolated {
+        MainQueue.start {
             let app = ConsoleApp(options: options, offline: offline)
             ConsoleApp.current = app
             try app.start()
         }
-        dispatchMain()
     }
 }

@@ -39,36 +39,35 @@ struct ServeCommand: ParsableCommand {
         config.silenceTimeout = silence
         config.transport = transportOptions.transport
         v2.apply(to: &config)
-        let printer = MainActor.assumeIsolated { EventPrinter(json: json, quiet: quiet) }
-        let tapBox = TapBox()
-        let engine = PeerEngine(configuration: config, eventQueue: .main) { event in
-            MainActor.assumeIsolated {
-                printer.handle(event)
-                for error in tapBox.taps?.handle(event) ?? [] { Output.error("verack: \(error)") }
+        let ready = config, capture = capture, listen = listen, json = json, quiet = quiet
+        MainQueue.start {
+            let printer = EventPrinter(json: json, quiet: quiet)
+            let tapBox = TapBox()
+            let engine = PeerEngine(configuration: ready, eventQueue: .main) { event in
+                MainActor.assumeIsolated {
+                    printer.handle(event)
+                    for error in tapBox.taps?.handle(event) ?? [] { Output.error("verack: \(error)") }
+                }
             }
-        }
-        let network = config.network
-        tapBox.taps = try MainActor.assumeIsolated { try Taps(capture: capture, network: network, epoch: engine.epoch) }
-        switch engine.listen(listen) {
-        case let .failure(e):
-            Output.error("verack serve: \(e)")
-            throw ExitCode(2)
-        case let .success(port):
-            var listening = RecordedEvent(.listening)
-            listening.port = Int(port)
-            listening.t = 0
-            let line = json
-                ? listening.line
-                : "   0.000 verack  listening on port \(port) (\(config.network.name), magic \(config.network.magic))"
-            Output.line(line)
-        }
-        MainActor.assumeIsolated {
+            tapBox.taps = try Taps(capture: capture, network: ready.network, epoch: engine.epoch)
+            switch engine.listen(listen) {
+            case let .failure(e):
+                Output.error("verack serve: \(e)")
+                throw ExitCode(2)
+            case let .success(port):
+                var listening = RecordedEvent(.listening)
+                listening.port = Int(port)
+                listening.t = 0
+                let line = json
+                    ? listening.line
+                    : "   0.000 verack  listening on port \(port) (\(ready.network.name), magic \(ready.network.magic))"
+                Output.line(line)
+            }
             SignalExit.install {
                 engine.shutdown()
                 printer.flush()
                 Foundation.exit(0)
             }
         }
-        dispatchMain()
     }
 }

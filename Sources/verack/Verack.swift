@@ -1,5 +1,6 @@
 import ArgumentParser
 import BitcoinWire
+import Dispatch
 
 /// The `verack` command line: the console by default, and headless subcommands.
 @main
@@ -24,6 +25,17 @@ struct Verack: ParsableCommand {
         // (measured: 4 MB-frame flood in the console, 730 MB peak before, 300 MB after).
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 128 << 10)
         #endif
+        runCommand()
+        // A long-lived command has put its start on the main queue: run it. Called here,
+        // with no frame below that owns anything: `dispatchMain()` ends the main thread,
+        // and what its frames held would be reachable from nowhere (LeakSanitizer says
+        // leaked).
+        if MainActor.assumeIsolated({ MainQueue.isScheduled }) { dispatchMain() }
+    }
+
+    /// Parses the command line and runs the command (a long-lived one only schedules its
+    /// start with ``MainQueue/start(_:)``).
+    private static func runCommand() {
         do {
             let (arguments, trailing) = TrailingAddresses.split(Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot(arguments)
@@ -34,15 +46,45 @@ struct Verack: ParsableCommand {
             }
             try command.run()
         } catch {
-            let code = exitCode(for: error)
-            if code == .success || error is ExitCode {
-                exit(withError: error)
+            fail(error)
+        }
+    }
+
+    /// Ends the process for an error a command threw: its message on one line (none for
+    /// an `ExitCode`), and its exit status.
+    static func fail(_ error: any Error) -> Never {
+        let code = exitCode(for: error)
+        if code == .success || error is ExitCode {
+            exit(withError: error)
+        }
+        let text = message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
+        if !text.isEmpty {
+            Output.error("Error: " + (text.split(separator: "\n").first.map(String.init) ?? text))
+        }
+        exit(withError: ExitCode(code.rawValue))
+    }
+}
+
+/// Runs a long-lived command on the main queue.
+enum MainQueue {
+    /// Set by ``start(_:)``, on the main thread before `dispatchMain()`.
+    @MainActor private(set) static var isScheduled = false
+
+    /// Puts `body` first on the main queue, where it starts the command; `Verack.main`
+    /// then parks the main thread in `dispatchMain()` for good. An error `body` throws
+    /// ends the process as one a command's `run()` throws does. Call it from `run()`, on
+    /// the main thread.
+    ///
+    /// Everything the command's main-queue blocks touch must be made in `body`, not
+    /// before: on Linux, `dispatchMain()` parks the main thread and a worker thread
+    /// drains the main queue, so state the main thread touched first would be shared by
+    /// two threads with no order between them (ThreadSanitizer reports it).
+    static func start(_ body: @escaping @MainActor @Sendable () throws -> Void) {
+        MainActor.assumeIsolated { isScheduled = true }
+        DispatchQueue.main.async {
+            MainActor.assumeIsolated {
+                do { try body() } catch { Verack.fail(error) }
             }
-            let text = message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
-            if !text.isEmpty {
-                Output.error("Error: " + (text.split(separator: "\n").first.map(String.init) ?? text))
-            }
-            exit(withError: ExitCode(code.rawValue))
         }
     }
 }

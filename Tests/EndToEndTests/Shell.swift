@@ -14,7 +14,13 @@ final class TmuxSession {
     init(tmux: String, width: Int, height: Int, directory: String) throws {
         self.tmux = tmux
         socket = "verack-e2e-\(getpid())-\(Int.random(in: 0..<1_000_000))"
-        let env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "TERM": "xterm-256color", "HOME": NSTemporaryDirectory(), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"]
+        let inherited = ProcessInfo.processInfo.environment
+        var env = ["PATH": inherited["PATH"] ?? "/usr/bin:/bin", "TERM": "xterm-256color", "HOME": NSTemporaryDirectory(), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"]
+        // Under `scripts/test --sanitize`, the console in the pane reports to the same
+        // log folder as every other process of the run.
+        for name in ["TSAN_OPTIONS", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"] {
+            if let value = inherited[name] { env[name] = value }
+        }
         let r = try Shell.run(tmux, [
             "-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", String(width), "-y", String(height), "-s", name,
             "-c", directory, "env", "PS1=e2e$ ", "bash", "--norc", "--noprofile",

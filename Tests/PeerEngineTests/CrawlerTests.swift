@@ -15,7 +15,7 @@ final class CrawlRun: @unchecked Sendable {
         var settings = CrawlConfiguration()
         settings.seeds = seeds
         settings.concurrency = concurrency
-        settings.timeout = timeout
+        settings.timeout = timeout * Sanitizer.slowdown
         settings.loopbackOnly = true
         if let maxTracked { settings.maxTracked = maxTracked }
         var engineConfiguration = EngineConfiguration(network: .custom(magic: SimulatedNetwork.magic), userAgent: "/verack:test/")
@@ -35,7 +35,7 @@ final class CrawlRun: @unchecked Sendable {
                 condition.unlock()
             })
         crawler.start()
-        let end = Date().addingTimeInterval(deadline)
+        let end = Date().addingTimeInterval(deadline * Sanitizer.slowdown)
         condition.lock()
         defer { condition.unlock() }
         while summary == nil && condition.wait(until: end) {}

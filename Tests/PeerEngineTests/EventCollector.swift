@@ -1,6 +1,7 @@
 import BitcoinWire
 import Dispatch
 import Foundation
+import NodeHarness
 @testable import PeerEngine
 
 /// Collects an engine's events on a private queue and lets a test wait, with a deadline,
@@ -31,7 +32,7 @@ final class EventCollector: @unchecked Sendable {
     /// Waits until `predicate` holds for the events so far; false on timeout.
     @discardableResult
     func wait(timeout: Double = 15, _ predicate: ([PeerEvent]) -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(timeout * Sanitizer.slowdown)
         condition.lock()
         defer { condition.unlock() }
         while !predicate(events) {

@@ -69,7 +69,7 @@ public struct BlockLocator: Hashable, Sendable {
     public var hashes: [[UInt8]]
     public var hashStop: [UInt8]
 
-    public init(version: UInt32 = 70016, hashes: [[UInt8]], hashStop: [UInt8] = [UInt8](repeating: 0, count: 32)) {
+    public init(version: UInt32 = UInt32(VersionMessage.currentProtocol), hashes: [[UInt8]], hashStop: [UInt8] = [UInt8](repeating: 0, count: 32)) {
         self.version = version
         self.hashes = hashes
         self.hashStop = hashStop

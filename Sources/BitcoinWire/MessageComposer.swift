@@ -121,7 +121,7 @@ public enum MessageComposer {
             guard hashes.count <= BlockLocator.maxHashes else {
                 throw a.error(nil, "\(hashes.count) locator hashes, at most \(BlockLocator.maxHashes) (Core's MAX_LOCATOR_SZ)")
             }
-            BlockLocator(version: 70016, hashes: hashes, hashStop: stop ?? [UInt8](repeating: 0, count: 32)).encode(&w)
+            BlockLocator(hashes: hashes, hashStop: stop ?? [UInt8](repeating: 0, count: 32)).encode(&w)
         case Command.ping.name:
             let nonce = try a.optional("NONCE") { (i, word) throws(ComposeError) -> UInt64 in try p.number(i, word, UInt64.self) }
             try a.end()

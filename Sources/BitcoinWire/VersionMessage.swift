@@ -1,5 +1,9 @@
 /// The `version` message that opens every connection.
 public struct VersionMessage: Hashable, Sendable {
+    /// The protocol version verack speaks: Core's `PROTOCOL_VERSION` since 0.21
+    /// (BIP339 wtxidrelay), which is also the first to announce `wtxidrelay` and `sendaddrv2`.
+    public static let currentProtocol: Int32 = 70016
+
     /// Bitcoin Core's limit on the user agent (`MAX_SUBVERSION_LENGTH`).
     public static let maxUserAgentLength = 256
 
@@ -18,7 +22,7 @@ public struct VersionMessage: Hashable, Sendable {
     public var extra: [UInt8]
 
     public init(
-        version: Int32 = 70016, services: ServiceFlags = [], timestamp: Int64,
+        version: Int32 = VersionMessage.currentProtocol, services: ServiceFlags = [], timestamp: Int64,
         receiver: NetworkAddress, sender: NetworkAddress = NetworkAddress(), nonce: UInt64,
         userAgent: String, startHeight: Int32 = 0, relay: Bool? = true, extra: [UInt8] = []
     ) {

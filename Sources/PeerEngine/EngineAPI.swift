@@ -5,7 +5,7 @@ public struct EngineConfiguration: Sendable {
     public var network: Network
     /// Our user agent, `/verack:VERSION/`.
     public var userAgent: String
-    public var protocolVersion: Int32 = 70016
+    public var protocolVersion: Int32 = VersionMessage.currentProtocol
     /// A reply (version, verack, pong) overdue by this many seconds marks the peer silent.
     public var silenceTimeout: Double = 5
     /// A handshake not complete after this many seconds drops the peer (Core: 60 s).

@@ -92,7 +92,7 @@ public struct PeerSession: Sendable {
                 actions.append(.send(.version(ourVersion)))
             }
             // BIP339 and BIP155 announcements, as Core sends them: to 70016 and later.
-            if v.version >= 70016 { actions += [.send(.wtxidrelay), .send(.sendaddrv2)] }
+            if v.version >= VersionMessage.currentProtocol { actions += [.send(.wtxidrelay), .send(.sendaddrv2)] }
             actions.append(.send(.verack))
             sentVerack = true
             if receivedVerack {

@@ -221,7 +221,7 @@ public final class ProbeRunner: Sendable {
 
     private func makeVersion() -> VersionMessage {
         VersionMessage(
-            version: 70016, services: [], timestamp: Int64(Date().timeIntervalSince1970),
+            version: VersionMessage.currentProtocol, services: [], timestamp: Int64(Date().timeIntervalSince1970),
             receiver: NetworkAddress(ip: IPAddress(target.host) ?? .unspecified, port: target.port),
             nonce: UInt64.random(in: 1...UInt64.max), userAgent: settings.userAgent, startHeight: 0, relay: false)
     }

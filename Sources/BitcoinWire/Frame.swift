@@ -77,14 +77,7 @@ public struct Frame: Sendable {
     }
 
     /// The header as fields, with byte ranges.
-    public var headerFields: [Field] {
-        [
-            Field(name: "magic", value: .bytes(header.magic.bytes), range: MessageHeader.magicRange),
-            Field(name: "command", value: .text(header.command.name), range: MessageHeader.commandRange),
-            Field(name: "length", value: .uint(UInt64(header.length)), range: MessageHeader.lengthRange),
-            Field(name: "checksum", value: .bytes(header.checksum.bytes), range: MessageHeader.checksumRange),
-        ]
-    }
+    public var headerFields: [Field] { header.fields }
 
     /// A one-line summary: the message's, or the error.
     public var summary: String {

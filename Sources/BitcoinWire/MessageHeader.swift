@@ -79,6 +79,16 @@ public struct MessageHeader: Hashable, Sendable {
         return Command(uncheckedBytes: name)
     }
 
+    /// The header as fields, with byte ranges.
+    public var fields: [Field] {
+        [
+            Field(name: "magic", value: .bytes(magic.bytes), range: Self.magicRange),
+            Field(name: "command", value: .text(command.name), range: Self.commandRange),
+            Field(name: "length", value: .uint(UInt64(length)), range: Self.lengthRange),
+            Field(name: "checksum", value: .bytes(checksum.bytes), range: Self.checksumRange),
+        ]
+    }
+
     /// The 24 bytes.
     public func encode() -> [UInt8] {
         var w = WireWriter(capacity: Self.size)

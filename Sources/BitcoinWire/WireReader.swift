@@ -261,19 +261,7 @@ public struct WireReader {
     }
 
     private mutating func readVarBytesUntraced(_ field: String, limit: Int) throws(WireError) -> [UInt8] {
-        let start = offset
-        let saved = index
-        let length = try readCompactSizeValue(field)
-        guard length <= UInt64(limit) else {
-            index = saved
-            throw .lengthTooLarge(field: field, length: length, limit: limit, offset: start)
-        }
-        do {
-            return Array(try take(Int(length), field))
-        } catch {
-            index = saved
-            throw error
-        }
+        Array(try readVarBytesSharing(field, limit: limit))
     }
 
     /// A CompactSize-prefixed byte string of at most `limit` bytes.

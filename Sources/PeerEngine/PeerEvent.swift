@@ -230,14 +230,13 @@ public struct FrameEvent: Sendable {
     /// The v1 header's fields, read straight from their fixed places in `raw` (empty for v2
     /// and for fewer than 24 bytes).
     public var headerFields: [Field] {
-        guard transport == .v1, kind == .message, raw.count >= MessageHeader.size else { return [] }
-        let length = MessageHeader.uint32(raw[...], at: MessageHeader.lengthRange.lowerBound)
-        return [
-            Field(name: "magic", value: .bytes(Array(raw[MessageHeader.magicRange])), range: MessageHeader.magicRange),
-            Field(name: "command", value: .text(label), range: MessageHeader.commandRange),
-            Field(name: "length", value: .uint(UInt64(length)), range: MessageHeader.lengthRange),
-            Field(name: "checksum", value: .bytes(Array(raw[MessageHeader.checksumRange])), range: MessageHeader.checksumRange),
-        ]
+        guard transport == .v1, let command, raw.count >= MessageHeader.size else { return [] }
+        let bytes = raw[...]
+        return MessageHeader(
+            magic: Magic(value: MessageHeader.uint32(bytes, at: MessageHeader.magicRange.lowerBound)), command: command,
+            length: MessageHeader.uint32(bytes, at: MessageHeader.lengthRange.lowerBound),
+            checksum: Checksum(value: MessageHeader.uint32(bytes, at: MessageHeader.checksumRange.lowerBound))
+        ).fields
     }
 
     /// The payload's field tree (as far as it decodes), built when asked from the same bytes

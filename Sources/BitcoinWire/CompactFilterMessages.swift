@@ -21,6 +21,21 @@ public enum CompactFilterType {
     static func short(_ hash: [UInt8]) -> String { String(Hex.encode(hash.reversed()).prefix(16)) + "…" }
 }
 
+/// The layout `getcfilters` and `getcfheaders` share: filter type, start height, stop hash.
+enum CompactFilterRange {
+    static func read(_ r: inout WireReader) throws(WireError) -> (UInt8, UInt32, [UInt8]) {
+        let type = try CompactFilterType.read(&r)
+        let start = try r.readUInt32("start_height")
+        return (type, start, try r.readHash("stop_hash"))
+    }
+
+    static func write(_ type: UInt8, _ start: UInt32, _ stop: [UInt8], _ w: inout WireWriter) {
+        w.write(type)
+        w.write(start)
+        w.write(bytes: stop)
+    }
+}
+
 /// BIP157 `getcfilters`: asks for the filters of the blocks from `startHeight` to `stopHash`.
 public struct GetCFiltersMessage: Hashable, Sendable {
     public static let command = Command.getcfilters
@@ -42,16 +57,11 @@ public struct GetCFiltersMessage: Hashable, Sendable {
     }
 
     public static func decode(_ r: inout WireReader) throws(WireError) -> GetCFiltersMessage {
-        let type = try CompactFilterType.read(&r)
-        let start = try r.readUInt32("start_height")
-        return GetCFiltersMessage(filterType: type, startHeight: start, stopHash: try r.readHash("stop_hash"))
+        let (type, start, stop) = try CompactFilterRange.read(&r)
+        return GetCFiltersMessage(filterType: type, startHeight: start, stopHash: stop)
     }
 
-    public func encode(_ w: inout WireWriter) {
-        w.write(filterType)
-        w.write(startHeight)
-        w.write(bytes: stopHash)
-    }
+    public func encode(_ w: inout WireWriter) { CompactFilterRange.write(filterType, startHeight, stopHash, &w) }
 }
 
 /// BIP157 `getcfheaders`: asks for the filter headers from `startHeight` to `stopHash`.
@@ -75,16 +85,11 @@ public struct GetCFHeadersMessage: Hashable, Sendable {
     }
 
     public static func decode(_ r: inout WireReader) throws(WireError) -> GetCFHeadersMessage {
-        let type = try CompactFilterType.read(&r)
-        let start = try r.readUInt32("start_height")
-        return GetCFHeadersMessage(filterType: type, startHeight: start, stopHash: try r.readHash("stop_hash"))
+        let (type, start, stop) = try CompactFilterRange.read(&r)
+        return GetCFHeadersMessage(filterType: type, startHeight: start, stopHash: stop)
     }
 
-    public func encode(_ w: inout WireWriter) {
-        w.write(filterType)
-        w.write(startHeight)
-        w.write(bytes: stopHash)
-    }
+    public func encode(_ w: inout WireWriter) { CompactFilterRange.write(filterType, startHeight, stopHash, &w) }
 }
 
 /// BIP157 `cfilter`: one block's filter. For BIP158 filters the bytes start with a

@@ -32,7 +32,7 @@ extension RecordedEvent {
                 return silent.remove(info.id) != nil
             case .peerRemoved:
                 return false
-            case .frame, .framesDropped, .notice, .error:
+            case .frame, .framesDropped, .notice, .error, .relay:
                 break
             }
             return true
@@ -54,7 +54,7 @@ extension RecordedEvent {
             case let .peerAdded(info), let .phaseChanged(info, _), let .peerUpdated(info): return info.id
             case let .peerRemoved(id): return id
             case let .frame(f): return f.peer
-            case .framesDropped, .notice: return nil
+            case .framesDropped, .notice, .relay: return nil
             case let .error(peer, _): return peer
             }
         }
@@ -81,6 +81,11 @@ extension RecordedEvent {
             self.init(.connecting, peer: info.id, time: info.startedAt)
             direction = info.direction.rawValue
             proxy = info.proxy
+            if let relay = info.relay {
+                pair = relay.pair
+                leg = relay.side.rawValue
+                partner = relay.partner
+            }
         case let .phaseChanged(info, _):
             self.init(phase: info)
         case let .peerUpdated(info):
@@ -104,9 +109,35 @@ extension RecordedEvent {
         case let .error(peer, message):
             self.init(.error, peer: peer, time: event.time)
             reason = message
+        case let .relay(news):
+            self.init(relay: news, time: event.time)
         }
         peer = address
         if let kind = transport ?? Self.unitTransport(event) { self.transport = kind.rawValue }
+    }
+
+    private init(relay news: RelayNews, time: Double) {
+        switch news {
+        case let .listening(listen, port, target):
+            self.init(.relayListening, peer: nil, time: time)
+            self.listen = listen
+            self.port = Int(port)
+            self.target = target
+        case let .stopped(listen, pairs):
+            self.init(.relayStopped, peer: nil, time: time)
+            self.listen = listen
+            count = pairs
+        case let .intercepting(rule):
+            self.init(.intercept, peer: nil, time: time)
+            self.rule = rule?.description
+        case let .released(held, pair, sequence, forwarded, note):
+            self.init(.released, peer: nil, time: time)
+            self.held = held
+            self.pair = pair
+            seq = sequence
+            self.forwarded = forwarded
+            reason = note
+        }
     }
 
     /// What a `silent` line says: `no pong for 20.0 s`.
@@ -170,6 +201,13 @@ extension RecordedEvent {
         hex = Hex.encode(f.raw)
         corrupt = f.corruption?.rawValue
         injected = f.origin == .injected ? true : nil
+        if let mark = f.relay {
+            pair = mark.pair
+            leg = mark.leg.rawValue
+            flow = mark.from.flow
+            seq = mark.sequence
+            held = mark.held
+        }
         if kind == .frame {
             command = f.label
             checksumOK = f.checksumOK
@@ -246,6 +284,9 @@ extension RecordedEvent {
             guard let id else { return .failure(Unreadable("connecting without a peer id")) }
             var info = PeerInfo(id: id, address: peer ?? "", direction: direction == PeerDirection.inbound.rawValue ? .inbound : .outbound, phase: .connecting, startedAt: time)
             info.transport = transport.flatMap(TransportKind.init(rawValue:))
+            if let pair, let side = leg.flatMap(RelaySide.init(rawValue:)), let partner {
+                info.relay = RelayLeg(pair: pair, side: side, partner: partner)
+            }
             peers[id] = info
             return .success([PeerEvent(time: time, .peerAdded(info))])
         case .versionSent, .versionReceived, .verackReceived, .established, .closed, .dropped, .failed:
@@ -303,7 +344,24 @@ extension RecordedEvent {
             return .success([PeerEvent(time: time, .notice(message ?? ""))])
         case .framesDropped:
             return .success([PeerEvent(time: time, .framesDropped(count: count ?? 0))])
+        case .relayListening:
+            return .success([PeerEvent(time: time, .relay(.listening(listen: listen ?? "", port: UInt16(clamping: port ?? 0), target: target ?? "")))])
+        case .relayStopped:
+            return .success([PeerEvent(time: time, .relay(.stopped(listen: listen ?? "", pairs: count ?? 0)))])
+        case .intercept:
+            return .success([PeerEvent(time: time, .relay(.intercepting(rule.flatMap(InterceptRule.init(parsing:)))))])
+        case .released:
+            guard let held, let pair else { return .failure(Unreadable("released without a held id and pair")) }
+            let news = RelayNews.released(held: held, pair: pair, sequence: seq ?? 0, forwarded: forwarded ?? false, note: reason ?? "")
+            return .success([PeerEvent(time: time, .relay(news))])
         }
+    }
+
+    /// The relay mark of a frame line, when it has one.
+    private var relayMark: RelayMark? {
+        guard let pair, let side = leg.flatMap(RelaySide.init(rawValue:)) else { return nil }
+        let from = flow.flatMap(RelaySide.init(flow:)) ?? side
+        return RelayMark(pair: pair, leg: side, from: from, sequence: seq ?? 0, held: held)
     }
 
     private var frameDirection: FrameDirection {
@@ -333,7 +391,7 @@ extension RecordedEvent {
                 transport: .v1, raw: raw, layout: .v1(count: raw.count), command: command, size: raw.count, checksumOK: false,
                 message: .failure(.truncated(field: "header", offset: 0, needed: MessageHeader.size, available: raw.count)))
         }
-        return FrameEvent(peer: peer, direction: frameDirection, time: time, unit: unit, origin: origin)
+        return FrameEvent(peer: peer, direction: frameDirection, time: time, unit: unit, origin: origin, relay: relayMark)
     }
 
     /// A v2 step line's unit; nil without its bytes.
@@ -360,11 +418,11 @@ extension RecordedEvent {
             let unit = WireUnit(
                 content: .v2UnknownID(UInt8(clamping: typeID ?? 0)), transport: .v2, raw: raw, layout: .v2Packet(count: raw.count),
                 size: size, checksumOK: true, plaintext: plaintext.flatMap { try? Hex.decode($0) })
-            return FrameEvent(peer: peer, direction: direction, time: time, unit: unit, origin: origin)
+            return FrameEvent(peer: peer, direction: direction, time: time, unit: unit, origin: origin, relay: relayMark)
         default:
             (step, layout, note) = (.key, .whole(.key, count: raw.count), "\(ours ? "our" : "their") ElligatorSwift key (\(raw.count) bytes)")
         }
         let unit = WireUnit.step(step, raw: raw, layout: layout, size: size, note: note)
-        return FrameEvent(peer: peer, direction: direction, time: time, unit: unit, origin: origin)
+        return FrameEvent(peer: peer, direction: direction, time: time, unit: unit, origin: origin, relay: relayMark)
     }
 }

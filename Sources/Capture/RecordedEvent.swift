@@ -53,6 +53,14 @@ public struct RecordedEvent: Codable, Sendable, Equatable {
         case notice
         /// ``count`` frame events the output was too slow for.
         case framesDropped = "frames-dropped"
+        /// A relay listens on ``listen`` (``port``) for peers to relay to ``target``.
+        case relayListening = "relay-listening"
+        /// A relay stopped: ``listen``, ``count`` pairs dropped.
+        case relayStopped = "relay-stopped"
+        /// Intercept's rule changed: ``rule`` (absent: intercept is off).
+        case intercept
+        /// A held message left the hold: ``held``, ``pair``, ``seq``, ``forwarded``, ``reason``.
+        case released
 
         /// A kind that begins a file or a run rather than reporting a peer: it has no `peer`
         /// and `id` members.
@@ -188,6 +196,27 @@ public struct RecordedEvent: Codable, Sendable, Equatable {
     // listening
     public var port: Int?
 
+    // relay: a leg's `connecting` has ``pair``, ``leg`` and ``partner``; its frames
+    // ``pair``, ``leg``, ``flow`` and ``seq`` (and ``held`` when intercept holds one).
+    /// The relayed pair's number.
+    public var pair: Int?
+    /// The side a relay leg faces: `A` (the node that connected) or `B` (the target).
+    public var leg: String?
+    /// The other leg's peer id.
+    public var partner: Int?
+    /// Which way a relayed message goes: `A>B` or `B>A`.
+    public var flow: String?
+    /// The message's number in its pair, the same on both legs.
+    public var seq: Int?
+    /// The held id of a message intercept holds.
+    public var held: Int?
+    /// A released message went on (true) or was dropped.
+    public var forwarded: Bool?
+    public var listen: String?
+    public var target: String?
+    /// Intercept's rule: `ping,inv A>B`.
+    public var rule: String?
+
     /// The JSON member names (the one place they are spelled).
     public enum CodingKeys: String, CodingKey {
         case event, peer, id, t, transport, direction, proxy
@@ -197,6 +226,7 @@ public struct RecordedEvent: Codable, Sendable, Equatable {
         case command, size, checksumOK = "checksum_ok", bytes, hex, fields, summary, corrupt, injected, plaintext, error
         case typeID = "type_id"
         case verack, network, magic, started, port
+        case pair, leg, partner, flow, seq, held, forwarded, listen, target, rule
     }
 
     /// A line of `event` with no other members.
@@ -246,6 +276,16 @@ public struct RecordedEvent: Codable, Sendable, Equatable {
         magic = try c.decodeIfPresent(String.self, forKey: .magic)
         started = try c.decodeIfPresent(String.self, forKey: .started)
         port = try c.decodeIfPresent(Int.self, forKey: .port)
+        pair = try c.decodeIfPresent(Int.self, forKey: .pair)
+        leg = try c.decodeIfPresent(String.self, forKey: .leg)
+        partner = try c.decodeIfPresent(Int.self, forKey: .partner)
+        flow = try c.decodeIfPresent(String.self, forKey: .flow)
+        seq = try c.decodeIfPresent(Int.self, forKey: .seq)
+        held = try c.decodeIfPresent(Int.self, forKey: .held)
+        forwarded = try c.decodeIfPresent(Bool.self, forKey: .forwarded)
+        listen = try c.decodeIfPresent(String.self, forKey: .listen)
+        target = try c.decodeIfPresent(String.self, forKey: .target)
+        rule = try c.decodeIfPresent(String.self, forKey: .rule)
     }
 
     /// The members of ``jsonValue``, for any encoder (`JSONEncoder` orders them as it likes).
@@ -278,6 +318,16 @@ public struct RecordedEvent: Codable, Sendable, Equatable {
         add(.transport, string(transport))
         add(.direction, string(direction))
         add(.proxy, string(proxy))
+        add(.pair, int(pair))
+        add(.leg, string(leg))
+        add(.partner, int(partner))
+        add(.flow, string(flow))
+        add(.seq, int(seq))
+        add(.held, int(held))
+        add(.forwarded, bool(forwarded))
+        add(.listen, string(listen))
+        add(.target, string(target))
+        add(.rule, string(rule))
         add(.ms, ms.map { .double($0) })
         add(.version, int(version))
         add(.userAgent, string(userAgent))

@@ -110,6 +110,8 @@ public struct ConsoleModel {
             showError(peer.map { "peer \($0): \(message)" } ?? message)
         case let .notice(message):
             showInfo(message)
+        case let .relay(news):
+            relayNews(news)
         }
     }
 

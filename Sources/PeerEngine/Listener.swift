@@ -14,7 +14,11 @@ final class Listener: @unchecked Sendable {
         self.source = source
     }
 
-    static func open(_ endpoint: Endpoint, engine: PeerEngine) -> Result<Listener, EngineError> {
+    /// Listens on `endpoint`; each accepted connection goes to `accept` (on the listener's
+    /// queue). `engine` hears accept errors.
+    static func open(
+        _ endpoint: Endpoint, engine: PeerEngine, accept: @escaping @Sendable (Int32, SocketAddress) -> Void
+    ) -> Result<Listener, EngineError> {
         let addresses: [SocketAddress]
         switch SocketAddress.resolve(endpoint, numericOnly: false) {
         case let .failure(e): return .failure(EngineError("cannot listen on \(endpoint): \(e.message)"))
@@ -34,7 +38,7 @@ final class Listener: @unchecked Sendable {
             while true {
                 switch Syscalls.accept(fd) {
                 case let .success(client):
-                    engine.accepted(fd: client.fd, address: client.address)
+                    accept(client.fd, client.address)
                 case .failure(Syscalls.Errno(code: EINTR)):
                     continue
                 case let .failure(error):

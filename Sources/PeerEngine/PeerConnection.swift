@@ -30,6 +30,17 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     /// Our last message of each command, for `resend`.
     private var lastSent: [Command: Message] = [:]
     private var finished = false
+    /// Set on a leg of a relayed pair: it speaks for neither side, only carries across.
+    let relay: RelayBinding?
+    /// Set while this leg's unsent bytes keep the other leg from reading.
+    private var holdingPartner = false
+
+    /// A relay leg's pair and side.
+    struct RelayBinding {
+        let pair: RelayPair
+        let side: RelaySide
+        let partner: PeerID
+    }
 
     /// How an outbound connection picks its transport.
     enum OutboundTransport: Equatable {
@@ -39,38 +50,61 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     }
 
     /// An outbound peer; call ``start()`` next.
-    init(id: PeerID, endpoint: Endpoint, route: ProxyRoute, transport choice: OutboundTransport, engine: PeerEngine, ourVersion: VersionMessage) {
+    init(
+        id: PeerID, endpoint: Endpoint, route: ProxyRoute, transport choice: OutboundTransport, engine: PeerEngine, ourVersion: VersionMessage,
+        relay: RelayBinding? = nil
+    ) {
         self.id = id
         self.endpoint = endpoint
         self.route = route
         self.engine = engine
+        self.relay = relay
         outboundChoice = choice
         queue = DispatchQueue(label: "verack.peer.\(id)", target: DispatchQueue.global())
         info = PeerInfo(id: id, address: endpoint.description, direction: .outbound, phase: .connecting, startedAt: engine.now)
-        session = PeerSession(direction: .outbound, ourVersion: ourVersion, settings: engine.sessionSettings, now: engine.now)
+        session = Self.session(.outbound, ourVersion: ourVersion, relay: relay, engine: engine)
         nonce = session.ourVersion.nonce
         socket = PeerSocket(queue: queue)
         transport = engine.makeTransport(choice == .v1 ? .v1 : .v2, initiating: true)
         info.transport = transport.kind
         if case let .proxy(server) = route { info.proxy = server.description }
+        bindRelay()
         socket.delegate = self
     }
 
-    /// An inbound peer on an accepted socket.
-    init(id: PeerID, acceptedFD: Int32, address: SocketAddress, engine: PeerEngine, ourVersion: VersionMessage) {
+    /// An inbound peer on an accepted socket. `policy`: the transports it may speak (nil:
+    /// the engine's).
+    init(
+        id: PeerID, acceptedFD: Int32, address: SocketAddress, engine: PeerEngine, ourVersion: VersionMessage,
+        policy: TransportPolicy? = nil, relay: RelayBinding? = nil
+    ) {
         self.id = id
         self.endpoint = nil
         route = .direct
         self.engine = engine
+        self.relay = relay
         outboundChoice = nil
         queue = DispatchQueue(label: "verack.peer.\(id)", target: DispatchQueue.global())
         info = PeerInfo(id: id, address: address.description, direction: .inbound, phase: .connecting, startedAt: engine.now)
-        session = PeerSession(direction: .inbound, ourVersion: ourVersion, settings: engine.sessionSettings, now: engine.now)
+        session = Self.session(.inbound, ourVersion: ourVersion, relay: relay, engine: engine)
         nonce = session.ourVersion.nonce
         socket = PeerSocket(queue: queue, acceptedFD: acceptedFD)
-        transport = engine.makeInboundTransport()
+        transport = engine.makeInboundTransport(policy ?? engine.configuration.transport)
         info.transport = transport.kind
+        bindRelay()
         socket.delegate = self
+    }
+
+    /// Our own session, or for a relay leg a session that only watches the handshake go by.
+    private static func session(_ direction: PeerDirection, ourVersion: VersionMessage, relay: RelayBinding?, engine: PeerEngine) -> PeerSession {
+        guard relay == nil else { return .observer(direction: direction, now: engine.now) }
+        return PeerSession(direction: direction, ourVersion: ourVersion, settings: engine.sessionSettings, now: engine.now)
+    }
+
+    private func bindRelay() {
+        guard let relay else { return }
+        info.relay = RelayLeg(pair: relay.pair.id, side: relay.side, partner: relay.partner)
+        socket.sendBufferLimit = RelayPair.sendBufferLimit
     }
 
     /// Our version's nonce: set once, so other queues may read it (self-connection check).
@@ -251,6 +285,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         info.transport = .v1
         info.sessionID = nil
         socket = PeerSocket(queue: queue)
+        bindRelay()
         socket.delegate = self
         engine.post(.peerUpdated(info))
         resolveAndConnect()
@@ -264,9 +299,13 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
             switch output {
             case let .send(unit, origin):
                 info.sent.count(command: unit.label, bytes: unit.raw.count)
-                engine.post(.frame(FrameEvent(peer: id, direction: .sent, time: engine.now, unit: unit, origin: origin)))
+                engine.post(.frame(FrameEvent(peer: id, direction: .sent, time: engine.now, unit: unit, origin: origin, relay: ownMark)))
                 socket.send(unit.raw)
             case let .received(unit, deliver):
+                if let relay {
+                    relayReceived(unit, deliver: deliver, relay)
+                    continue
+                }
                 info.received.count(command: unit.label, bytes: unit.raw.count)
                 // The book learns first, so whoever reads the event finds the addresses there
                 // (a crawl in `auto` dials v2 to an address gossiped with NODE_P2P_V2).
@@ -281,7 +320,12 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
                 }
             case .ready:
                 info.transport = transport.kind
-                apply(session.connected(now: engine.now))
+                if let relay {
+                    engine.post(.peerUpdated(info))
+                    for message in relay.pair.legReady(relay.side) { relaySend(message) }
+                } else {
+                    apply(session.connected(now: engine.now))
+                }
             case let .sessionID(sid):
                 info.sessionID = sid
                 engine.post(.peerUpdated(info))
@@ -289,6 +333,78 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
                 finish(.failed(reason: reason))
             }
         }
+    }
+
+    // MARK: - Relay
+
+    /// The mark of a unit that belongs to this leg alone (a v2 handshake step).
+    private var ownMark: RelayMark? {
+        relay.map { RelayMark(pair: $0.pair.id, leg: $0.side, from: $0.side, sequence: 0) }
+    }
+
+    /// A relay leg received `unit`: log it, and send it across unless intercept holds it.
+    private func relayReceived(_ unit: WireUnit, deliver: Message?, _ relay: RelayBinding) {
+        info.received.count(command: unit.label, bytes: unit.raw.count)
+        guard unit.command != nil || unit.kind == .v2UnknownID else {
+            engine.post(.frame(FrameEvent(peer: id, direction: .received, time: engine.now, unit: unit, relay: ownMark)))
+            return
+        }
+        let message = RelayedUnit(unit: unit, from: relay.side, sequence: relay.pair.takeSequence())
+        let held = engine.relayHub.holdIfMatching(message, in: relay.pair)
+        let mark = RelayMark(pair: relay.pair.id, leg: relay.side, from: relay.side, sequence: message.sequence, held: held)
+        engine.post(.frame(FrameEvent(peer: id, direction: .received, time: engine.now, unit: unit, relay: mark)))
+        if let deliver { relayObserve(deliver, sent: false) }
+        if held == nil, relay.pair.route(message) { socket.pauseReading() }
+    }
+
+    /// Sends a message that came across the relay (or was injected, or released).
+    func relaySend(_ message: RelayedUnit) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !finished, let relay else { return }
+        switch transport.forward(message.unit, corruption: message.corruption) {
+        case let .failure(error):
+            let what = "pair \(relay.pair.id) \(message.from.flow) #\(message.sequence) \(message.unit.label)"
+            engine.post(.error(peer: id, message: "\(what) not forwarded: \(error.message)"))
+        case let .success(unit):
+            info.sent.count(command: unit.label, bytes: unit.raw.count)
+            let mark = RelayMark(pair: relay.pair.id, leg: relay.side, from: message.from, sequence: message.sequence)
+            engine.post(.frame(FrameEvent(peer: id, direction: .sent, time: engine.now, unit: unit, origin: message.origin, relay: mark)))
+            socket.send(unit.raw)
+            if case let .success(sent)? = unit.message { relayObserve(sent, sent: true) }
+            if !holdingPartner && socket.unsentByteCount > RelayPair.highWater {
+                holdingPartner = true
+                socket.drainThreshold = RelayPair.lowWater
+                relay.pair.backpressure(from: relay.side, paused: true)
+            }
+        }
+    }
+
+    func socketDrained() {
+        guard holdingPartner, let relay else { return }
+        holdingPartner = false
+        relay.pair.backpressure(from: relay.side, paused: false)
+    }
+
+    /// The handshake as it goes by: the leg's phase, and the version of the node it faces.
+    private func relayObserve(_ message: Message, sent: Bool) {
+        if !sent, case let .version(v) = message, info.version == nil {
+            info.version = v
+            engine.post(.peerUpdated(info))
+        }
+        if let phase = session.observe(message, sent: sent, now: engine.now) { enter(phase) }
+    }
+
+    func relayPauseReading() {
+        if !finished { socket.pauseReading() }
+    }
+
+    func relayResumeReading() {
+        if !finished { socket.resumeReading() }
+    }
+
+    /// The other leg ended: this one ends too, saying why.
+    func relayPartnerEnded(_ reason: String) {
+        queue.async { [self] in finish(.dropped(reason: reason)) }
     }
 
     // MARK: - Writing
@@ -514,6 +630,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         timer = nil
         socket.close()
         engine.post(.peerUpdated(info))
+        if let relay, relay.pair.legEnded(relay.side, id: id, phase: info.phase) { engine.relayPairEnded(relay.pair) }
         engine.peerFinished(id)
     }
 }

@@ -41,6 +41,8 @@ public final class PeerEngine: @unchecked Sendable {
     private var seedTarget = 0
     private var seedsResolving = 0
     private var isShutDown = false
+    /// The relay listeners, pairs and intercept (see ``relay(listen:to:options:)``).
+    let relayHub = RelayHub()
 
     /// Creates an engine that delivers events by calling `onEvent` on `eventQueue`.
     /// `addressBook`: a book shared with another engine (a crawl inside the console feeds
@@ -78,7 +80,7 @@ public final class PeerEngine: @unchecked Sendable {
         configuration.transport.acceptsV2 ? configuration.services.union(.p2pV2) : configuration.services
     }
 
-    private func makeVersion(receiver ip: IPAddress, port: UInt16) -> VersionMessage {
+    func makeVersion(receiver ip: IPAddress, port: UInt16) -> VersionMessage {
         VersionMessage(
             version: configuration.protocolVersion, services: ourServices, timestamp: Int64(time(nil)),
             receiver: NetworkAddress(services: [], ip: ip, port: port), sender: NetworkAddress(services: ourServices),
@@ -95,9 +97,9 @@ public final class PeerEngine: @unchecked Sendable {
         }
     }
 
-    /// An inbound peer's transport: as the policy says, or told apart by its first bytes.
-    func makeInboundTransport() -> any Transport {
-        switch configuration.transport {
+    /// An inbound peer's transport: as `policy` says, or told apart by its first bytes.
+    func makeInboundTransport(_ policy: TransportPolicy) -> any Transport {
+        switch policy {
         case .v1: return V1Transport(magic: configuration.network.magic)
         case .v2: return makeV2Transport(initiating: false)
         case .auto: return SniffingTransport(magic: configuration.network.magic) { [self] in makeV2Transport(initiating: false) }
@@ -142,15 +144,22 @@ public final class PeerEngine: @unchecked Sendable {
     }
 
     private func register(_ make: (PeerID) -> PeerConnection) -> PeerConnection? {
+        registerPair { id, _ in (make(id), nil) }?.0
+    }
+
+    /// Registers one peer, or two with consecutive ids (a relay's legs: `make` is given
+    /// both ids and returns the second peer too).
+    func registerPair(_ make: (PeerID, PeerID) -> (PeerConnection, PeerConnection?)) -> (PeerConnection, PeerConnection?)? {
         lock.lock()
         defer { lock.unlock() }
         guard !isShutDown else { return nil }
-        let id = nextID
-        nextID += 1
-        let peer = make(id)
-        peers[id] = peer
-        localNonces[peer.nonce, default: []].append(id)
-        return peer
+        let made = make(nextID, nextID + 1)
+        for peer in [made.0, made.1].compactMap({ $0 }) {
+            peers[peer.id] = peer
+            localNonces[peer.nonce, default: []].append(peer.id)
+        }
+        nextID += made.1 == nil ? 1 : 2
+        return made
     }
 
     /// Opens an outbound connection to `HOST[:PORT]` (`[v6]:port` for IPv6). The id is
@@ -255,7 +264,9 @@ public final class PeerEngine: @unchecked Sendable {
         case let .failure(error): return .failure(error)
         case let .success(e): parsed = e
         }
-        switch Listener.open(parsed, engine: self) {
+        switch Listener.open(parsed, engine: self, accept: { [weak self] fd, address in
+            if let self { self.accepted(fd: fd, address: address) } else { Syscalls.close(fd) }
+        }) {
         case let .failure(error):
             return .failure(error)
         case let .success(listener):
@@ -354,6 +365,7 @@ public final class PeerEngine: @unchecked Sendable {
         listeners = []
         lock.unlock()
         for l in ls { l.close() }
+        for relay in relayHub.removeAll().relays { relay.listener.close() }
         for p in all { p.drop(reason: "shutting down") }
     }
 }

@@ -124,6 +124,8 @@ public struct PeerInfo: Sendable, Equatable {
     /// The SOCKS5 proxy (`host:port`) an outbound connection goes through; ``address``
     /// stays the target's.
     public var proxy: String?
+    /// Set on a leg of a relayed pair: the pair, the side this leg faces, the other leg.
+    public var relay: RelayLeg?
 
     public init(id: PeerID, address: String, direction: PeerDirection, phase: PeerPhase, startedAt: Double) {
         self.id = id
@@ -151,13 +153,18 @@ public struct FrameEvent: Sendable {
     /// What crossed the wire: its bytes, layout and message (see ``WireUnit``).
     public var unit: WireUnit
     public var origin: FrameOrigin
+    /// Set on a frame of a relay leg: the pair, the leg, and which message of the pair.
+    public var relay: RelayMark?
 
-    public init(peer: PeerID, direction: FrameDirection, time: Double, unit: WireUnit, origin: FrameOrigin = .protocol) {
+    public init(
+        peer: PeerID, direction: FrameDirection, time: Double, unit: WireUnit, origin: FrameOrigin = .protocol, relay: RelayMark? = nil
+    ) {
         self.peer = peer
         self.direction = direction
         self.time = time
         self.unit = unit
         self.origin = origin
+        self.relay = relay
     }
 
     public var kind: FrameKind { unit.kind }
@@ -310,5 +317,7 @@ public struct PeerEvent: Sendable {
         case error(peer: PeerID?, message: String)
         /// News that is not an error, such as how many seed candidates were found.
         case notice(String)
+        /// News of the relay: listening, stopped, intercept's rule, a held message released.
+        case relay(RelayNews)
     }
 }

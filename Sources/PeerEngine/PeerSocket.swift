@@ -16,6 +16,12 @@ protocol PeerSocketDelegate: AnyObject {
     /// The socket ended on its own: connect failed, peer closed, reset, or a peer that
     /// does not read. Not called after ``PeerSocket/close()``.
     func socketEnded(_ end: PeerSocket.End)
+    /// The unsent bytes fell to ``PeerSocket/drainThreshold`` (which is then cleared).
+    func socketDrained()
+}
+
+extension PeerSocketDelegate {
+    func socketDrained() {}
 }
 
 /// One TCP connection: the file descriptor, its Dispatch sources, the send buffer, and
@@ -28,6 +34,14 @@ final class PeerSocket: @unchecked Sendable {
     static let readChunk = 64 * 1024
     /// A peer that does not read what we send is failed past this many queued bytes.
     static let maxSendBuffer = 1 << 20
+
+    /// This socket's bound on unsent bytes (``maxSendBuffer`` unless its owner sets
+    /// another: a relay leg pauses its partner's reading instead, and fails only far past
+    /// that).
+    var sendBufferLimit = PeerSocket.maxSendBuffer
+    /// When set, the delegate hears ``PeerSocketDelegate/socketDrained()`` once the unsent
+    /// bytes fall to this many.
+    var drainThreshold: Int?
 
     enum State: Equatable {
         /// Waiting for the addresses of an outbound peer.
@@ -58,6 +72,9 @@ final class PeerSocket: @unchecked Sendable {
     private var readSource: DispatchSourceRead?
     private var writeSource: DispatchSourceWrite?
     private var writeSourceSuspended = true
+    /// Set by ``pauseReading()``: the read source is suspended (the kernel's receive
+    /// buffer fills and TCP tells the peer to wait).
+    private var readPaused = false
     /// Resolved addresses not yet tried.
     private var candidates: [SocketAddress] = []
     private var sendBuffer: [UInt8] = []
@@ -84,6 +101,10 @@ final class PeerSocket: @unchecked Sendable {
         if let writeSource, writeSourceSuspended {
             writeSource.resume()
             writeSource.cancel()
+        }
+        if let readSource, readPaused {
+            readSource.resume()
+            readSource.cancel()
         }
         if fd >= 0 && readSource == nil && writeSource == nil { Syscalls.close(fd) }
     }
@@ -182,7 +203,7 @@ final class PeerSocket: @unchecked Sendable {
         let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         read.setEventHandler { [weak self] in self?.readAvailable() }
         readSource = read
-        read.resume()
+        if !readPaused { read.resume() }
         holdingSends = true
         delegate?.socketOpened()
         holdingSends = false
@@ -204,7 +225,7 @@ final class PeerSocket: @unchecked Sendable {
             flush()
         }
         for _ in 0..<16 {
-            guard state == .open else { return }
+            guard state == .open, !readPaused else { return }
             let (n, code) = readOnce()
             if n > 0 {
                 gotBytes = true
@@ -221,6 +242,28 @@ final class PeerSocket: @unchecked Sendable {
         }
         queue.async { [weak self] in self?.readAvailable() }
     }
+
+    /// Stops reading until ``resumeReading()``: what the peer sends waits in the kernel,
+    /// and TCP's window makes the peer wait too. Idempotent.
+    func pauseReading() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !readPaused else { return }
+        readPaused = true
+        if state == .open { readSource?.suspend() }
+    }
+
+    /// Reads again after ``pauseReading()``. Idempotent.
+    func resumeReading() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard readPaused else { return }
+        readPaused = false
+        guard state == .open, let readSource else { return }
+        readSource.resume()
+        // Bytes that arrived while paused raised no new event: read them now.
+        queue.async { [weak self] in self?.readAvailable() }
+    }
+
+    var isReadingPaused: Bool { readPaused }
 
     /// One `read(2)` of at most ``readChunk`` bytes, into the space the delegate gives.
     private func readOnce() -> (count: Int, error: Int32) {
@@ -261,11 +304,15 @@ final class PeerSocket: @unchecked Sendable {
                 return
             }
         }
-        if sendBuffer.count > Self.maxSendBuffer {
+        if sendBuffer.count > sendBufferLimit {
             end(.notReading(unsent: sendBuffer.count))
             return
         }
         setWriteInterest(!sendBuffer.isEmpty)
+        if let threshold = drainThreshold, sendBuffer.count <= threshold {
+            drainThreshold = nil
+            delegate?.socketDrained()
+        }
     }
 
     private func setWriteInterest(_ wanted: Bool) {
@@ -300,6 +347,9 @@ final class PeerSocket: @unchecked Sendable {
             writeSource.resume()
             writeSourceSuspended = false
         }
+        // A suspended source never runs its cancel handler: resume it first.
+        if let readSource, readPaused { readSource.resume() }
+        readPaused = false
         let sources: [any DispatchSourceProtocol] = [writeSource, readSource].compactMap { $0 }
         writeSource = nil
         readSource = nil

@@ -55,4 +55,11 @@ struct SniffingTransport: Transport {
         defer { chosen = transport }
         return transport.encode(message, corruption: corruption)
     }
+
+    mutating func forward(_ unit: WireUnit, corruption: Corruption?) -> Result<WireUnit, EngineError> {
+        guard var transport = chosen else { return .failure(EngineError("the peer's transport is not known yet")) }
+        chosen = nil
+        defer { chosen = transport }
+        return transport.forward(unit, corruption: corruption)
+    }
 }

@@ -238,6 +238,10 @@ protocol Transport {
     mutating func encode(_ message: Message, corruption: Corruption?) -> Result<WireUnit, EngineError>
     /// The kinds `resend --corrupt` may ask of this transport.
     var supportedCorruptions: [Corruption] { get }
+    /// The wire form on this transport of a relayed message that arrived as `unit` on the
+    /// other leg: a v1 frame to a v1 leg goes on byte for byte (bad checksum included),
+    /// anything else is framed or encrypted again from its command and payload.
+    mutating func forward(_ unit: WireUnit, corruption: Corruption?) -> Result<WireUnit, EngineError>
 }
 
 extension Transport {
@@ -252,6 +256,13 @@ extension Transport {
             let n = max(0, min(maxBytes, fill(UnsafeMutableRawBufferPointer(rebasing: space[..<maxBytes]))))
             return (n, n > 0 ? receive(UnsafeRawBufferPointer(rebasing: space[..<n])) : [])
         }
+    }
+
+    /// The payload of a relayed unit: inside a v1 frame's bytes, or a v2 packet's plaintext.
+    static func payload(of unit: WireUnit) -> ArraySlice<UInt8> {
+        if let plaintext = unit.plaintext { return plaintext[...] }
+        guard let range = unit.layout.payloadRange, range.upperBound <= unit.raw.count else { return [] }
+        return unit.raw[range]
     }
 
     /// A one-line refusal when `corruption` does not apply to this transport, else nil.

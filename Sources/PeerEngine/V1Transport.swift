@@ -58,18 +58,36 @@ struct V1Transport: Transport {
     }
 
     mutating func encode(_ message: Message, corruption: Corruption?) -> Result<WireUnit, EngineError> {
-        var raw = FrameEncoder.encode(message, magic: magic)
+        frame(FrameEncoder.encode(message, magic: magic), command: message.command, checksumOK: true, message: .success(message), corruption: corruption)
+    }
+
+    mutating func forward(_ unit: WireUnit, corruption: Corruption?) -> Result<WireUnit, EngineError> {
+        guard let command = unit.command, let message = unit.message else {
+            return .failure(EngineError("\(unit.label) has no v1 form"))
+        }
+        if unit.transport == .v1 {
+            return frame(unit.raw, command: command, checksumOK: unit.checksumOK, message: message, corruption: corruption)
+        }
+        let raw = FrameEncoder.frame(command: command, payload: Array(Self.payload(of: unit)), magic: magic)
+        return frame(raw, command: command, checksumOK: true, message: message, corruption: corruption)
+    }
+
+    /// The unit of a whole frame's bytes, broken by `corruption` if given.
+    private func frame(
+        _ bytes: [UInt8], command: Command, checksumOK: Bool, message: Result<Message, WireError>, corruption: Corruption?
+    ) -> Result<WireUnit, EngineError> {
+        var raw = bytes
         if let corruption {
             if let refusal = refusal(of: corruption) { return .failure(EngineError(refusal)) }
             do {
                 raw = try corruption.apply(to: raw)
             } catch {
-                return .failure(EngineError("cannot corrupt \(message.command): \(error)"))
+                return .failure(EngineError("cannot corrupt \(command): \(error)"))
             }
         }
         let size = raw.count >= 20 ? Int(MessageHeader.uint32(raw[...], at: 16)) : 0
         return .success(WireUnit(
-            transport: .v1, raw: raw, layout: .v1(count: raw.count), command: message.command, size: size,
-            checksumOK: corruption != .checksum, message: .success(message)))
+            transport: .v1, raw: raw, layout: .v1(count: raw.count), command: command, size: size,
+            checksumOK: checksumOK && corruption != .checksum, message: message))
     }
 }

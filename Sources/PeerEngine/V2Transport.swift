@@ -334,16 +334,48 @@ struct V2Transport: Transport {
     // MARK: - Sending
 
     mutating func encode(_ message: Message, corruption: Corruption?) -> Result<WireUnit, EngineError> {
+        let payload = message.encodePayload()
+        return seal(.message(message.command, .success(message)), payload: payload, corruption: corruption) { cipher, aad throws(BIP324Error) in
+            try cipher.encrypt(command: message.command, payload: payload, aad: aad)
+        }
+    }
+
+    mutating func forward(_ unit: WireUnit, corruption: Corruption?) -> Result<WireUnit, EngineError> {
+        let payload = Array(Self.payload(of: unit))
+        switch unit.content {
+        case let .message(command, result):
+            // Core drops a v1 message whose checksum fails; v2 has no checksum to carry the
+            // fault, so the message goes no further, as it would have gone no further.
+            guard unit.checksumOK else { return .failure(EngineError("its checksum is bad, and v2 has no checksum to carry")) }
+            return seal(.message(command, result), payload: payload, corruption: corruption) { cipher, aad throws(BIP324Error) in
+                try cipher.encrypt(command: command, payload: payload, aad: aad)
+            }
+        case let .v2UnknownID(typeID):
+            return seal(.v2UnknownID(typeID), payload: payload, corruption: corruption) { cipher, aad throws(BIP324Error) in
+                try cipher.encrypt(contents: [typeID] + payload, aad: aad)
+            }
+        default:
+            return .failure(EngineError("\(unit.label) belongs to its own leg"))
+        }
+    }
+
+    /// One packet sealed by `encrypt` with the cipher and the next AAD, broken by
+    /// `corruption` if given.
+    private mutating func seal(
+        _ content: WireContent, payload: [UInt8], corruption: Corruption?,
+        _ encrypt: (inout V2PacketCipher, [UInt8]) throws(BIP324Error) -> [UInt8]
+    ) -> Result<WireUnit, EngineError> {
         if let corruption, let refusal = refusal(of: corruption) { return .failure(EngineError(refusal)) }
         guard var cipher else { return .failure(EngineError("the v2 key exchange is not done yet")) }
         self.cipher = nil
         defer { self.cipher = cipher }
-        let payload = message.encodePayload()
         var packet: [UInt8]
-        do {
-            packet = try cipher.encrypt(command: message.command, payload: payload, aad: nextAAD())
-        } catch {
-            return .failure(EngineError("cannot encrypt \(message.command): \(error)"))
+        let aad = nextAAD()
+        switch Result(catching: { () throws(BIP324Error) -> [UInt8] in try encrypt(&cipher, aad) }) {
+        case let .success(p): packet = p
+        case let .failure(error):
+            let label = WireUnit(content: content, transport: .v2, raw: [], layout: FrameLayout([]), size: 0, checksumOK: true).label
+            return .failure(EngineError("cannot encrypt \(label): \(error)"))
         }
         switch corruption {
         case .tag?: packet[packet.count - 1] ^= 0x01
@@ -351,7 +383,7 @@ struct V2Transport: Transport {
         default: break
         }
         return .success(WireUnit(
-            transport: .v2, raw: packet, layout: .v2Packet(count: packet.count), command: message.command, size: payload.count,
-            checksumOK: true, message: .success(message), plaintext: payload))
+            content: content, transport: .v2, raw: packet, layout: .v2Packet(count: packet.count), size: payload.count,
+            checksumOK: true, plaintext: payload))
     }
 }

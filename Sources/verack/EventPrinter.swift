@@ -32,7 +32,8 @@ final class EventPrinter {
         switch event.kind {
         case let .peerAdded(info):
             let via = info.proxy.map { " via proxy \($0)" } ?? ""
-            write(info.id, info.startedAt, "\(info.direction == .outbound ? "connecting to" : "accepted") \(info.address)\(via)")
+            let leg = info.relay.map { " (pair \($0.pair), leg \($0.side.rawValue), with peer \($0.partner))" } ?? ""
+            write(info.id, info.startedAt, "\(info.direction == .outbound ? "connecting to" : "accepted") \(info.address)\(via)\(leg)")
         case let .phaseChanged(info, _):
             write(info.id, info.phaseChangedAt, phaseText(info))
         case let .peerUpdated(info):
@@ -47,6 +48,8 @@ final class EventPrinter {
             write(nil, now, message)
         case let .error(peer, message):
             write(peer, now, message)
+        case let .relay(news):
+            write(nil, now, news.description)
         }
     }
 
@@ -72,10 +75,16 @@ final class EventPrinter {
     /// `gap` in a capture.
     private func frameText(_ f: FrameEvent) -> String {
         let arrow = f.direction == .sent ? "→" : "←"
-        let tag = f.corruption.map { " [corrupted: \($0)]" } ?? ""
-        guard f.kind == .message else { return "\(arrow) \(f.summary)\(tag)" }
+        var tag = f.corruption.map { " [corrupted: \($0)]" } ?? ""
+        if f.origin == .injected { tag += " [injected]" }
+        var relay = ""
+        if let mark = f.relay, mark.sequence > 0 {
+            relay = "pair \(mark.pair) \(mark.from.flow) #\(mark.sequence) "
+            if let held = mark.held { tag += " [held h\(held)]" }
+        }
+        guard f.kind == .message else { return "\(arrow) \(relay)\(f.summary)\(tag)" }
         let verdict = f.transport == .v2 ? "v2" : (f.checksumOK ? "checksum ok" : "checksum BAD")
-        return "\(arrow) \(f.summary)  (\(f.size) bytes, \(verdict))\(tag)"
+        return "\(arrow) \(relay)\(f.summary)  (\(f.size) bytes, \(verdict))\(tag)"
     }
 
     /// One human-readable line.

@@ -1,0 +1,146 @@
+import BitcoinWire
+import Foundation
+
+/// A message on its way across the relay: the unit as it arrived (or as injected), which
+/// message of the pair it is, and how it is to go out.
+struct RelayedUnit: Sendable {
+    var unit: WireUnit
+    var from: RelaySide
+    var sequence: Int
+    var origin: FrameOrigin = .protocol
+    var corruption: Corruption?
+    /// Set when a held message is released: its held id.
+    var released: Int?
+}
+
+/// Two legs joined by the relay: what one receives goes out on the other.
+///
+/// Each leg is a ``PeerConnection`` on its own queue. A leg calls ``route(_:)`` on its own
+/// queue for each message; the pair hands it to the other leg's queue, or keeps it until
+/// that leg is ready (its TCP connect or v2 key exchange is not done). The pair's few
+/// fields are guarded by `lock`, held only to read and change them, never across a call
+/// into a leg.
+final class RelayPair: @unchecked Sendable {
+    let id: Int
+    let target: String
+    /// Unsent bytes on a leg past which the other leg stops reading.
+    static let highWater = 8 << 20
+    /// Unsent bytes at which the paused leg reads again.
+    static let lowWater = 2 << 20
+    /// A leg fails as not reading only far past ``highWater``: reading across is paused
+    /// first, so only what was in flight lands on top of it.
+    static let sendBufferLimit = 64 << 20
+
+    private let lock = NSLock()
+    private weak var legA: PeerConnection?
+    private weak var legB: PeerConnection?
+    private var ready: Set<RelaySide> = []
+    /// Messages for a leg that is not ready yet, and their bytes.
+    private var pending: [RelaySide: [RelayedUnit]] = [:]
+    private var pendingBytes: [RelaySide: Int] = [:]
+    /// Legs paused because what they sent waits for a leg not yet ready.
+    private var pausedForPending: Set<RelaySide> = []
+    private var nextSequence = 1
+    private var ended = false
+
+    init(id: Int, target: String) {
+        self.id = id
+        self.target = target
+    }
+
+    func attach(a: PeerConnection, b: PeerConnection) {
+        lock.lock()
+        legA = a
+        legB = b
+        lock.unlock()
+    }
+
+    private func leg(_ side: RelaySide) -> PeerConnection? { side == .a ? legA : legB }
+
+    /// The next message number of the pair.
+    func takeSequence() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let n = nextSequence
+        nextSequence += 1
+        return n
+    }
+
+    /// Sends `message` across, from `message.from` to the other leg. Returns true when the
+    /// calling leg (`message.from`'s) should stop reading: too much of what it sent waits
+    /// for a leg that is not ready.
+    @discardableResult
+    func route(_ message: RelayedUnit) -> Bool {
+        let to = message.from.other
+        lock.lock()
+        guard !ended, let target = leg(to) else {
+            lock.unlock()
+            return false
+        }
+        if !ready.contains(to) {
+            pending[to, default: []].append(message)
+            pendingBytes[to, default: 0] += message.unit.raw.count
+            let pause = pendingBytes[to, default: 0] > Self.highWater && !pausedForPending.contains(message.from)
+            if pause { pausedForPending.insert(message.from) }
+            lock.unlock()
+            return pause
+        }
+        lock.unlock()
+        target.queue.async { target.relaySend(message) }
+        return false
+    }
+
+    /// Leg `side` can carry messages now: returns what waited for it (to send at once, on
+    /// its queue), and resumes the other leg if that waiting had paused it.
+    func legReady(_ side: RelaySide) -> [RelayedUnit] {
+        lock.lock()
+        ready.insert(side)
+        let waiting = pending.removeValue(forKey: side) ?? []
+        pendingBytes[side] = 0
+        let resume = pausedForPending.remove(side.other) != nil ? leg(side.other) : nil
+        lock.unlock()
+        if let resume { resume.queue.async { resume.relayResumeReading() } }
+        return waiting
+    }
+
+    /// Leg `side`'s send buffer passed the high-water mark (`paused` true) or drained
+    /// (false): the other leg stops or starts reading.
+    func backpressure(from side: RelaySide, paused: Bool) {
+        lock.lock()
+        let source = ended ? nil : leg(side.other)
+        lock.unlock()
+        guard let source else { return }
+        source.queue.async { paused ? source.relayPauseReading() : source.relayResumeReading() }
+    }
+
+    /// Leg `side` ended in `phase`: the other leg ends too, with the reason. Returns false
+    /// when the pair had already ended (the other leg ended first).
+    @discardableResult
+    func legEnded(_ side: RelaySide, id: PeerID, phase: PeerPhase) -> Bool {
+        lock.lock()
+        guard !ended else {
+            lock.unlock()
+            return false
+        }
+        ended = true
+        let other = leg(side.other)
+        pending = [:]
+        lock.unlock()
+        let what = side == .b ? "the target \(target)" : "the relayed peer"
+        other?.relayPartnerEnded("\(what) (peer \(id), \(side.rawValue)) \(phase.word): \(phase.reason ?? "ended")")
+        return true
+    }
+
+    var isEnded: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return ended
+    }
+
+    /// The leg on `side`, if the pair is live.
+    func liveLeg(_ side: RelaySide) -> PeerConnection? {
+        lock.lock()
+        defer { lock.unlock() }
+        return ended ? nil : leg(side)
+    }
+}

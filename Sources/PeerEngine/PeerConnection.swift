@@ -34,6 +34,8 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     let relay: RelayBinding?
     /// Set while this leg's unsent bytes keep the other leg from reading.
     private var holdingPartner = false
+    /// Why this relay leg does not read now (it reads when the set is empty).
+    private var pauses: Set<RelayPause> = []
 
     /// A relay leg's pair and side.
     struct RelayBinding {
@@ -354,13 +356,14 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         let mark = RelayMark(pair: relay.pair.id, leg: relay.side, from: relay.side, sequence: message.sequence, held: held)
         engine.post(.frame(FrameEvent(peer: id, direction: .received, time: engine.now, unit: unit, relay: mark)))
         if let deliver { relayObserve(deliver, sent: false) }
-        if held == nil, relay.pair.route(message) { socket.pauseReading() }
+        if held == nil, let reason = relay.pair.route(message) { relayPause(reason) }
     }
 
     /// Sends a message that came across the relay (or was injected, or released).
     func relaySend(_ message: RelayedUnit) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !finished, let relay else { return }
+        defer { relay.pair.delivered(to: relay.side, bytes: message.inFlightBytes) }
         switch transport.forward(message.unit, corruption: message.corruption) {
         case let .failure(error):
             let what = "pair \(relay.pair.id) \(message.from.flow) #\(message.sequence) \(message.unit.label)"
@@ -394,12 +397,15 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         if let phase = session.observe(message, sent: sent, now: engine.now) { enter(phase) }
     }
 
-    func relayPauseReading() {
-        if !finished { socket.pauseReading() }
+    func relayPause(_ reason: RelayPause) {
+        guard !finished else { return }
+        pauses.insert(reason)
+        socket.pauseReading()
     }
 
-    func relayResumeReading() {
-        if !finished { socket.resumeReading() }
+    func relayResume(_ reason: RelayPause) {
+        guard !finished, pauses.remove(reason) != nil, pauses.isEmpty else { return }
+        socket.resumeReading()
     }
 
     /// The other leg ended: this one ends too, saying why.

@@ -77,7 +77,10 @@ final class PeerSocket: @unchecked Sendable {
     private var readPaused = false
     /// Resolved addresses not yet tried.
     private var candidates: [SocketAddress] = []
+    /// Queued bytes; the first `sent` of them already went out (they are dropped in one go
+    /// once they are half the buffer, not shifted out with every `send(2)`).
     private var sendBuffer: [UInt8] = []
+    private var sent = 0
     /// Set while the delegate handles an event of this socket (open, a read round):
     /// `send` only queues, and everything queued goes out in one `send(2)` afterwards (a
     /// reply of four messages is one segment, not four).
@@ -115,7 +118,7 @@ final class PeerSocket: @unchecked Sendable {
     private(set) var localAddress: String?
 
     /// Bytes queued but not yet taken by the kernel.
-    var unsentByteCount: Int { sendBuffer.count }
+    var unsentByteCount: Int { sendBuffer.count - sent }
 
     // MARK: - Opening
 
@@ -285,16 +288,21 @@ final class PeerSocket: @unchecked Sendable {
     func send(_ bytes: [UInt8]) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard state != .closed else { return }
-        if sendBuffer.isEmpty { sendBuffer = bytes } else { sendBuffer.append(contentsOf: bytes) }
+        if unsentByteCount == 0 {
+            sendBuffer = bytes
+            sent = 0
+        } else {
+            sendBuffer.append(contentsOf: bytes)
+        }
         if state == .open && !holdingSends { flush() }
     }
 
     private func flush() {
         guard state == .open, fd >= 0 else { return }
-        while !sendBuffer.isEmpty {
-            let (n, code) = sendBuffer.withUnsafeBytes { Syscalls.send(fd, $0) }
+        while sent < sendBuffer.count {
+            let (n, code) = sendBuffer.withUnsafeBytes { Syscalls.send(fd, UnsafeRawBufferPointer(rebasing: $0[sent...])) }
             if n > 0 {
-                sendBuffer.removeFirst(n)
+                sent += n
             } else if code == EAGAIN || code == EWOULDBLOCK {
                 break
             } else if code == EINTR {
@@ -304,12 +312,19 @@ final class PeerSocket: @unchecked Sendable {
                 return
             }
         }
-        if sendBuffer.count > sendBufferLimit {
-            end(.notReading(unsent: sendBuffer.count))
+        if sent == sendBuffer.count {
+            sendBuffer = []
+            sent = 0
+        } else if sent > sendBuffer.count / 2 {
+            sendBuffer.removeFirst(sent)
+            sent = 0
+        }
+        if unsentByteCount > sendBufferLimit {
+            end(.notReading(unsent: unsentByteCount))
             return
         }
-        setWriteInterest(!sendBuffer.isEmpty)
-        if let threshold = drainThreshold, sendBuffer.count <= threshold {
+        setWriteInterest(unsentByteCount > 0)
+        if let threshold = drainThreshold, unsentByteCount <= threshold {
             drainThreshold = nil
             delegate?.socketDrained()
         }
@@ -354,6 +369,7 @@ final class PeerSocket: @unchecked Sendable {
         writeSource = nil
         readSource = nil
         sendBuffer = []
+        sent = 0
         guard fdToClose >= 0 else { return }
         if sources.isEmpty {
             Syscalls.close(fdToClose)

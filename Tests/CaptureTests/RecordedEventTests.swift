@@ -87,6 +87,28 @@ struct RecordedEventTests {
         events.append(PeerEvent(time: 42, .error(peer: nil, message: "listener failed")))
         events.append(PeerEvent(time: 43, .notice("3 seed candidates")))
         events.append(PeerEvent(time: 44, .framesDropped(count: 5)))
+
+        // A relayed pair: its legs, a message held on one and forwarded on the other, and
+        // the relay's own news.
+        events.append(PeerEvent(time: 44.1, .relay(.listening(listen: "127.0.0.1:0", port: 40000, target: "127.0.0.1:18444"))))
+        var legA = PeerInfo(id: 4, address: "127.0.0.1:50001", direction: .inbound, phase: .connecting, startedAt: 44.2)
+        legA.relay = RelayLeg(pair: 1, side: .a, partner: 5)
+        var legB = PeerInfo(id: 5, address: "127.0.0.1:18444", direction: .outbound, phase: .connecting, startedAt: 44.2)
+        legB.relay = RelayLeg(pair: 1, side: .b, partner: 4)
+        events.append(PeerEvent(time: 44.2, .peerAdded(legA)))
+        events.append(PeerEvent(time: 44.2, .peerAdded(legB)))
+        events.append(PeerEvent(time: 44.3, .relay(.intercepting(InterceptRule(commands: [.ping, .inv], from: .a)))))
+        let relayedPing = FrameEncoder.encode(.ping(nonce: 11), magic: magic)
+        events.append(PeerEvent(time: 44.4, .frame(FrameEvent(
+            peer: 4, direction: .received, time: 44.4, unit: WireUnit(frame: Frame.inspect(relayedPing)!),
+            relay: RelayMark(pair: 1, leg: .a, from: .a, sequence: 9, held: 3)))))
+        events.append(PeerEvent(time: 44.5, .relay(.released(held: 3, pair: 1, sequence: 9, forwarded: true, note: "forwarded"))))
+        events.append(PeerEvent(time: 44.5, .frame(FrameEvent(
+            peer: 5, direction: .sent, time: 44.5, unit: WireUnit(frame: Frame.inspect(relayedPing)!),
+            relay: RelayMark(pair: 1, leg: .b, from: .a, sequence: 9)))))
+        events.append(PeerEvent(time: 44.6, .relay(.released(held: 4, pair: 1, sequence: 10, forwarded: false, note: "dropped"))))
+        events.append(PeerEvent(time: 44.7, .relay(.intercepting(nil))))
+        events.append(PeerEvent(time: 44.8, .relay(.stopped(listen: "127.0.0.1:0", pairs: 1))))
         one.received.count(command: "x", bytes: 10)
         events.append(phase(&one, .closed(reason: "peer closed"), 45))
         events.append(phase(&two, .dropped(reason: "by command"), 46))
@@ -113,7 +135,7 @@ struct RecordedEventTests {
             let t = (event.time * 1000).rounded() / 1000
             switch event.kind {
             case let .peerAdded(info):
-                text = "\(t) added #\(info.id) \(info.address) \(info.direction) \(info.transport.map(\.rawValue) ?? "-")"
+                text = "\(t) added #\(info.id) \(info.address) \(info.direction) \(info.transport.map(\.rawValue) ?? "-") \(String(describing: info.relay))"
             case let .phaseChanged(info, _):
                 text = "\(t) #\(info.id) \(info.phase) \(info.transport.map(\.rawValue) ?? "-") \(info.sessionID.map { Hex.encode($0) } ?? "-")"
             case let .peerUpdated(info):
@@ -124,6 +146,7 @@ struct RecordedEventTests {
                 text = "\(t) #\(f.peer) \(f.kind) \(f.direction) \(f.transport) \(f.label) \(f.origin) size \(f.size) ok \(f.checksumOK) "
                     + "\(Hex.encode(f.raw)) plain \(f.plaintext.map { Hex.encode($0) } ?? "-") \(f.summary)"
                 if case let .failure(e) = f.message { text += " error \(e)" }
+                if let mark = f.relay { text += " relay \(mark)" }
                 message = try? f.message?.get()
             case let .framesDropped(count):
                 text = "\(t) dropped \(count)"
@@ -131,6 +154,8 @@ struct RecordedEventTests {
                 text = "\(t) error \(peer.map(String.init) ?? "-") \(message)"
             case let .notice(message):
                 text = "\(t) notice \(message)"
+            case let .relay(news):
+                text = "\(t) relay \(news)"
             }
         }
     }

@@ -151,8 +151,8 @@ extension PeerEngine {
     /// Routes a message that did not arrive on its source leg's queue (released, injected):
     /// if the other leg is not ready and the wait grew too big, the source stops reading.
     private func send(_ message: RelayedUnit, across pair: RelayPair) {
-        if pair.route(message), let source = pair.liveLeg(message.from) {
-            source.queue.async { source.relayPauseReading() }
+        if let reason = pair.route(message), let source = pair.liveLeg(message.from) {
+            source.queue.async { source.relayPause(reason) }
         }
     }
 }

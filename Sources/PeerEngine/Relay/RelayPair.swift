@@ -11,6 +11,19 @@ struct RelayedUnit: Sendable {
     var corruption: Corruption?
     /// Set when a held message is released: its held id.
     var released: Int?
+    /// Bytes counted in the pair's in-flight total while the message is on its way to the
+    /// other leg's queue (0: not counted).
+    var inFlightBytes = 0
+}
+
+/// Why a relay leg stopped reading. It reads again when no reason is left.
+enum RelayPause: Hashable {
+    /// What it sent waits for the other leg to become ready.
+    case pending
+    /// What it sent waits on the other leg's queue.
+    case inFlight
+    /// The other leg's socket holds too much unsent.
+    case unsent
 }
 
 /// Two legs joined by the relay: what one receives goes out on the other.
@@ -40,6 +53,10 @@ final class RelayPair: @unchecked Sendable {
     private var pendingBytes: [RelaySide: Int] = [:]
     /// Legs paused because what they sent waits for a leg not yet ready.
     private var pausedForPending: Set<RelaySide> = []
+    /// Bytes handed to a leg's queue and not yet to its socket, by receiving leg.
+    private var inFlight: [RelaySide: Int] = [:]
+    /// Legs paused because too much of what they sent is in flight.
+    private var pausedForFlight: Set<RelaySide> = []
     private var nextSequence = 1
     private var ended = false
 
@@ -66,28 +83,44 @@ final class RelayPair: @unchecked Sendable {
         return n
     }
 
-    /// Sends `message` across, from `message.from` to the other leg. Returns true when the
-    /// calling leg (`message.from`'s) should stop reading: too much of what it sent waits
-    /// for a leg that is not ready.
+    /// Sends `message` across, from `message.from` to the other leg. Returns why the
+    /// source leg (`message.from`'s) should stop reading now, if it should: too much of
+    /// what it sent waits for a leg that is not ready, or on that leg's queue.
     @discardableResult
-    func route(_ message: RelayedUnit) -> Bool {
+    func route(_ message: RelayedUnit) -> RelayPause? {
         let to = message.from.other
+        let bytes = message.unit.raw.count
         lock.lock()
         guard !ended, let target = leg(to) else {
             lock.unlock()
-            return false
+            return nil
         }
         if !ready.contains(to) {
             pending[to, default: []].append(message)
-            pendingBytes[to, default: 0] += message.unit.raw.count
-            let pause = pendingBytes[to, default: 0] > Self.highWater && !pausedForPending.contains(message.from)
-            if pause { pausedForPending.insert(message.from) }
+            pendingBytes[to, default: 0] += bytes
+            let pause = pendingBytes[to, default: 0] > Self.highWater && pausedForPending.insert(message.from).inserted
             lock.unlock()
-            return pause
+            return pause ? .pending : nil
         }
+        inFlight[to, default: 0] += bytes
+        let pause = inFlight[to, default: 0] > Self.highWater && pausedForFlight.insert(message.from).inserted
         lock.unlock()
-        target.queue.async { target.relaySend(message) }
-        return false
+        var counting = message
+        counting.inFlightBytes = bytes
+        let counted = counting
+        target.queue.async { target.relaySend(counted) }
+        return pause ? .inFlight : nil
+    }
+
+    /// Leg `side` took `bytes` of a routed message off its queue: the source reads again
+    /// once little enough is in flight.
+    func delivered(to side: RelaySide, bytes: Int) {
+        guard bytes > 0 else { return }
+        lock.lock()
+        inFlight[side, default: 0] -= bytes
+        let resume = inFlight[side, default: 0] <= Self.lowWater && pausedForFlight.remove(side.other) != nil ? leg(side.other) : nil
+        lock.unlock()
+        if let resume { resume.queue.async { resume.relayResume(.inFlight) } }
     }
 
     /// Leg `side` can carry messages now: returns what waited for it (to send at once, on
@@ -99,7 +132,7 @@ final class RelayPair: @unchecked Sendable {
         pendingBytes[side] = 0
         let resume = pausedForPending.remove(side.other) != nil ? leg(side.other) : nil
         lock.unlock()
-        if let resume { resume.queue.async { resume.relayResumeReading() } }
+        if let resume { resume.queue.async { resume.relayResume(.pending) } }
         return waiting
     }
 
@@ -110,7 +143,7 @@ final class RelayPair: @unchecked Sendable {
         let source = ended ? nil : leg(side.other)
         lock.unlock()
         guard let source else { return }
-        source.queue.async { paused ? source.relayPauseReading() : source.relayResumeReading() }
+        source.queue.async { paused ? source.relayPause(.unsent) : source.relayResume(.unsent) }
     }
 
     /// Leg `side` ended in `phase`: the other leg ends too, with the reason. Returns false

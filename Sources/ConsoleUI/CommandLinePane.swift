@@ -33,11 +33,18 @@ enum StatusBar {
     }
 
     static func draw(_ model: ConsoleModel, row: Int, into screen: inout Screen) {
+        // The relay's part sits on the right: `relay · intercept ping A>B · held 2`.
+        var limit = screen.width
+        if let relay = model.relay.summary, relay.count + 20 < screen.width {
+            let col = screen.width - relay.count
+            screen.put(relay, row: row, col: col, style: model.relay.held.isEmpty ? CellStyle(.accent) : CellStyle(.warn, bold: true))
+            limit = col - 1
+        }
         if let status = model.status {
             let style = status.isError ? CellStyle(.bad, bold: true) : CellStyle(.plain)
-            screen.put(status.isError ? "error: \(status.text)" : status.text, row: row, col: 0, style: style)
+            screen.put(status.isError ? "error: \(status.text)" : status.text, row: row, col: 0, style: style, limit: limit)
         } else {
-            screen.put(hint(model), row: row, col: 0, style: CellStyle(.dim))
+            screen.put(hint(model), row: row, col: 0, style: CellStyle(.dim), limit: limit)
         }
     }
 }

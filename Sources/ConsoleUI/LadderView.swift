@@ -113,7 +113,7 @@ extension LadderView {
         let bold = CellStyle(.accent, bold: true)
         screen.put("time", row: inner.row, col: inner.col, style: bold)
         screen.put("A \(legs.a.map(String.init) ?? "?")", row: inner.row, col: colA, style: bold)
-        screen.put("verack", row: inner.row, col: colV - 3, style: bold)
+        screen.put(" verack ", row: inner.row, col: colV - 4, style: bold)
         let b = "B \(legs.b.map(String.init) ?? "?")"
         screen.put(b, row: inner.row, col: colB - b.count + 1, style: bold)
         screen.put("summary", row: inner.row, col: colB + 2, style: bold)

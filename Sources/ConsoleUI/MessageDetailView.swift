@@ -141,7 +141,7 @@ enum MessageDetailView {
             x += screen.put("  ⇄  ", row: inner.row + 2, col: x, style: CellStyle(.dim), limit: max(0, inner.right - x))
             x += screen.put(relay.legLine(.b), row: inner.row + 2, col: x, style: CellStyle(.good), limit: max(0, inner.right - x))
             if let sa = relay.a.info?.sessionID, let sb = relay.b.info?.sessionID {
-                screen.put(sa == sb ? "  (the same session)" : "  (two sessions: verack is in the middle)", row: inner.row + 2, col: x,
+                screen.put(sa == sb ? "  (the same session)" : "  (two sessions)", row: inner.row + 2, col: x,
                            style: CellStyle(.dim), limit: max(0, inner.right - x))
             }
             headerRows = 3

@@ -5,8 +5,8 @@ import PeerEngine
 /// A relayed pair for the tests: leg A (peer 3, the node that connected to the relay) and
 /// leg B (peer 4, the target), pair 1.
 enum RelayFixtures {
-    static let sessionA: [UInt8] = (0..<32).map { UInt8($0 &* 7 &+ 0x1a) }
-    static let sessionB: [UInt8] = (0..<32).map { UInt8($0 &* 13 &+ 0x9f) }
+    static let sessionA: [UInt8] = (0..<32).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 0x1a) }
+    static let sessionB: [UInt8] = (0..<32).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 0x9f) }
 
     static func leg(_ side: RelaySide, v2: Bool = false) -> PeerInfo {
         let id = side == .a ? 3 : 4
@@ -63,4 +63,35 @@ enum RelayFixtures {
         m.tick(now: 3)
         return m
     }
+}
+
+/// The relay's screens (printed by `VERACK_DUMP=1 swift test --filter dumpRelayScreens`).
+enum RelayScenarios {
+    static func heldPing() -> Screen { RelayFixtures.heldPing().render() }
+
+    static func v2Detail() -> Screen {
+        var m = RelayFixtures.heldPing(v2: true, width: 120, height: 30)
+        m.handle(PeerEvent(time: 2, .relay(.released(held: 1, pair: 1, sequence: 3, forwarded: true, note: "forwarded"))))
+        m.handle(.frame(RelayFixtures.v2Ping(nonce: 0xabc, leg: .b, from: .a, sequence: 3, time: 2.001)))
+        _ = m.press(.tab, .tab, .enter)
+        return m.render()
+    }
+
+    static func v1Detail() -> Screen {
+        var m = RelayFixtures.heldPing(width: 120, height: 30)
+        _ = m.press(.tab, .tab, .home, .enter)
+        return m.render()
+    }
+
+    static func ladder() -> Screen {
+        var m = RelayFixtures.heldPing(width: 120, height: 30)
+        m.handle(.frame(RelayFixtures.v1(.pong(nonce: 0xabc), leg: .b, from: .b, sequence: 4, time: 2.5)))
+        m.handle(.frame(RelayFixtures.v1(.pong(nonce: 0xabc), leg: .a, from: .b, sequence: 4, time: 2.501)))
+        _ = m.press(.tab, .enter)
+        return m.render()
+    }
+
+    static let all: [(String, @Sendable () -> Screen)] = [
+        ("heldPing", heldPing), ("v2Detail", v2Detail), ("v1Detail", v1Detail), ("ladder", ladder),
+    ]
 }

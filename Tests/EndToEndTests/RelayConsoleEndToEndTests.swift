@@ -1,0 +1,102 @@
+import Foundation
+import NodeHarness
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The relay in the real console, driven by keystrokes in tmux: `verack serve` is the target
+/// (B), `verack handshake --send ping` the node that connects to the relay (A). The pair
+/// shows as two linked rows, `intercept ping A>B` holds A's two pings (its own after the
+/// handshake, and the one sent), no pong reaches A, and `forward h1`, `forward h2` release
+/// them: the pongs come back, and quit is clean.
+@Suite(.serialized) struct RelayConsoleEndToEndTests {
+    @Test(.timeLimit(.minutes(3)), arguments: ["v1", "v2"])
+    func heldPingIsReleasedByKeystrokes(transport: String) throws {
+        guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
+        guard let tmux = Shell.which("tmux") else { return try unavailable("tmux is not installed (apt-get install tmux)") }
+        let target = try ProbeEndToEndTests.serve(verack)
+        defer { ProbeEndToEndTests.stop(target.pid) }
+        let session = try TmuxSession(tmux: tmux, width: 140, height: 40, directory: RealNode.repositoryRoot.path)
+        defer { session.kill() }
+
+        try session.type(
+            "'\(verack)' --network regtest --no-seeds --relay 127.0.0.1:0=127.0.0.1:\(target.port) --relay-out \(transport); echo \"verack exited $?\"")
+        // The relay's bound port, from the status bar.
+        var step = try session.wait(timeout: 20) { $0.range(of: #"\(port \d+\)"#, options: .regularExpression) != nil }
+        #expect(step.matched, "the relay never said where it listens:\n\(step.screen)")
+        guard step.matched, let found = step.screen.range(of: #"\(port \d+\)"#, options: .regularExpression),
+              let relayPort = Int(step.screen[found].dropFirst(6).dropLast()) else { return }
+
+        try session.type("intercept ping A>B")
+        step = try session.wait(timeout: 10) { $0.contains("intercept: holding ping A>B") && $0.contains("relay · intercept ping A>B") }
+        #expect(step.matched, "intercept ping was not taken:\n\(step.screen)")
+
+        // A: a node that connects to the relay, pings after its handshake, and listens for 60 s.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("verack-relay-console-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("a.out").path
+        let a = try Shell.spawn(
+            verack, ["handshake", "--network", "regtest", "--transport", transport, "--send", "ping", "--wait", "60", "--timeout", "20",
+                     "127.0.0.1:\(relayPort)"],
+            stdout: out, stderr: dir.appendingPathComponent("a.err").path)
+        defer { ProbeEndToEndTests.stop(a) }
+
+        // The pair: two linked rows, both established, each marked with its leg.
+        func rows(_ screen: String) -> [String] { screen.split(separator: "\n").map(String.init) }
+        func legRow(_ screen: String, _ leg: String) -> String { rows(screen).first { $0.contains("⇄\(leg)1 \(transport)") } ?? "" }
+        step = try session.wait(timeout: 30) { screen in
+            legRow(screen, "A").contains("established") && legRow(screen, "B").contains("established")
+                && screen.contains("held h1") && screen.contains("held h2")
+        }
+        #expect(step.matched, "no established pair with a held ping:\n\(step.screen)")
+        guard step.matched else { return }
+        let tableRows = rows(step.screen)
+        if let aRow = tableRows.firstIndex(where: { $0.contains("⇄A1") }) {
+            #expect(tableRows[aRow + 1].contains("⇄B1"), "the pair's rows are not adjacent:\n\(step.screen)")
+            #expect(tableRows[aRow].range(of: #"│ *(\d+)⇄(\d+) "#, options: .regularExpression) != nil, "\(tableRows[aRow])")
+        }
+        // The pings are held: one row each, A→B, tagged; the status bar counts them; B's
+        // ping to A is not held; A hears no pong.
+        let pingRows = tableRows.filter { $0.contains(" ping ") && $0.contains("A→B") }
+        #expect(pingRows.count == 2 && pingRows.allSatisfy { $0.contains("held h") }, "\(step.screen)")
+        #expect(step.screen.contains("relay · intercept ping A>B · held 2"), "\(step.screen)")
+        #expect(tableRows.contains { $0.contains("B→A ping") && !$0.contains("held") }, "\(step.screen)")
+        #expect(!tableRows.contains { $0.contains("B→A pong") })
+        #expect(!((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").contains("← pong"))
+
+        // Released by keystrokes: each ping goes on, its pong comes back through the relay.
+        try session.type("forward h1")
+        step = try session.wait(timeout: 20) { screen in
+            screen.contains("h1 forwarded") && screen.contains("relay · intercept ping A>B · held 1")
+                && rows(screen).contains { $0.contains("B→A pong") }
+        }
+        #expect(step.matched, "forward h1 did not release the first ping:\n\(step.screen)")
+        try session.type("forward h2")
+        step = try session.wait(timeout: 20) { screen in
+            screen.contains("h2 forwarded") && rows(screen).filter { $0.contains("B→A pong") }.count == 2
+        }
+        #expect(step.matched, "forward h2 did not release the second ping:\n\(step.screen)")
+        #expect(!step.screen.contains("held 1") && step.screen.contains("relay · intercept ping A>B"), "\(step.screen)")
+        let deadline = Date().addingTimeInterval(20)
+        var said = ""
+        while Date() < deadline {
+            said = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            if said.components(separatedBy: "← pong").count == 3 { break }
+            usleep(100_000)
+        }
+        #expect(said.components(separatedBy: "← pong").count == 3, "A did not hear both pongs:\n\(said)")
+
+        // The ladder of leg A: three columns.
+        try session.press("Tab")
+        try session.press("Enter")
+        step = try session.wait(timeout: 10) { $0.contains("Ladder · pair 1") && $0.contains(" verack ") }
+        #expect(step.matched, "no three-column ladder:\n\(step.screen)")
+        try session.press("Escape")
+        try session.press("q")
+        step = try session.wait(timeout: 10) { $0.contains("verack exited 0") }
+        #expect(step.matched, "verack did not exit with 0 after q:\n\(step.screen)")
+        #expect(try session.display("#{alternate_on}") == "0")
+    }
+}

@@ -116,6 +116,16 @@ public struct MessageLog {
         }
     }
 
+    /// Every frame kept, oldest row first, each followed by its attached forwarded copy
+    /// (what `save` writes: both legs' frames, as a recording has them).
+    public func forEachKept(_ body: (FrameEvent) throws -> Void) rethrows {
+        for seq in ring.firstSeq..<ring.nextSeq {
+            guard let frame = ring[seq] else { continue }
+            try body(frame)
+            if let copy = relayEntries[seq]?.forwarded { try body(copy) }
+        }
+    }
+
     /// What the frames kept cost, counted again from scratch (for tests of the accounting).
     var recountedBytes: Int {
         var total = 0

@@ -357,19 +357,20 @@ final class ConsoleApp {
         do {
             let recorder = try Recorder(path: request.path, force: request.force, network: options.network, epoch: epoch)
             defer { recorder.close() }
-            let ring = model.log.ring
             var named = Set<PeerID>()
-            for seq in ring.firstSeq..<ring.nextSeq {
-                guard let frame = ring[seq] else { continue }
+            var count = 0
+            // A relayed message's forwarded copy follows its row: both legs are saved.
+            model.log.forEachKept { frame in
                 if named.insert(frame.peer).inserted, let ends = model.endpoints[frame.peer] {
                     var info = model.peers[frame.peer] ?? PeerInfo(id: frame.peer, address: ends.remote, direction: .outbound, phase: .connecting, startedAt: frame.time)
                     info.localAddress = ends.local
                     recorder.handle(PeerEvent(time: min(info.startedAt, frame.time), .peerAdded(info)))
                 }
                 recorder.handle(PeerEvent(time: frame.time, .frame(frame)))
+                count += 1
             }
             if let failure = recorder.failure { throw failure }
-            model.showInfo("saved \(ring.count) frames to \(request.path)")
+            model.showInfo("saved \(count) frames to \(request.path)")
         } catch {
             model.showError("save: \(error)")
         }
@@ -380,9 +381,7 @@ final class ConsoleApp {
         do {
             let writer = try PcapWriter(path: request.path, force: request.force)
             defer { writer.close() }
-            let ring = model.log.ring
-            for seq in ring.firstSeq..<ring.nextSeq {
-                guard let frame = ring[seq] else { continue }
+            try model.log.forEachKept { frame in
                 let ends = model.endpoints[frame.peer]
                 try writer.write(frame, at: epoch + frame.time, local: ends?.local, remote: ends?.remote ?? "", magic: options.network.magic)
             }

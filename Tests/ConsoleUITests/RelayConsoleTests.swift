@@ -239,3 +239,13 @@ import Testing
         }
     }
 }
+
+extension RelayConsoleTests {
+    /// `save` walks the rows with their attached copies: both legs' frames, in order.
+    @Test func keptFramesIncludeAttachedCopies() {
+        let m = RelayFixtures.heldPing()
+        var seen: [String] = []
+        m.log.forEachKept { seen.append("\($0.peer) \($0.direction) \($0.label)") }
+        #expect(seen == ["3 received version", "4 sent version", "4 received version", "3 sent version", "3 received ping"])
+    }
+}

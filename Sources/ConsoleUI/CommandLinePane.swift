@@ -34,8 +34,15 @@ enum StatusBar {
 
     static func draw(_ model: ConsoleModel, row: Int, into screen: inout Screen) {
         // The relay's part sits on the right: `relay · intercept ping A>B · held 2`.
+        // On a narrow terminal a status line keeps its room and the relay's part shrinks to
+        // the held count.
         var limit = screen.width
-        if let relay = model.relay.summary, relay.count + 20 < screen.width {
+        let statusLength = model.status.map { $0.text.count + ($0.isError ? 7 : 0) } ?? 0
+        var relay = model.relay.summary
+        if let full = relay, statusLength + 1 + full.count > screen.width {
+            relay = model.relay.held.isEmpty ? nil : "held \(model.relay.held.count)"
+        }
+        if let relay, relay.count + 20 < screen.width {
             let col = screen.width - relay.count
             screen.put(relay, row: row, col: col, style: model.relay.held.isEmpty ? CellStyle(.accent) : CellStyle(.warn, bold: true))
             limit = col - 1

@@ -49,8 +49,18 @@ extension ConsoleModel {
         relay.active = true
         if let held = mark.held, mark.leg == mark.from, !relay.held.contains(held) {
             relay.held.append(held)
-            showInfo("held h\(held): \(frame.label) \(mark.from.flow) of pair \(mark.pair) · forward h\(held) or drop h\(held)")
+            showInfo("held h\(held): \(frame.label) \(mark.from.flow), pair \(mark.pair) · forward h\(held) or drop h\(held)")
         }
+    }
+
+    /// A filter's peers with each relay leg's partner added: a relayed message shows once,
+    /// on the leg it came in on, so `filter peer 4` must take in its pair's other leg.
+    func withPartners(_ filter: LogFilter) -> LogFilter {
+        var filter = filter
+        for id in filter.peers {
+            if let partner = peers[id]?.relay?.partner, !filter.peers.contains(partner) { filter.peers.append(partner) }
+        }
+        return filter
     }
 
     /// The peer ids of pair `pair`'s legs (A, B), as far as the table knows them.

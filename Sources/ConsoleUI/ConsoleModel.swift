@@ -583,11 +583,11 @@ public struct ConsoleModel {
                 editor.set(line)
                 return unknownPeer(id)
             }
-            log.setFilter(filter)
+            log.setFilter(filter.map(withPartners))
             following = true
             logSelection = nil
             logTop = nil
-            showInfo(filter.map { "filter: \($0)" } ?? "filter off")
+            showInfo(log.filter.map { "filter: \($0)" } ?? "filter off")
             return []
         case .addresses:
             return openAddresses()

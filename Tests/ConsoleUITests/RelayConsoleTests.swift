@@ -249,3 +249,21 @@ extension RelayConsoleTests {
         #expect(seen == ["3 received version", "4 sent version", "4 received version", "3 sent version", "3 received ping"])
     }
 }
+
+extension RelayConsoleTests {
+    /// A relayed message's row belongs to the leg it came in on: filtering on one leg takes
+    /// in the other.
+    @Test func filterOnALegTakesInItsPartner() {
+        var m = RelayFixtures.heldPing()
+        _ = m.type("filter peer 4")
+        #expect(m.log.filter?.peers == [4, 3])
+        #expect(m.log.count == 3)
+        #expect(m.status?.text == "filter: peer 4,3")
+    }
+
+    /// On 80 columns the status line keeps its room; the relay's part shrinks to the count.
+    @Test func narrowStatusBarKeepsTheHeldCount() {
+        let line = RelayFixtures.heldPing(width: 80, height: 24).render().lines[23]
+        #expect(line == "held h1: ping A>B, pair 1 · forward h1 or drop h1                         held 1")
+    }
+}

@@ -15,7 +15,7 @@ import Testing
         #expect(lines[9].hasPrefix("│00:01.500   3⇄4 A→B ping               8 ✓ held h1 ping nonce=abc"))
         #expect(lines[10].hasPrefix("│    "))
         #expect(lines[29].hasSuffix("relay · intercept ping · held 1"))
-        #expect(lines[29].hasPrefix("held h1: ping A>B of pair 1 · forward h1 or drop h1"))
+        #expect(lines[29].hasPrefix("held h1: ping A>B, pair 1 · forward h1 or drop h1"))
     }
 
     @Test func releasedAndDroppedRows() {

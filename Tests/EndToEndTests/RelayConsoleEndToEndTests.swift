@@ -88,6 +88,16 @@ import Glibc
         }
         #expect(said.components(separatedBy: "← pong").count == 3, "A did not hear both pongs:\n\(said)")
 
+        // inject: a ping made by the composer goes to A as if B sent it.
+        try session.type("inject 1 B>A ping 0x4d2")
+        step = try session.wait(timeout: 10) { screen in
+            rows(screen).contains { $0.contains("B→A ping") && $0.contains("!injected") && $0.contains("nonce=4d2") }
+        }
+        #expect(step.matched, "the injected ping is not in the log:\n\(step.screen)")
+        let heard = Date().addingTimeInterval(20)
+        while Date() < heard, !((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").contains("← ping nonce=4d2") { usleep(100_000) }
+        #expect(((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").contains("← ping nonce=4d2"), "A never got the injected ping")
+
         // The ladder of leg A: three columns.
         try session.press("Tab")
         try session.press("Enter")
@@ -98,5 +108,17 @@ import Glibc
         step = try session.wait(timeout: 10) { $0.contains("verack exited 0") }
         #expect(step.matched, "verack did not exit with 0 after q:\n\(step.screen)")
         #expect(try session.display("#{alternate_on}") == "0")
+    }
+
+    @Test func badRelayFlagsGiveOneLineErrors() throws {
+        guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
+        let r = try Shell.run(verack, ["--no-seeds", "--relay", "18555"])
+        #expect(r.status != 0)
+        #expect(r.stderr.hasPrefix("Error: bad --relay '18555': give LISTEN=TARGET"), "\(r.stderr)")
+        let target = try Shell.run(verack, ["--no-seeds", "--relay", "18555=[::1"])
+        #expect(target.stderr.hasPrefix("Error: bad --relay target '[::1'"), "\(target.stderr)")
+        let policy = try Shell.run(verack, ["--no-seeds", "--relay", "18555=127.0.0.1", "--relay-in", "v3"])
+        #expect(policy.status != 0)
+        #expect(policy.stderr.contains("--relay-in"), "\(policy.stderr)")
     }
 }

@@ -100,10 +100,16 @@ public struct MessageLog {
     }
 
     private mutating func attach(_ frame: FrameEvent, to seq: Int) {
+        var frame = frame
+        // A row trimmed already (a message held while the budget ran out) gets its copy
+        // trimmed at once; else a big copy is trimmed with its row (trimToBudget trims both).
+        if ring[seq]?.trimmed != nil {
+            frame.trim(keeping: Self.trimmedLength)
+        } else if frame.raw.count > Self.trimmedLength, (ring[seq]?.raw.count ?? 0) <= Self.trimmedLength {
+            bigFrames.append(seq)
+        }
         relayEntries[seq, default: RelayEntry()].forwarded = frame
         keptBytes += Self.cost(frame)
-        // A big copy is trimmed with its row (trimToBudget trims both).
-        if frame.raw.count > Self.trimmedLength, (ring[seq]?.raw.count ?? 0) <= Self.trimmedLength { bigFrames.append(seq) }
         trimToBudget()
     }
 

@@ -267,3 +267,19 @@ extension RelayConsoleTests {
         #expect(line == "held h1: ping A>B, pair 1 · forward h1 or drop h1                         held 1")
     }
 }
+
+extension RelayConsoleTests {
+    /// A big message held while the budget runs out is trimmed; its copy, forwarded later,
+    /// is trimmed as it attaches.
+    @Test func copyOfATrimmedRowIsTrimmed() {
+        var log = MessageLog(limit: 100, byteBudget: 4000)
+        let big = Message.unknown(command: "blob", payload: Array(repeating: UInt8(0x42), count: 3000)[...])
+        _ = log.record(RelayFixtures.v1(big, leg: .a, from: .a, sequence: 1, held: 1, time: 1))
+        for i in 2...4 { _ = log.record(RelayFixtures.v1(big, leg: .b, from: .b, sequence: i, time: Double(i))) }
+        let row = log.relayRow(pair: 1, sequence: 1) ?? -1
+        #expect(log[row]?.trimmed != nil)
+        _ = log.record(RelayFixtures.v1(big, leg: .b, from: .a, sequence: 1, time: 5))
+        #expect(log.forwarded(row)?.trimmed != nil)
+        #expect(log.keptBytes == log.recountedBytes)
+    }
+}

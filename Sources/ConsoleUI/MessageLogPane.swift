@@ -26,6 +26,8 @@ enum MessageLogPane {
         var outcome: RelayOutcome?
         /// Sent on the other leg (its copy is attached).
         var forwarded: Bool
+        /// How the copy sent on was broken (`forward hN --corrupt KIND`), if it was.
+        var copyTag: String?
     }
 
     /// The relay part of row `seq`, for a frame of a relayed message (not a leg's own
@@ -35,7 +37,9 @@ enum MessageLogPane {
         let legs = model.legs(ofPair: mark.pair)
         let text = "\(legs.a.map(String.init) ?? "?")⇄\(legs.b.map(String.init) ?? "?")"
         let forwarded = model.log.forwarded(seq) != nil || mark.leg != mark.from
-        return RelayRow(legs: text, from: mark.from, outcome: model.log.outcome(seq), forwarded: forwarded)
+        return RelayRow(
+            legs: text, from: mark.from, outcome: model.log.outcome(seq), forwarded: forwarded,
+            copyTag: model.log.forwarded(seq)?.injectionTag)
     }
 
     static func draw(_ model: ConsoleModel, in rect: Rect, into screen: inout Screen) {
@@ -121,6 +125,7 @@ enum MessageLogPane {
         guard rest > 0 else { return }
         var summary = frame.summary
         if let tag = frame.injectionTag { summary = tag + " " + summary }
+        if let tag = relay?.copyTag { summary = tag + " " + summary }
         // A v2 message reads like a v1 one, marked v2 (its ✓ means the packet authenticated).
         if frame.transport == .v2 && frame.kind == .message { summary = "v2 " + summary }
         // Raw hex beside the summary: v1's payload bytes, v2's decrypted payload.

@@ -86,3 +86,27 @@ import Testing
         #expect(text.contains("forward hN|all [--corrupt KIND]"))
     }
 }
+
+extension RelayRenderTests {
+    /// `forward h1 --corrupt checksum`: the row says the copy sent on was broken, and the
+    /// detail dumps the other bytes it carried.
+    @Test func corruptedForwardShowsOnTheRowAndInTheDetail() {
+        var m = RelayFixtures.heldPing(width: 120, height: 30)
+        m.handle(PeerEvent(time: 2, .relay(.released(held: 1, pair: 1, sequence: 3, forwarded: true, note: "forwarded with a corrupted checksum"))))
+        var copy = RelayFixtures.v1(.ping(nonce: 0xabc), leg: .b, from: .a, sequence: 3, time: 2.001, corruption: .checksum)
+        copy.relay?.held = nil
+        m.handle(.frame(copy))
+        #expect(m.render().lines[9].contains("h1 forwarded !corrupt:checksum ping nonce=abc"))
+        _ = m.press(.tab, .tab, .enter)
+        let text = m.render().lines.joined(separator: "\n")
+        #expect(text.contains("leg B (peer 4) sent 32 bytes !corrupt:checksum"))
+    }
+
+    @Test func relayStoppedClearsTheListeners() {
+        var m = RelayFixtures.heldPing()
+        #expect(m.relay.listeners == ["127.0.0.1:18555 → 127.0.0.1:18444"])
+        m.handle(PeerEvent(time: 5, .relay(.stopped(listen: "127.0.0.1:18555", pairs: 1))))
+        #expect(m.relay.listeners.isEmpty)
+        #expect(m.status?.text == "relay on 127.0.0.1:18555 stopped; 1 pair dropped")
+    }
+}

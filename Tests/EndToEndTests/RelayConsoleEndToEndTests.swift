@@ -9,7 +9,8 @@ import Glibc
 /// (B), `verack handshake --send ping` the node that connects to the relay (A). The pair
 /// shows as two linked rows, `intercept ping A>B` holds A's two pings (its own after the
 /// handshake, and the one sent), no pong reaches A, and `forward h1`, `forward h2` release
-/// them: the pongs come back, and quit is clean.
+/// them: the pongs come back. A ping injected B>A reaches A, whose pong is held and dropped
+/// by `drop h3`; the ladder has three columns, and quit is clean.
 @Suite(.serialized) struct RelayConsoleEndToEndTests {
     @Test(.timeLimit(.minutes(3)), arguments: ["v1", "v2"])
     func heldPingIsReleasedByKeystrokes(transport: String) throws {
@@ -88,7 +89,11 @@ import Glibc
         }
         #expect(said.components(separatedBy: "← pong").count == 3, "A did not hear both pongs:\n\(said)")
 
-        // inject: a ping made by the composer goes to A as if B sent it.
+        // inject: a ping made by the composer goes to A as if B sent it; A's pong is held
+        // (intercept pong A>B) and dropped by keystrokes.
+        try session.type("intercept pong A>B")
+        step = try session.wait(timeout: 10) { $0.contains("relay · intercept pong A>B") }
+        #expect(step.matched, "intercept pong A>B was not taken:\n\(step.screen)")
         try session.type("inject 1 B>A ping 0x4d2")
         step = try session.wait(timeout: 10) { screen in
             rows(screen).contains { $0.contains("B→A ping") && $0.contains("!injected") && $0.contains("nonce=4d2") }
@@ -97,6 +102,15 @@ import Glibc
         let heard = Date().addingTimeInterval(20)
         while Date() < heard, !((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").contains("← ping nonce=4d2") { usleep(100_000) }
         #expect(((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").contains("← ping nonce=4d2"), "A never got the injected ping")
+        step = try session.wait(timeout: 10) { screen in
+            rows(screen).contains { $0.contains("A→B pong") && $0.contains("held h3") && $0.contains("nonce=4d2") }
+        }
+        #expect(step.matched, "A's pong to the injected ping was not held as h3:\n\(step.screen)")
+        try session.type("drop h3")
+        step = try session.wait(timeout: 10) { screen in
+            rows(screen).contains { $0.contains("A→B pong") && $0.contains("dropped h3") } && screen.contains("h3 dropped")
+        }
+        #expect(step.matched, "drop h3 did not drop the pong:\n\(step.screen)")
 
         // The ladder of leg A: three columns.
         try session.press("Tab")

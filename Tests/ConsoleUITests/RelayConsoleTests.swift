@@ -1,4 +1,5 @@
 import BitcoinWire
+import NodeHarness
 import PeerEngine
 import Testing
 @testable import ConsoleUI
@@ -281,5 +282,49 @@ extension RelayConsoleTests {
         _ = log.record(RelayFixtures.v1(big, leg: .b, from: .a, sequence: 1, time: 5))
         #expect(log.forwarded(row)?.trimmed != nil)
         #expect(log.keptBytes == log.recountedBytes)
+    }
+}
+
+/// Relayed frames in any order (copies before their rows, duplicates, unknown pairs, held
+/// ids released twice), a small log and a small budget, keys and a render after every
+/// step: no crash, and the budget's count stays exact.
+@Suite struct RelayChaosTests {
+    @Test(arguments: 0..<4) func relayedEventsInAnyOrder(seed: UInt64) {
+        var rng = SeededRNG(seed: seed)
+        var m = ConsoleModel(networkName: "regtest", logLimit: 40, width: 100, height: 30)
+        m.handle(.peerAdded(RelayFixtures.leg(.a, v2: true)))
+        m.handle(.peerAdded(RelayFixtures.leg(.b, v2: true)))
+        let keys: [Key] = [.tab, .enter, .esc, .up, .down, .home, .end, .pgUp, .char("F")]
+        let lines = ["forward h1", "forward all", "drop h2", "inject 1 A>B ping", "intercept ping", "intercept off", "filter peer 4", "filter off"]
+        for step in 0..<600 {
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0...5:
+                let leg: RelaySide = Bool.random(using: &rng) ? .a : .b
+                let from: RelaySide = Bool.random(using: &rng) ? .a : .b
+                let sequence = Int.random(in: 0..<30, using: &rng)
+                let held: Int? = Bool.random(using: &rng) ? Int.random(in: 1..<5, using: &rng) : nil
+                let size = Int.random(in: 0..<3000, using: &rng)
+                var f = Bool.random(using: &rng)
+                    ? RelayFixtures.v1(.unknown(command: "blob", payload: Array(repeating: UInt8(7), count: size)[...]), leg: leg, from: from,
+                                       sequence: sequence, held: held, time: Double(step))
+                    : RelayFixtures.v2Ping(nonce: UInt64(step), leg: leg, from: from, sequence: sequence, held: held, time: Double(step))
+                f.relay?.pair = Int.random(in: 1..<3, using: &rng)
+                m.handle(.frame(f))
+            case 6:
+                m.handle(PeerEvent(time: Double(step), .relay(.released(
+                    held: Int.random(in: 1..<5, using: &rng), pair: 1, sequence: Int.random(in: 0..<30, using: &rng),
+                    forwarded: Bool.random(using: &rng), note: "x"))))
+            case 7:
+                _ = m.handle(key: keys[Int.random(in: 0..<keys.count, using: &rng)])
+            case 8:
+                _ = m.press(.ctrl("u"))
+                _ = m.type(lines[Int.random(in: 0..<lines.count, using: &rng)])
+                if m.focus != .commandLine { _ = m.press(.char(":")) }
+            default:
+                m.resize(width: Int.random(in: 60..<140, using: &rng), height: Int.random(in: 20..<45, using: &rng))
+            }
+            _ = m.render()
+            #expect(m.log.keptBytes == m.log.recountedBytes)
+        }
     }
 }

@@ -33,11 +33,25 @@ enum StatusBar {
     }
 
     static func draw(_ model: ConsoleModel, row: Int, into screen: inout Screen) {
+        // The relay's part sits on the right: `relay · intercept ping A>B · held 2`.
+        // On a narrow terminal a status line keeps its room and the relay's part shrinks to
+        // the held count.
+        var limit = screen.width
+        let statusLength = model.status.map { $0.text.count + ($0.isError ? 7 : 0) } ?? 0
+        var relay = model.relay.summary
+        if let full = relay, statusLength + 1 + full.count > screen.width {
+            relay = model.relay.held.isEmpty ? nil : "held \(model.relay.held.count)"
+        }
+        if let relay, relay.count + 20 < screen.width {
+            let col = screen.width - relay.count
+            screen.put(relay, row: row, col: col, style: model.relay.held.isEmpty ? CellStyle(.accent) : CellStyle(.warn, bold: true))
+            limit = col - 1
+        }
         if let status = model.status {
             let style = status.isError ? CellStyle(.bad, bold: true) : CellStyle(.plain)
-            screen.put(status.isError ? "error: \(status.text)" : status.text, row: row, col: 0, style: style)
+            screen.put(status.isError ? "error: \(status.text)" : status.text, row: row, col: 0, style: style, limit: limit)
         } else {
-            screen.put(hint(model), row: row, col: 0, style: CellStyle(.dim))
+            screen.put(hint(model), row: row, col: 0, style: CellStyle(.dim), limit: limit)
         }
     }
 }

@@ -4,12 +4,14 @@ import PeerEngine
 /// Parses the command line. Errors are one line, ready for the status bar.
 public enum CommandParser {
     /// The command names, in the order help lists them.
-    public static let commands = ["connect", "drop", "resend", "send", "filter", "save", "record", "addresses", "crawl", "help", "quit"]
+    public static let commands = [
+        "connect", "drop", "resend", "send", "filter", "save", "record", "addresses", "crawl", "relay", "intercept", "forward", "inject", "help", "quit",
+    ]
 
     /// One usage line per command.
     public static let usage: [(command: String, text: String)] = [
         ("connect [--v1|--v2] ADDRESS|seeds", "open a connection (HOST[:PORT], [v6]:PORT) or dial the DNS seeds"),
-        ("drop ID|all", "close one peer, or every peer"),
+        ("drop ID|all|hN", "close one peer, or every peer; drop hN loses held message hN"),
         ("resend ID COMMAND [--corrupt KIND]", "send our last COMMAND again, optionally broken: " + Corruption.resendKinds.map(\.rawValue).joined(separator: "|")),
         ("send ID COMMAND ARGS… [--corrupt KIND]", "send any message, made from a short form (send ID help lists them); send ID raw COMMAND HEX sends any command and payload"),
         ("filter [peer ID,…] [command NAME,…] [dir in|out] [corrupt] | off", "show only the frames that match every term"),
@@ -18,6 +20,10 @@ public enum CommandParser {
         ("record [--force] FILE | off", "record every event from now on to FILE (JSON Lines), or stop"),
         ("addresses", "the address book: every address peers told us about (also the key a)"),
         ("crawl [--max N] [--concurrency C] [--seed ADDRESS]… | stop", "crawl from the connected peers (or the seeds): the crawl view, also the key c"),
+        ("relay LISTEN TARGET [--in v1|v2|auto] [--out v1|v2|auto] | stop", "relay each connection on LISTEN to TARGET: a pair of linked rows (3⇄4)"),
+        ("intercept COMMAND[,…] [dir A>B|B>A] | off", "hold the matching relayed messages (held h1, h2, … in the log)"),
+        ("forward hN|all [--corrupt KIND]", "send held messages on, optionally broken: " + Corruption.resendKinds.map(\.rawValue).joined(separator: "|")),
+        ("inject PAIR A>B|B>A COMMAND ARGS… [--corrupt KIND]", "send a message into a relayed pair as if from A (A>B) or B (B>A), made as send makes it"),
         ("help", "show keys and commands"),
         ("quit", "leave (also q or Ctrl-C outside the command line)"),
     ]
@@ -65,8 +71,9 @@ public enum CommandParser {
             }
             return .success(.engine(.connect(plain[0], transport)))
         case "drop":
-            guard args.count == 1 else { return .failure(CommandError("usage: drop ID|all")) }
+            guard args.count == 1 else { return .failure(CommandError("usage: drop ID|all|hN")) }
             if args[0].lowercased() == "all" { return .success(.engine(.dropAll)) }
+            if args[0].first == "h" || args[0].first == "H" { return heldID(args[0], command: "drop").map { .engine(.dropHeld($0)) } }
             return peerID(args[0]).map { .engine(.drop($0)) }
         case "resend":
             return parseResend(args)
@@ -84,6 +91,14 @@ public enum CommandParser {
             return .success(.addresses)
         case "crawl":
             return parseCrawl(args)
+        case "relay":
+            return parseRelay(args)
+        case "intercept":
+            return parseIntercept(args)
+        case "forward":
+            return parseForward(args)
+        case "inject":
+            return parseInject(args, network: network)
         case "help", "?":
             guard args.isEmpty else { return .failure(CommandError("usage: help")) }
             return .success(.help)

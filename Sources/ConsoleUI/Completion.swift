@@ -13,11 +13,13 @@ public enum Completion {
     }
 
     /// Completes the last word of `line` (the cursor is taken to be at the end).
-    public static func complete(_ line: String, peers: [PeerID]) -> Result {
+    /// `held` and `pairs` offer the held ids (`h3`) and relayed pairs to `forward`, `drop`
+    /// and `inject`.
+    public static func complete(_ line: String, peers: [PeerID], held: [Int] = [], pairs: [Int] = []) -> Result {
         let endsWithSpace = line.last == " "
         var words = line.split(separator: " ").map(String.init)
         let partial = endsWithSpace ? "" : (words.popLast() ?? "")
-        let options = candidates(before: words, peers: peers)
+        let options = candidates(before: words, peers: peers, held: held, pairs: pairs)
         let matches = options.filter { $0.hasPrefix(partial) }
         let prefix = words.isEmpty ? "" : words.joined(separator: " ") + " "
         if matches.count == 1, let only = matches.first {
@@ -31,13 +33,32 @@ public enum Completion {
         return Result(line: completed, candidates: matches)
     }
 
-    static func candidates(before words: [String], peers: [PeerID]) -> [String] {
+    static func candidates(before words: [String], peers: [PeerID], held: [Int] = [], pairs: [Int] = []) -> [String] {
         // Only the cases that offer peer ids make them.
         func ids() -> [String] { peers.map(String.init) }
+        let heldIDs = held.map { "h\($0)" }
+        let flows = RelaySide.allCases.map(\.flow)
+        let policies = TransportPolicy.allCases.map(\.rawValue)
         guard let command = words.first?.lowercased() else { return CommandParser.commands }
         switch (command, words.count) {
         case ("connect", 1): return ["seeds", "--v1", "--v2"]
-        case ("drop", 1): return ids() + ["all"]
+        case ("drop", 1): return ids() + ["all"] + heldIDs
+        case ("relay", 1): return ["stop", "--in", "--out"]
+        case ("relay", _) where ["--in", "--out"].contains(words.last?.lowercased() ?? ""): return policies
+        case ("relay", _) where words.contains(where: { $0.lowercased() == "stop" }): return []
+        case ("relay", _):
+            let used = Set(words.map { $0.lowercased() })
+            return ["--in", "--out"].filter { !used.contains($0) }
+        case ("intercept", 1): return Command.all.map(\.name) + ["off"]
+        case ("intercept", 2) where words[1].lowercased() != "off": return ["dir"] + flows
+        case ("intercept", 3) where words[2].lowercased() == "dir": return flows
+        case ("forward", _) where words.last == "--corrupt": return Corruption.resendKinds.map(\.rawValue)
+        case ("forward", 1): return heldIDs + ["all"]
+        case ("forward", 2): return ["--corrupt"]
+        case ("inject", _) where words.last == "--corrupt": return Corruption.resendKinds.map(\.rawValue)
+        case ("inject", 1): return pairs.map(String.init)
+        case ("inject", 2): return flows
+        case ("inject", let n) where n >= 3: return MessageComposer.completions(for: Array(words.dropFirst(3)) + [""])
         case ("resend", 1), ("send", 1): return ids()
         case ("resend", _) where words.last == "--corrupt": return Corruption.resendKinds.map(\.rawValue)
         case ("resend", 2): return Command.all.map(\.name)

@@ -11,6 +11,18 @@ public enum EngineCommand: Equatable, Sendable {
     case resend(PeerID, Command, Corruption?)
     /// A message made by `send` (the composer), optionally broken.
     case send(PeerID, Message, Corruption?)
+    /// `relay LISTEN TARGET [--in X] [--out Y]`: relay each connection on LISTEN to TARGET.
+    case relay(listen: String, target: String, RelayOptions)
+    /// `relay stop`: close the relay listeners and their pairs.
+    case relayStop
+    /// `intercept COMMAND[,…] [dir A>B|B>A]`, or `intercept off` (nil).
+    case intercept(InterceptRule?)
+    /// `forward hN [--corrupt KIND]`, or `forward all` (nil): send held messages on.
+    case forward(Int?, Corruption?)
+    /// `drop hN`: lose a held message.
+    case dropHeld(Int)
+    /// `inject PAIR A>B|B>A COMMAND ARGS… [--corrupt KIND]`: send into a pair as if from a side.
+    case inject(pair: Int, from: RelaySide, Message, Corruption?)
 }
 
 /// What the model asks its host to do after a key press.

@@ -34,7 +34,7 @@ public struct ConsoleModel {
     /// The active `/TEXT` search: its matches are highlighted, n and N move between them.
     public private(set) var search: LogSearch?
     public private(set) var peers = PeerTable()
-    public private(set) var log: MessageLog
+    public internal(set) var log: MessageLog
     public private(set) var focus: Focus = .commandLine
     public private(set) var editor = LineEditor()
     public private(set) var selectedPeer: PeerID?
@@ -46,6 +46,8 @@ public struct ConsoleModel {
     /// Whether the status bar shows Tab's completion candidates.
     private var showingCompletions = false
     public private(set) var framesDropped = 0
+    /// The relay: listeners, intercept's rule, held messages.
+    public internal(set) var relay = RelayStatus()
     /// Whether the log shows its newest frames as they arrive.
     public private(set) var following = true
     /// The selected frame while not following.
@@ -83,6 +85,7 @@ public struct ConsoleModel {
         case let .peerAdded(info):
             endpoints[info.id] = (info.localAddress, info.address)
             peers.update(info)
+            if info.relay != nil { relay.active = true }
             if selectedPeer == nil { selectedPeer = info.id }
             relayout()
         case let .phaseChanged(info, _):
@@ -99,9 +102,10 @@ public struct ConsoleModel {
             if let selected = selectedPeer, peers[selected] == nil { selectedPeer = peers.ids.first }
             relayout()
         case let .frame(frame):
-            let seq = log.append(frame)
+            let (seq, isNewRow) = log.record(frame)
+            relayFrame(frame)
             if case let .ladder(peer) = detail {
-                if frame.peer == peer { ladderIndex.append(seq) }
+                if isNewRow && ladderPeers(peer).contains(frame.peer) { ladderIndex.append(seq) }
                 ladderIndex.evict(below: log.ring.firstSeq)
             }
         case let .framesDropped(count):
@@ -182,7 +186,8 @@ public struct ConsoleModel {
             detail = .ladder(peer: id)
             var index = FilteredIndex()
             let ring = log.ring
-            for seq in ring.firstSeq..<ring.nextSeq where ring[seq]?.peer == id { index.append(seq) }
+            let shown = ladderPeers(id)
+            for seq in ring.firstSeq..<ring.nextSeq where ring[seq].map({ shown.contains($0.peer) }) == true { index.append(seq) }
             ladderIndex = index
         } else {
             let position = following ? log.count - 1 : selectedLogPosition
@@ -218,6 +223,12 @@ public struct ConsoleModel {
         default: return false
         }
         return true
+    }
+
+    /// The peers whose frames a ladder shows: the peer, and for a relay leg its partner too.
+    func ladderPeers(_ id: PeerID) -> [PeerID] {
+        guard let partner = peers[id]?.relay?.partner else { return [id] }
+        return [id, partner]
     }
 
     mutating func closeDetail() {
@@ -528,7 +539,7 @@ public struct ConsoleModel {
             if editor.isEmpty {
                 focus = focus.next
             } else {
-                let result = Completion.complete(editor.text, peers: peers.ids)
+                let result = Completion.complete(editor.text, peers: peers.ids, held: relay.held, pairs: livePairs)
                 editor.set(result.line)
                 if result.candidates.isEmpty {
                     if showingCompletions { status = nil }
@@ -572,11 +583,11 @@ public struct ConsoleModel {
                 editor.set(line)
                 return unknownPeer(id)
             }
-            log.setFilter(filter)
+            log.setFilter(filter.map(withPartners))
             following = true
             logSelection = nil
             logTop = nil
-            showInfo(filter.map { "filter: \($0)" } ?? "filter off")
+            showInfo(log.filter.map { "filter: \($0)" } ?? "filter off")
             return []
         case .addresses:
             return openAddresses()
@@ -615,6 +626,11 @@ public struct ConsoleModel {
                 editor.set(line)
                 return unknownPeer(id)
             }
+            if let refusal = relayRefusal(engineCommand) {
+                editor.set(line)
+                showError(refusal)
+                return []
+            }
             showInfo("ran: \(line)")
             return [.engine(engineCommand)]
         }
@@ -640,7 +656,7 @@ extension EngineCommand {
     public var peer: PeerID? {
         switch self {
         case let .drop(id), let .resend(id, _, _), let .send(id, _, _): return id
-        case .connect, .connectSeeds, .dropAll: return nil
+        case .connect, .connectSeeds, .dropAll, .relay, .relayStop, .intercept, .forward, .dropHeld, .inject: return nil
         }
     }
 }

@@ -14,7 +14,10 @@ public struct PeerTable: Sendable {
 
     public mutating func update(_ info: PeerInfo) {
         if byID.updateValue(info, forKey: info.id) == nil {
-            if let last = ids.last, last > info.id {
+            // A relay leg goes beside its partner: a pair shows as two adjacent rows, A first.
+            if let leg = info.relay, let at = ids.firstIndex(of: leg.partner) {
+                ids.insert(info.id, at: leg.side == .a ? at : at + 1)
+            } else if let last = ids.last, last > info.id {
                 ids.insert(info.id, at: ids.firstIndex { $0 > info.id } ?? ids.count)
             } else {
                 ids.append(info.id)
@@ -43,6 +46,16 @@ public struct PeerTable: Sendable {
         guard byID.removeValue(forKey: id) != nil else { return }
         ids.removeAll { $0 == id }
         ended.removeAll { $0 == id }
+    }
+
+    /// The id column's text: `3⇄4` on a relay leg (its id, then its partner's), else the id.
+    public static func idText(_ info: PeerInfo) -> String {
+        info.relay.map { "\(info.id)⇄\($0.partner)" } ?? String(info.id)
+    }
+
+    /// The direction column's text: `⇄A1` on leg A of pair 1, else `in`/`out`.
+    public static func directionText(_ info: PeerInfo) -> String {
+        info.relay.map { "⇄\($0.side.rawValue)\($0.pair)" } ?? info.direction.rawValue
     }
 
     public var established: Int { byID.values.filter { $0.phase == .established }.count }

@@ -33,7 +33,16 @@ enum PeerTablePane {
     static let firstGrowth = [1, 5, 4]
 
     /// The columns (indices and widths) that fit in `width` cells.
-    static func columns(fitting width: Int) -> [(index: Int, width: Int)] {
+    /// `wider` gives columns more room than their usual smallest width (the id and dir
+    /// columns of relayed pairs, `12⇄13` and `⇄A10`).
+    static func columns(fitting width: Int, wider: [Int: Int] = [:]) -> [(index: Int, width: Int)] {
+        var allColumns = allColumns
+        for (i, w) in wider where allColumns[i].minWidth < w {
+            allColumns[i].minWidth = w
+            allColumns[i].width = max(allColumns[i].width, w)
+        }
+        // A relayed pair's dir column says which leg: it is not given up.
+        let dropOrder = wider[2] == nil ? dropOrder : dropOrder.filter { $0 != 2 }
         var shown = Array(allColumns.indices)
         func total() -> Int { shown.map { allColumns[$0].minWidth }.reduce(0, +) + shown.count - 1 }
         var drops = dropOrder[...]
@@ -56,7 +65,7 @@ enum PeerTablePane {
         screen.box(rect, title: "Peers \(model.peers.count)", style: borderStyle(focused))
         let inner = rect.inner
         guard inner.height > 0 else { return }
-        let cols = columns(fitting: inner.width)
+        let cols = columns(fitting: inner.width, wider: relayWidths(model.peers))
         var x = inner.col
         for (i, w) in cols {
             screen.putField(allColumns[i].title, row: inner.row, col: x, width: w, style: CellStyle(.accent, bold: true), alignRight: allColumns[i].alignRight)
@@ -89,6 +98,17 @@ enum PeerTablePane {
         }
     }
 
+    /// The id and dir columns' widths when relay legs are in the table (none: as usual).
+    static func relayWidths(_ peers: PeerTable) -> [Int: Int] {
+        var id = 0, dir = 0
+        for peerID in peers.ids {
+            guard let info = peers[peerID], info.relay != nil else { continue }
+            id = max(id, PeerTable.idText(info).count)
+            dir = max(dir, PeerTable.directionText(info).count)
+        }
+        return id == 0 ? [:] : [0: id, 2: dir]
+    }
+
     static func borderStyle(_ focused: Bool) -> CellStyle {
         focused ? CellStyle(.accent, bold: true) : CellStyle(.dim)
     }
@@ -118,9 +138,9 @@ enum PeerTablePane {
     static func cell(_ column: Int, _ peer: PeerInfo, now: Double) -> (String, CellStyle) {
         let v = peer.version
         switch column {
-        case 0: return (String(peer.id), .plain)
+        case 0: return (PeerTable.idText(peer), peer.relay == nil ? .plain : CellStyle(.accent, bold: true))
         case 1: return (peer.address, .plain)
-        case 2: return (peer.direction.rawValue, .plain)
+        case 2: return (PeerTable.directionText(peer), peer.relay == nil ? .plain : CellStyle(.accent, bold: true))
         case 3: return transport(peer)
         case 4: return phase(peer, now: now)
         case 5:

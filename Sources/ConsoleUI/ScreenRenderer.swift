@@ -12,7 +12,11 @@ enum ScreenRenderer {
         drawTitle(model, into: &screen)
         switch model.detail {
         case let .message(seq):
-            MessageDetailView.draw(model.log[seq], state: model.messageDetail, seq: seq, scroll: model.detailScroll, in: layout.body, into: &screen)
+            MessageDetailView.draw(
+                model.log[seq], state: model.messageDetail, seq: seq, scroll: model.detailScroll, relay: relayDetail(model, seq: seq),
+                in: layout.body, into: &screen)
+        case let .ladder(peer) where model.peers[peer]?.relay != nil:
+            LadderView.drawRelay(model, leg: peer, in: layout.body, into: &screen)
         case let .ladder(peer):
             LadderView.draw(
                 peer: model.peers[peer], id: peer, frames: model.ladderIndex, log: model.log, scroll: model.detailScroll,
@@ -28,6 +32,15 @@ enum ScreenRenderer {
         CommandLinePane.draw(model, row: layout.commandRow, into: &screen)
         StatusBar.draw(model, row: layout.statusRow, into: &screen)
         if model.showHelp { HelpView.draw(in: Rect(row: 0, col: 0, width: layout.width, height: layout.height), into: &screen) }
+    }
+
+    /// The relay's side of log row `seq`, when it holds a relayed message.
+    static func relayDetail(_ model: ConsoleModel, seq: Int) -> MessageDetailView.RelayDetail? {
+        guard let mark = model.log[seq]?.relay, mark.sequence > 0 else { return nil }
+        let legs = model.legs(ofPair: mark.pair)
+        return MessageDetailView.RelayDetail(
+            mark: mark, forwarded: model.log.forwarded(seq), outcome: model.log.outcome(seq),
+            a: (legs.a, legs.a.flatMap { model.peers[$0] }), b: (legs.b, legs.b.flatMap { model.peers[$0] }))
     }
 
     static func drawTooSmall(_ layout: Layout, into screen: inout Screen) {

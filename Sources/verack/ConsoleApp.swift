@@ -24,6 +24,9 @@ final class ConsoleApp {
         var transport: TransportPolicy
         var capture: CaptureOptions
         var proxy = ProxySettings()
+        /// `--relay LISTEN=TARGET`: relays to start with the console.
+        var relays: [(listen: String, target: String)] = []
+        var relayOptions = RelayOptions()
     }
 
     /// The running console, kept alive until the process exits.
@@ -125,6 +128,12 @@ final class ConsoleApp {
         if let listen = options.listen, case let .failure(error) = engine.listen(listen) {
             engine.shutdown()
             throw ConsoleFailure("cannot listen on \(listen): \(error)")
+        }
+        for relay in options.relays {
+            if case let .failure(error) = engine.relay(listen: relay.listen, to: relay.target, options: options.relayOptions) {
+                engine.shutdown()
+                throw ConsoleFailure("cannot relay \(relay.listen) to \(relay.target): \(error)")
+            }
         }
         terminal.start()
         let size = terminal.refreshSize()
@@ -228,7 +237,7 @@ final class ConsoleApp {
             switch action {
             case .record: what = "record needs"
             case .crawl, .crawlStop: what = "crawl needs"
-            default: what = "connect, drop, resend and send need"
+            default: what = "connect, drop, resend, send and the relay need"
             }
             model.showError("the capture is read-only: \(what) a live console (save FILE writes it again)")
             return
@@ -268,6 +277,14 @@ final class ConsoleApp {
                 result = .success(())
             case let .resend(id, name, corruption): result = engine.resend(id, command: name, corruption: corruption)
             case let .send(id, message, corruption): result = engine.send(id, message, corruption: corruption)
+            case let .relay(listen, target, relayOptions): result = engine.relay(listen: listen, to: target, options: relayOptions).map { _ in () }
+            case .relayStop: result = engine.stopRelay().map { _ in () }
+            case let .intercept(rule):
+                engine.intercept(rule)
+                result = .success(())
+            case let .forward(id, corruption): result = engine.forwardHeld(id, corruption: corruption).map { _ in () }
+            case let .dropHeld(id): result = engine.dropHeld(id)
+            case let .inject(pair, from, message, corruption): result = engine.inject(pair: pair, from: from, message, corruption: corruption)
             }
             if case let .failure(error) = result { model.showError(error.message) }
         }
@@ -340,19 +357,20 @@ final class ConsoleApp {
         do {
             let recorder = try Recorder(path: request.path, force: request.force, network: options.network, epoch: epoch)
             defer { recorder.close() }
-            let ring = model.log.ring
             var named = Set<PeerID>()
-            for seq in ring.firstSeq..<ring.nextSeq {
-                guard let frame = ring[seq] else { continue }
+            var count = 0
+            // A relayed message's forwarded copy follows its row: both legs are saved.
+            model.log.forEachKept { frame in
                 if named.insert(frame.peer).inserted, let ends = model.endpoints[frame.peer] {
                     var info = model.peers[frame.peer] ?? PeerInfo(id: frame.peer, address: ends.remote, direction: .outbound, phase: .connecting, startedAt: frame.time)
                     info.localAddress = ends.local
                     recorder.handle(PeerEvent(time: min(info.startedAt, frame.time), .peerAdded(info)))
                 }
                 recorder.handle(PeerEvent(time: frame.time, .frame(frame)))
+                count += 1
             }
             if let failure = recorder.failure { throw failure }
-            model.showInfo("saved \(ring.count) frames to \(request.path)")
+            model.showInfo("saved \(count) frames to \(request.path)")
         } catch {
             model.showError("save: \(error)")
         }
@@ -363,9 +381,7 @@ final class ConsoleApp {
         do {
             let writer = try PcapWriter(path: request.path, force: request.force)
             defer { writer.close() }
-            let ring = model.log.ring
-            for seq in ring.firstSeq..<ring.nextSeq {
-                guard let frame = ring[seq] else { continue }
+            try model.log.forEachKept { frame in
                 let ends = model.endpoints[frame.peer]
                 try writer.write(frame, at: epoch + frame.time, local: ends?.local, remote: ends?.remote ?? "", magic: options.network.magic)
             }

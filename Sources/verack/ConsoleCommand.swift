@@ -38,8 +38,32 @@ struct ConsoleCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seconds an awaited reply may be late before the peer shows as silent.")
     var silence: Double = 5
 
-    @Flag(help: "Ask peers to announce transactions (relay=1 in our version): a much busier log.")
-    var relay = false
+    @Flag(name: .customLong("tx-relay"), help: "Ask peers to announce transactions (relay=1 in our version): a much busier log.")
+    var txRelay = false
+
+    @Option(name: .customLong("relay"), help: ArgumentHelp(
+        "Relay each connection accepted on LISTEN (HOST:PORT or PORT) to TARGET (HOST[:PORT]), verack in the middle (repeatable).",
+        valueName: "listen=target"))
+    var relays: [String] = []
+
+    @Option(name: .customLong("relay-in"), help: "The relay's accepted leg: v1, v2 or auto (told apart by the first bytes).")
+    var relayIn: TransportPolicy = .auto
+
+    @Option(name: .customLong("relay-out"), help: "The relay's dialled leg: v1, v2, or auto (v2, one v1 retry).")
+    var relayOut: TransportPolicy = .auto
+
+    /// `LISTEN=TARGET` split at its `=`, both parts checked.
+    static func relayPair(_ text: String, network: Network) throws -> (listen: String, target: String) {
+        let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw ValidationError("bad --relay '\(text)': give LISTEN=TARGET, e.g. 127.0.0.1:18555=127.0.0.1:18444")
+        }
+        if case let .failure(e) = Endpoint.parseListen(parts[0]) { throw ValidationError("bad --relay listen '\(parts[0])': \(e.message)") }
+        if case let .failure(e) = Endpoint.parse(parts[1], defaultPort: network.defaultPort) {
+            throw ValidationError("bad --relay target '\(parts[1])': \(e)")
+        }
+        return (parts[0], parts[1])
+    }
 
     func validate() throws {
         guard silence > 0 else { throw ValidationError("--silence must be above 0") }
@@ -54,6 +78,7 @@ struct ConsoleCommand: ParsableCommand {
         if let listen, case let .failure(e) = Endpoint.parseListen(listen) {
             throw ValidationError(e.message)
         }
+        for relay in relays { _ = try Self.relayPair(relay, network: network) }
     }
 
     func run() throws {
@@ -64,9 +89,11 @@ struct ConsoleCommand: ParsableCommand {
         let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         var options = ConsoleApp.Options(
             network: net.resolved, connect: connect, seeds: !noSeeds, listen: listen, maxPeers: maxPeers,
-            logLimit: logLimit, color: !noColor, relay: relay, silence: silence, transport: transportOptions.transport,
+            logLimit: logLimit, color: !noColor, relay: txRelay, silence: silence, transport: transportOptions.transport,
             capture: capture)
         options.proxy = try proxy.settings()
+        options.relays = try relays.map { try Self.relayPair($0, network: net.resolved) }
+        options.relayOptions = RelayOptions(inbound: relayIn, outbound: relayOut)
         let ready = options
         MainQueue.start {
             let app = ConsoleApp(options: ready)

@@ -42,14 +42,14 @@ import Testing
 
     @Test(arguments: [
         ("", "empty command: type help"),
-        ("frobnicate", "unknown command 'frobnicate': try connect, drop, resend, send, filter, save, record, addresses, crawl, help or quit"),
+        ("frobnicate", "unknown command 'frobnicate': try connect, drop, resend, send, filter, save, record, addresses, crawl, relay, intercept, forward, inject, help or quit"),
         ("connect", "usage: connect [--v1|--v2] ADDRESS|seeds"),
         ("connect --v1 --v2 1.2.3.4", "connect: give --v1 or --v2, not both"),
         ("connect --v3 1.2.3.4", "connect: unknown option '--v3': use --v1 or --v2"),
         ("connect --v2 seeds", "connect seeds: the transport follows --transport"),
         ("drop x", "bad peer id 'x': a number from the table's id column"),
         ("drop 0", "bad peer id '0': a number from the table's id column"),
-        ("drop 1 2", "usage: drop ID|all"),
+        ("drop 1 2", "usage: drop ID|all|hN"),
         ("resend 1 ping --corrupt wrong", "resend: unknown corruption 'wrong': use checksum, magic, length, length-short, length-oversized, truncate, tag"),
         ("resend 1 ping --corrupt", "usage: resend ID COMMAND [--corrupt checksum|magic|length|length-short|length-oversized|truncate|tag]"),
         ("resend 1 ping --loud", "resend: unknown option '--loud'"),
@@ -124,7 +124,7 @@ import Testing
 @Suite struct CompletionTests {
     @Test(arguments: [
         ("res", "resend ", [String]()),
-        ("re", "re", ["resend", "record"]),
+        ("re", "re", ["resend", "record", "relay"]),
         ("d", "drop ", []),
         ("drop ", "drop ", ["1", "12", "all"]),
         ("drop 1", "drop 1", ["1", "12"]),
@@ -159,7 +159,7 @@ import Testing
         #expect(CommandParser.parse("  Quit ") == .success(.quit))
         let long = "addressesx " + String(repeating: "é", count: 40)
         #expect(CommandParser.parse(long) == .failure(CommandError(
-            "unknown command 'addressesx': try connect, drop, resend, send, filter, save, record, addresses, crawl, help or quit")))
+            "unknown command 'addressesx': try connect, drop, resend, send, filter, save, record, addresses, crawl, relay, intercept, forward, inject, help or quit")))
     }
 
     @Test func wordsOfAnAsciiLine() {

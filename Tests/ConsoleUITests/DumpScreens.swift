@@ -22,3 +22,11 @@ enum Environment {
         #endif
     }
 }
+
+/// Prints the relay's screens: `VERACK_DUMP=1`.
+@Test(.enabled(if: Environment.dump)) func dumpRelayScreens() {
+    for (name, screen) in RelayScenarios.all {
+        print("=== \(name)")
+        print(screen().lines.joined(separator: "\n"))
+    }
+}

@@ -5,37 +5,40 @@ import Dispatch
 /// engine's events, and ends in one place (``finish(_:)``).
 ///
 /// All mutable state is confined to `queue` (hence `@unchecked Sendable`): every entry
-/// point hops onto it, and the socket's Dispatch sources fire on it.
+/// point hops onto it, and the socket's Dispatch sources fire on it. The parts live in
+/// `PeerConnection+Proxy` (SOCKS5), `+Session` (our messages, the session's actions, the
+/// timer), `+Relay` (a relay leg) and `+Operations` (drop, resend, send); the state they
+/// share is internal to the module for them, and touched on `queue` only.
 final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     let id: PeerID
     let queue: DispatchQueue
     /// Strong: the engine holds live peers and a peer holds its engine until it ends.
-    private let engine: PeerEngine
-    private var info: PeerInfo
-    private var session: PeerSession
-    private var socket: PeerSocket
-    private var transport: any Transport
-    private let endpoint: Endpoint?
+    let engine: PeerEngine
+    var info: PeerInfo
+    var session: PeerSession
+    var socket: PeerSocket
+    var transport: any Transport
+    let endpoint: Endpoint?
     /// How an outbound peer is reached (direct for inbound peers).
-    private let route: ProxyRoute
+    let route: ProxyRoute
     /// Set while the SOCKS5 proxy is asked to connect: between the TCP connect to the
     /// proxy and the transport's start.
-    private var negotiation: Socks5Negotiation?
+    var negotiation: Socks5Negotiation?
     /// For an outbound peer: the transport asked for (`auto` may fall back to v1 once).
-    private let outboundChoice: OutboundTransport?
-    private var timer: DispatchSourceTimer?
+    let outboundChoice: OutboundTransport?
+    var timer: DispatchSourceTimer?
     /// When `timer` is set to fire (nil once it fired or was cancelled): never later than
     /// the session's next deadline, maybe earlier.
-    private var timerDeadline: Double?
+    var timerDeadline: Double?
     /// Our last message of each command, for `resend`.
-    private var lastSent: [Command: Message] = [:]
-    private var finished = false
+    var lastSent: [Command: Message] = [:]
+    var finished = false
     /// Set on a leg of a relayed pair: it speaks for neither side, only carries across.
     let relay: RelayBinding?
     /// Set while this leg's unsent bytes keep the other leg from reading.
-    private var holdingPartner = false
+    var holdingPartner = false
     /// Why this relay leg does not read now (it reads when the set is empty).
-    private var pauses: Set<RelayPause> = []
+    var pauses: Set<RelayPause> = []
 
     /// A relay leg's pair and side.
     struct RelayBinding {
@@ -98,12 +101,12 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     }
 
     /// Our own session, or for a relay leg a session that only watches the handshake go by.
-    private static func session(_ direction: PeerDirection, ourVersion: VersionMessage, relay: RelayBinding?, engine: PeerEngine) -> PeerSession {
+    static func session(_ direction: PeerDirection, ourVersion: VersionMessage, relay: RelayBinding?, engine: PeerEngine) -> PeerSession {
         guard relay == nil else { return .observer(direction: direction, now: engine.now) }
         return PeerSession(direction: direction, ourVersion: ourVersion, settings: engine.sessionSettings, now: engine.now)
     }
 
-    private func bindRelay() {
+    func bindRelay() {
         guard let relay else { return }
         info.relay = RelayLeg(pair: relay.pair.id, side: relay.side, partner: relay.partner)
         socket.sendBufferLimit = RelayPair.sendBufferLimit
@@ -126,7 +129,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         }
     }
 
-    private func resolveAndConnect() {
+    func resolveAndConnect() {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let target = endpoint else { return }
         armTimer()
@@ -145,7 +148,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         }
     }
 
-    private func resolved(_ result: Result<[SocketAddress], EngineError>) {
+    func resolved(_ result: Result<[SocketAddress], EngineError>) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !finished else { return }
         switch result {
@@ -155,64 +158,9 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     }
 
     /// `proxy HOST:PORT: ` before a reason about the proxy's own connection, else nothing.
-    private var proxyPrefix: String {
+    var proxyPrefix: String {
         guard case let .proxy(server) = route else { return "" }
         return "proxy \(server): "
-    }
-
-    // MARK: - SOCKS5
-
-    /// Asks the proxy to connect to the target (the transport waits until it has).
-    private func startProxyNegotiation(_ server: ProxyServer) {
-        guard let endpoint else { return }
-        var credentials: Socks5Negotiation.Credentials?
-        if engine.configuration.proxy.randomizeCredentials {
-            var rng = SystemRandomNumberGenerator()
-            credentials = .init(username: String(rng.next() as UInt64, radix: 16), password: String(rng.next() as UInt64, radix: 16))
-        } else if let username = server.username, let password = server.password {
-            credentials = .init(username: username, password: password)
-        }
-        do {
-            var machine = try Socks5Negotiation(host: endpoint.host, port: endpoint.port, credentials: credentials)
-            let greeting = machine.start()
-            negotiation = machine
-            socket.send(greeting)
-        } catch {
-            finish(.failed(reason: "proxy \(server): \(error)"))
-        }
-    }
-
-    /// Reply bytes of the proxy: no more than the negotiation can use, so whatever the
-    /// target sends after the proxy's reply stays in the socket for the transport.
-    private func receiveFromProxy(upTo maxBytes: Int, _ read: (UnsafeMutableRawBufferPointer) -> Int) {
-        guard var machine = negotiation else { return }
-        let wanted = max(1, min(machine.wanted, maxBytes))
-        var chunk = [UInt8](repeating: 0, count: wanted)
-        let count = chunk.withUnsafeMutableBytes { read($0) }
-        guard count > 0 else { return }
-        let step = machine.receive(chunk[0..<count])
-        negotiation = machine
-        switch step {
-        case .wait:
-            break
-        case let .send(bytes):
-            socket.send(bytes)
-        case let .failed(error):
-            negotiation = nil
-            finish(.failed(reason: proxyPrefix + error.description))
-        case let .connected(_, extra):
-            negotiation = nil
-            info.lastHeard = engine.now
-            handle(transport.open())
-            armTimer()
-            if !extra.isEmpty && !finished {
-                let (_, outputs) = transport.receive(upTo: extra.count) { space in
-                    extra.withUnsafeBytes { space.copyMemory(from: $0) }
-                    return extra.count
-                }
-                handle(outputs)
-            }
-        }
     }
 
     // MARK: - Socket events
@@ -280,7 +228,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
 
     /// Auto mode, as Core: a peer that hangs up during the v2 key exchange may not speak
     /// v2; connect once more in v1.
-    private func retryInV1(after what: String) {
+    func retryInV1(after what: String) {
         engine.post(.notice("peer \(id): \(what) during the v2 key exchange; retrying in v1"))
         info.fellBackToV1 = true
         transport = engine.makeTransport(.v1, initiating: true)
@@ -295,7 +243,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
 
     // MARK: - Transport outputs
 
-    private func handle(_ outputs: [TransportOutput]) {
+    func handle(_ outputs: [TransportOutput]) {
         for output in outputs {
             guard !finished else { return }
             switch output {
@@ -337,286 +285,11 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         }
     }
 
-    // MARK: - Relay
-
-    /// The mark of a unit that belongs to this leg alone (a v2 handshake step).
-    private var ownMark: RelayMark? {
-        relay.map { RelayMark(pair: $0.pair.id, leg: $0.side, from: $0.side, sequence: 0) }
-    }
-
-    /// A relay leg received `unit`: log it, and send it across unless intercept holds it.
-    private func relayReceived(_ unit: WireUnit, deliver: Message?, _ relay: RelayBinding) {
-        info.received.count(command: unit.label, bytes: unit.raw.count)
-        guard unit.command != nil || unit.kind == .v2UnknownID else {
-            engine.post(.frame(FrameEvent(peer: id, direction: .received, time: engine.now, unit: unit, relay: ownMark)))
-            return
-        }
-        let message = RelayedUnit(unit: unit, from: relay.side, sequence: relay.pair.takeSequence())
-        let held = engine.relayHub.holdIfMatching(message, in: relay.pair)
-        let mark = RelayMark(pair: relay.pair.id, leg: relay.side, from: relay.side, sequence: message.sequence, held: held)
-        engine.post(.frame(FrameEvent(peer: id, direction: .received, time: engine.now, unit: unit, relay: mark)))
-        if let deliver { relayObserve(deliver, sent: false) }
-        if held == nil, let reason = relay.pair.route(message) { relayPause(reason) }
-    }
-
-    /// Sends a message that came across the relay (or was injected, or released).
-    func relaySend(_ message: RelayedUnit) {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard !finished, let relay else { return }
-        defer { relay.pair.delivered(to: relay.side, bytes: message.inFlightBytes) }
-        switch transport.forward(message.unit, corruption: message.corruption) {
-        case let .failure(error):
-            let what = "pair \(relay.pair.id) \(message.from.flow) #\(message.sequence) \(message.unit.label)"
-            engine.post(.error(peer: id, message: "\(what) not forwarded: \(error.message)"))
-        case let .success(unit):
-            info.sent.count(command: unit.label, bytes: unit.raw.count)
-            let mark = RelayMark(pair: relay.pair.id, leg: relay.side, from: message.from, sequence: message.sequence)
-            engine.post(.frame(FrameEvent(peer: id, direction: .sent, time: engine.now, unit: unit, origin: message.origin, relay: mark)))
-            socket.send(unit.raw)
-            if case let .success(sent)? = unit.message { relayObserve(sent, sent: true) }
-            if !holdingPartner && socket.unsentByteCount > RelayPair.highWater {
-                holdingPartner = true
-                socket.drainThreshold = RelayPair.lowWater
-                relay.pair.backpressure(from: relay.side, paused: true)
-            }
-        }
-    }
-
-    func socketDrained() {
-        guard holdingPartner, let relay else { return }
-        holdingPartner = false
-        relay.pair.backpressure(from: relay.side, paused: false)
-    }
-
-    /// The handshake as it goes by: the leg's phase, and the version of the node it faces.
-    private func relayObserve(_ message: Message, sent: Bool) {
-        if !sent, case let .version(v) = message, info.version == nil {
-            info.version = v
-            engine.post(.peerUpdated(info))
-        }
-        if let phase = session.observe(message, sent: sent, now: engine.now) { enter(phase) }
-    }
-
-    func relayPause(_ reason: RelayPause) {
-        guard !finished else { return }
-        pauses.insert(reason)
-        socket.pauseReading()
-    }
-
-    func relayResume(_ reason: RelayPause) {
-        guard !finished, pauses.remove(reason) != nil, pauses.isEmpty else { return }
-        socket.resumeReading()
-    }
-
-    /// The other leg ended: this one ends too, saying why.
-    func relayPartnerEnded(_ reason: String) {
-        queue.async { [self] in finish(.dropped(reason: reason)) }
-    }
-
-    // MARK: - Writing
-
-    private func sendMessage(_ message: Message, corruption: Corruption? = nil, origin: FrameOrigin = .protocol) {
-        dispatchPrecondition(condition: .onQueue(queue))
-        switch transport.encode(message, corruption: corruption) {
-        case let .failure(error):
-            engine.post(.error(peer: id, message: error.message))
-        case let .success(unit):
-            if corruption == nil { lastSent[message.command] = message }
-            info.sent.count(command: message.command.name, bytes: unit.raw.count)
-            engine.post(.frame(FrameEvent(peer: id, direction: .sent, time: engine.now, unit: unit, origin: origin)))
-            socket.send(unit.raw)
-        }
-    }
-
-    // MARK: - Session actions, timers
-
-    private func apply(_ actions: [PeerSession.Action]) {
-        dispatchPrecondition(condition: .onQueue(queue))
-        var changed = false
-        for action in actions {
-            switch action {
-            case let .send(message):
-                if case .version = message, let corruption = engine.configuration.corruptVersion, lastSent[.version] == nil,
-                   !Corruption.v2HandshakeKinds.contains(corruption) {
-                    lastSent[.version] = message
-                    if let refusal = transport.refusal(of: corruption) {
-                        engine.post(.error(peer: id, message: refusal + "; version sent intact"))
-                        sendMessage(message)
-                    } else {
-                        sendMessage(message, corruption: corruption, origin: .corrupted(corruption))
-                    }
-                } else {
-                    sendMessage(message)
-                }
-            case let .phaseChanged(phase):
-                enter(phase)
-            case let .peerVersion(v):
-                if engine.isLocalNonce(v.nonce, except: id) {
-                    finish(.failed(reason: "connected to ourselves (our own nonce came back)"))
-                    return
-                }
-                info.version = v
-                engine.learnVersion(v, of: info.address, direction: info.direction)
-                changed = true
-            case let .roundTrip(ms):
-                info.pingMs = ms
-                changed = true
-            case let .silenceChanged(s):
-                info.silence = s
-                changed = true
-            case .close:
-                end()
-                return
-            }
-        }
-        if changed && !finished { engine.post(.peerUpdated(info)) }
-        armTimer()
-    }
-
-    /// Records the session's new phase and reports it.
-    private func enter(_ phase: PeerPhase) {
-        let old = info.phase
-        info.phase = phase
-        info.phaseChangedAt = engine.now
-        if phase == .established { info.establishedAt = engine.now }
-        engine.post(.phaseChanged(info, from: old))
-    }
-
-    /// One one-shot timer at the session's next deadline (and the connect timeout): no polling.
-    private func armTimer() {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard !finished else { return }
-        var deadline = session.nextDeadline
-        if info.phase == .connecting && session.direction == .outbound {
-            let connectDeadline = info.startedAt + engine.configuration.connectTimeout
-            deadline = min(deadline ?? connectDeadline, connectDeadline)
-        }
-        // Setting a Dispatch timer wakes Dispatch's manager thread (a context switch or
-        // two per peer): a timer already due no later than the new deadline is left as it
-        // is. When it fires early the session's tick finds nothing due and the timer is set
-        // again. For the same reason the first setting is no later than the earliest
-        // deadline a handshake brings (the silence timeout on our version): then a whole
-        // handshake sets the timer once.
-        guard var deadline else { return }
-        if timer != nil, let scheduled = timerDeadline, scheduled <= deadline { return }
-        if timer == nil { deadline = min(deadline, engine.now + engine.configuration.silenceTimeout) }
-        timerDeadline = deadline
-        if timer == nil {
-            let t = DispatchSource.makeTimerSource(queue: queue)
-            t.setEventHandler { [weak self] in self?.timerFired() }
-            timer = t
-            t.schedule(deadline: engine.dispatchTime(at: deadline), leeway: .milliseconds(10))
-            t.resume()
-        } else {
-            timer?.schedule(deadline: engine.dispatchTime(at: deadline), leeway: .milliseconds(10))
-        }
-    }
-
-    private func timerFired() {
-        dispatchPrecondition(condition: .onQueue(queue))
-        timerDeadline = nil
-        guard !finished else { return }
-        let now = engine.now
-        if info.phase == .connecting && session.direction == .outbound && now - info.startedAt >= engine.configuration.connectTimeout {
-            let seconds = Int(engine.configuration.connectTimeout)
-            let reason: String
-            if negotiation != nil {
-                reason = "\(proxyPrefix)no SOCKS5 answer within \(seconds) s"
-            } else if socket.isOpen {
-                reason = "no v2 key exchange within \(seconds) s"
-            } else {
-                reason = "\(proxyPrefix)connect timeout after \(seconds) s"
-            }
-            finish(.failed(reason: reason))
-            return
-        }
-        apply(session.tick(now: now))
-    }
-
-    // MARK: - Operations (called from any thread)
-
-    func drop(reason: String = "dropped by command") {
-        queue.async { [self] in finish(.dropped(reason: reason)) }
-    }
-
-    /// Refuses an operation on a peer that cannot take messages now, with a one-line reason.
-    private func refusalToSend() -> String? {
-        if finished { return "peer \(id) is \(info.phase.word)" }
-        if !socket.isOpen || negotiation != nil { return "peer \(id) is not connected yet" }
-        if transport.kind == nil || transport.inKeyExchange { return "peer \(id) is still in the v2 key exchange" }
-        return nil
-    }
-
-    func resend(command: Command, corruption: Corruption?) {
-        queue.async { [self] in
-            if let refusal = refusalToSend() {
-                engine.post(.error(peer: id, message: refusal))
-                return
-            }
-            if let corruption, let refusal = transport.refusal(of: corruption) {
-                engine.post(.error(peer: id, message: refusal))
-                return
-            }
-            let message: Message
-            switch command {
-            case .ping:
-                message = session.makePing(now: engine.now)
-            case .version:
-                message = lastSent[.version] ?? .version(session.ourVersion)
-                session.noteVersionResent(now: engine.now)
-            default:
-                if let last = lastSent[command] {
-                    message = last
-                } else if let fresh = freshMessage(command) {
-                    message = fresh
-                } else {
-                    engine.post(.error(peer: id, message: "no \(command) sent to peer \(id) yet, and verack cannot make one"))
-                    return
-                }
-            }
-            sendMessage(message, corruption: corruption, origin: corruption.map { .corrupted($0) } ?? .injected)
-            armTimer()
-        }
-    }
-
-    func send(_ message: Message, corruption: Corruption?) {
-        queue.async { [self] in
-            if let refusal = refusalToSend() {
-                engine.post(.error(peer: id, message: refusal.hasSuffix("yet") ? "peer \(id) is not connected" : refusal))
-                return
-            }
-            if let corruption, let refusal = transport.refusal(of: corruption) {
-                engine.post(.error(peer: id, message: refusal))
-                return
-            }
-            if case let .ping(nonce) = message, corruption == nil { session.notePing(nonce: nonce, now: engine.now) }
-            sendMessage(message, corruption: corruption, origin: corruption.map { .corrupted($0) } ?? .injected)
-            armTimer()
-        }
-    }
-
-    /// A message of `command` verack can make from nothing.
-    private func freshMessage(_ command: Command) -> Message? {
-        switch command {
-        case .verack: return .verack
-        case .getaddr: return .getaddr
-        case .sendheaders: return .sendheaders
-        case .wtxidrelay: return .wtxidrelay
-        case .sendaddrv2: return .sendaddrv2
-        case .mempool: return .mempool
-        case .filterclear: return .filterclear
-        case .getheaders: return .getheaders(BlockLocator(hashes: [engine.genesisHash]))
-        case .feefilter: return .feefilter(feerate: 1000)
-        case .sendcmpct: return .sendcmpct(announce: false, version: 2)
-        default: return nil
-        }
-    }
-
     // MARK: - End
 
     /// The one way a peer ends: the session records the end phase, the socket closes, the
     /// engine forgets the peer.
-    private func finish(_ phase: PeerPhase) {
+    func finish(_ phase: PeerPhase) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !finished else { return }
         for action in session.ended(phase) {
@@ -629,7 +302,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         end()
     }
 
-    private func end() {
+    func end() {
         guard !finished else { return }
         finished = true
         timer?.cancel()

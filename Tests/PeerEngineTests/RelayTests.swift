@@ -250,6 +250,35 @@ import Glibc
         #expect(b?.reason?.contains("bad magic") == true, "\(String(describing: b))")
     }
 
+    /// A header claiming more than 4,000,000 bytes of payload ends the pair at once.
+    @Test func anOversizedLengthEndsThePair() throws {
+        let setup = try Setup(options: RelayOptions(inbound: .v1, outbound: .v1))
+        defer { setup.shutdown() }
+        let fd = try Self.dial(setup.relayAddress)
+        defer { close(fd) }
+        let frame = try Corruption.lengthOversized.apply(to: FrameEncoder.encode(.ping(nonce: 1), magic: FakePeer.magic))
+        FakePeer.send(fd, frame)
+        #expect(setup.relay.wait { EventCollector.phase(of: 2, in: $0)?.isEnd == true })
+        let a = EventCollector.phase(of: 1, in: setup.relay.snapshot)
+        let b = EventCollector.phase(of: 2, in: setup.relay.snapshot)
+        #expect(a?.word == "failed" && a?.reason?.contains("oversized") == true, "\(String(describing: a))")
+        #expect(b?.reason?.contains("oversized") == true, "\(String(describing: b))")
+    }
+
+    /// A v2 packet whose tag fails ends its leg ("authentication failed") and the pair.
+    @Test func aTamperedV2PacketEndsThePair() throws {
+        let setup = try Setup(client: .v2, options: RelayOptions(inbound: .v2, outbound: .v1))
+        defer { setup.shutdown() }
+        let id = try setup.connect()
+        try setup.clientEngine.resend(id, command: .ping, corruption: .tag).get()
+        #expect(setup.relay.wait { EventCollector.phase(of: 2, in: $0)?.isEnd == true })
+        let a = EventCollector.phase(of: 1, in: setup.relay.snapshot)
+        let b = EventCollector.phase(of: 2, in: setup.relay.snapshot)
+        #expect(a?.word == "failed" && a?.reason?.contains("authentication") == true, "\(String(describing: a))")
+        #expect(b?.word == "dropped" && b?.reason?.contains("authentication") == true, "\(String(describing: b))")
+        #expect(setup.target.wait { EventCollector.phase(of: 1, in: $0)?.isEnd == true }, "the target's side closed too")
+    }
+
     /// A fast sender to a receiver that does not read: the relay stops reading the sender
     /// once the receiver's leg holds 8 MB unsent, so the sender stalls, the relay's memory
     /// stays bounded and neither leg fails.

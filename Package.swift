@@ -33,7 +33,7 @@ let package = Package(
         ),
         .target(
             name: "ConsoleUI",
-            dependencies: ["BitcoinWire", "PeerEngine"]
+            dependencies: ["BitcoinWire", "BIP324", "PeerEngine"]
         ),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),

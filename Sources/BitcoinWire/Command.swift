@@ -41,7 +41,7 @@ public struct Command: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static func isPrintable(_ byte: UInt8) -> Bool { byte >= 0x20 && byte <= 0x7e }
 
     /// The command field's width in a v1 header and in a v2 long-form message type.
-    public static let maxLength = 12
+    public static let maxLength = MessageHeader.commandLength
 
     public var description: String { name }
     public static func < (a: Command, b: Command) -> Bool { a.name < b.name }

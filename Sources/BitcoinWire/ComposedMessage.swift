@@ -10,7 +10,7 @@ extension MessageComposer {
         }
         let composed = try compose(form, network: network)
         guard let command = Command(validating: composed.command) else {
-            throw ComposeError(command: composed.command, reason: "not a command (printable ASCII, at most 12 bytes)")
+            throw ComposeError(command: composed.command, reason: "not a command (printable ASCII, at most \(MessageHeader.commandLength) bytes)")
         }
         let payload = composed.payload[...]
         switch Result(catching: { () throws(WireError) in try Message.decode(command: command, payload: payload) }) {

@@ -75,7 +75,7 @@ public enum MessageComposer {
         (Command.getaddr.name, "\(Command.getaddr)"),
         (Command.mempool.name, "\(Command.mempool)"),
         (Command.filterclear.name, "\(Command.filterclear)"),
-        ("raw", "raw COMMAND HEX (any command of 1 to 12 printable characters; HEX may be - for none)"),
+        ("raw", "raw COMMAND HEX (any command of 1 to \(MessageHeader.commandLength) printable characters; HEX may be - for none)"),
     ]
 
     private static let itemUsage = "tx|block|wtx|wblock|witnesstx|filteredblock|cmpctblock|NUMBER"

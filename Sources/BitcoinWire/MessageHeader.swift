@@ -50,7 +50,7 @@ public struct MessageHeader: Hashable, Sendable {
         }
         let header = MessageHeader(
             magic: Magic(value: uint32(bytes, at: 0)), command: command, length: uint32(bytes, at: 16),
-            checksum: Checksum(value: uint32(bytes, at: 20)))
+            checksum: Checksum(value: uint32(bytes, at: checksumRange.lowerBound)))
         return (header, commandError)
     }
 

@@ -1,3 +1,4 @@
+import BIP324
 import BitcoinWire
 import PeerEngine
 
@@ -72,9 +73,9 @@ public struct MessageDetailState: Equatable, Sendable {
             // v2: the packet's parts, then the decrypted message's fields. Offsets in the
             // fields count from the payload, which the cipher keeps in place: payload byte i
             // is packet byte (length 3 + header 1 + message type) + i.
-            let overhead = V2PacketLayout.overhead
+            let overhead = V2PacketCipher.packetOverhead
             let typeBytes = max(0, frame.raw.count - overhead - frame.payload.count)
-            payloadBase = V2PacketLayout.lengthBytes + 1 + typeBytes
+            payloadBase = V2PacketCipher.lengthFieldSize + 1 + typeBytes
             switch frame.kind {
             case .v2Key: rows = [Row(depth: 0, name: "ElligatorSwift public key, \(frame.raw.count) bytes", value: ""),
                                  Row(depth: 1, name: "(indistinguishable from random)", value: "")]
@@ -158,12 +159,4 @@ public struct MessageDetailState: Equatable, Sendable {
         }
         return true
     }
-}
-
-/// Sizes in a BIP324 packet (the BIP's "v2 Bitcoin P2P message structure").
-enum V2PacketLayout {
-    /// The encrypted 3-byte length.
-    static let lengthBytes = 3
-    /// Length, header byte and the 16-byte tag: what a packet adds to its contents.
-    static let overhead = 20
 }

@@ -1,3 +1,4 @@
+import BIP324
 import ArgumentParser
 import BitcoinWire
 import Capture
@@ -27,7 +28,7 @@ struct TransportOptions: ParsableArguments {
 /// Knobs of our side of the v2 handshake, for watching a peer cope with them.
 struct V2Options: ParsableArguments {
     @Option(name: .customLong("v2-garbage"), parsing: .unconditional,
-            help: ArgumentHelp("v2: bytes of garbage after our key (0-4095; default: random).", valueName: "n"))
+            help: ArgumentHelp("v2: bytes of garbage after our key (0-\(V2Handshake.maxGarbageLength); default: random).", valueName: "n"))
     var garbage: Int?
 
     @Option(name: .customLong("v2-decoys"), parsing: .unconditional,
@@ -35,7 +36,9 @@ struct V2Options: ParsableArguments {
     var decoys: Int = 0
 
     func validate() throws {
-        if let garbage, !(0...4095).contains(garbage) { throw ValidationError("--v2-garbage must be from 0 to 4095") }
+        if let garbage, !V2Handshake.garbageLengths.contains(garbage) {
+            throw ValidationError("--v2-garbage must be from 0 to \(V2Handshake.maxGarbageLength)")
+        }
         guard (0...1000).contains(decoys) else { throw ValidationError("--v2-decoys must be from 0 to 1000") }
     }
 

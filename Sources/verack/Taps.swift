@@ -43,7 +43,8 @@ final class Taps {
 }
 
 /// Lets the engine's event closure reach captures made after the engine (they need the
-/// engine's clock). Touched on the main queue only.
-final class TapBox: @unchecked Sendable {
+/// engine's clock).
+@MainActor
+final class TapBox {
     var taps: Taps?
 }

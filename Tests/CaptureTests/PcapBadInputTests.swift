@@ -1,5 +1,6 @@
 import BitcoinWire
 import Foundation
+import NodeHarness
 import PeerEngine
 import Testing
 @testable import Capture
@@ -105,7 +106,8 @@ struct PcapBadInputTests {
     /// Segments from every corner of the sequence space, and garbage in the payloads: the
     /// reader survives and holds no more than its limit.
     @Test func randomSegmentsNeverCrash() throws {
-        var rng = SystemRandomNumberGenerator()
+        // Seeded: a failure replays with the same segments.
+        var rng = SeededRNG(seed: 0x5eed_9c4f)
         for _ in 0..<30 {
             var c = CraftedCapture()
             for _ in 0..<40 {

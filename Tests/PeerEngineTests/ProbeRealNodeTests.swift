@@ -9,7 +9,7 @@ import Testing
 /// habit of banning loopback after a bad magic cannot spoil the others.
 @Suite(.serialized) struct ProbeRealNodeTests {
     @Test func fullBatteryGetsAReactionForEveryCase() throws {
-        guard let node = try RealNode.startIfAvailable() else { return }
+        guard let node = try RealNode.startIfAvailable() else { try Test.cancel("skipped: no real node can start here") }
         defer { node.stop() }
         var settings = ProbeSettings(network: .custom(magic: try Magic(hex: RealNode.magicHex)), userAgent: "/verack-test:1/")
         settings.window = 3

@@ -14,7 +14,7 @@ struct RealNodeTests {
         _ configure: (inout EngineConfiguration) -> Void = { _ in },
         _ body: (RealNode, EventCollector, PeerEngine) throws -> Void
     ) throws {
-        guard let node = try RealNode.startIfAvailable() else { return }
+        guard let node = try RealNode.startIfAvailable() else { try Test.cancel("skipped: no real node can start here") }
         defer { node.stop() }
         let events = EventCollector()
         let engine = events.makeEngine(configure)

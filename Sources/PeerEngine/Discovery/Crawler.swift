@@ -1,6 +1,7 @@
 import BitcoinWire
 import Dispatch
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -348,7 +349,16 @@ public final class Crawler: @unchecked Sendable {
 }
 
 /// Lets the engine's event handler reach the crawler that owns the engine without a
-/// reference cycle (set once, before the first event can arrive).
-private final class WeakCrawler: @unchecked Sendable {
-    weak var crawler: Crawler?
+/// reference cycle (set once, before the first event can arrive; read under its lock).
+private final class WeakCrawler: Sendable {
+    private struct Reference {
+        weak var crawler: Crawler?
+    }
+
+    private let reference = Mutex(Reference())
+
+    var crawler: Crawler? {
+        get { reference.withLock { $0.crawler } }
+        set { reference.withLock { $0.crawler = newValue } }
+    }
 }

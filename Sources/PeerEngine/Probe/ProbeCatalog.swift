@@ -1,3 +1,4 @@
+import BIP324
 import BitcoinWire
 
 /// Every case of `verack probe`, in the order the report lists them, each with Bitcoin
@@ -224,7 +225,7 @@ public enum ProbeCatalog {
                 expected: ProbeExpectation([.disconnected], "disconnected: more than 4,095 bytes of garbage before the terminator")
             ) { _ in
                 var rng = SplitMix64(seed: 0x6761_7262_6167_65)
-                return [.send((0..<(64 + 4095 + 17)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })]
+                return [.send((0..<(V2Handshake.keyLength + V2Handshake.maxGarbageLength + V2Handshake.terminatorLength + 1)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })]
             },
             ProbeCase(
                 name: "v2-bad-terminator", group: .v2, sent: "v2: our key, garbage, a wrong terminator, then our version packet",

@@ -85,7 +85,8 @@ struct V1Transport: Transport {
                 return .failure(EngineError("cannot corrupt \(command): \(error)"))
             }
         }
-        let size = raw.count >= 20 ? Int(MessageHeader.uint32(raw[...], at: 16)) : 0
+        let length = MessageHeader.lengthRange
+        let size = raw.count >= length.upperBound ? Int(MessageHeader.uint32(raw[...], at: length.lowerBound)) : 0
         return .success(WireUnit(
             transport: .v1, raw: raw, layout: .v1(count: raw.count), command: command, size: size,
             checksumOK: checksumOK && corruption != .checksum, message: message))

@@ -208,9 +208,12 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
             finish(.failed(reason: proxyPrefix + reason))
         case .peerClosed, .error:
             let what: String
-            if case let .error(text) = end { what = text } else { what = "peer closed the connection" }
+            let proxyWhat: String
+            switch end {
+            case let .error(text): (what, proxyWhat) = (text, text)
+            default: (what, proxyWhat) = ("peer closed the connection", "closed the connection")
+            }
             if negotiation != nil {
-                let proxyWhat = what == "peer closed the connection" ? "closed the connection" : what
                 finish(.failed(reason: "\(proxyPrefix)\(proxyWhat) during the SOCKS5 negotiation"))
             } else if transport.inKeyExchange {
                 if outboundChoice == .v2(fallback: true) && !info.fellBackToV1 {

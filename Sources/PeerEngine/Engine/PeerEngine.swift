@@ -26,21 +26,22 @@ public final class PeerEngine: @unchecked Sendable {
     private let started = DispatchTime.now()
     /// Unix time (seconds) of the engine's clock zero: event time + this = wall-clock time.
     public let epoch = Date().timeIntervalSince1970
-    private let lock = NSLock()
+    let lock = NSLock()
     /// Guarded by `lock`.
     private var peers: [PeerID: PeerConnection] = [:]
     private var nextID = 1
-    private var ended: Set<PeerID> = []
+    var ended: Set<PeerID> = []
     /// The version nonces of live peers, with the peers that sent each (a self-connection
     /// check per version received, without a scan of every peer).
     private var localNonces: [UInt64: [PeerID]] = [:]
     private var listeners: [Listener] = []
-    /// Seed candidates not yet tried, and how many seed connections should be live.
-    private var seedCandidates: [String] = []
-    private var seedPeers: Set<PeerID> = []
-    private var seedTarget = 0
-    private var seedsResolving = 0
-    private var isShutDown = false
+    /// Seed candidates not yet tried, and how many seed connections should be live
+    /// (guarded by `lock`; see PeerEngine+Seeds).
+    var seedCandidates: [String] = []
+    var seedPeers: Set<PeerID> = []
+    var seedTarget = 0
+    var seedsResolving = 0
+    var isShutDown = false
     /// The relay listeners, pairs and intercept (see ``relay(listen:to:options:)``).
     let relayHub = RelayHub()
 
@@ -183,79 +184,6 @@ public final class PeerEngine: @unchecked Sendable {
         }
     }
 
-    /// The network's DNS seeds resolved, shuffled, or its built-in fallback addresses when
-    /// they give nothing; `fromDNS` says which. Blocks for up to 6 s: call it off any queue
-    /// that must stay responsive. All seeds at once, each lookup on its own worker. Through
-    /// a proxy, no DNS of ours: a lookup would say where we are (Core's -proxy keeps DNS off
-    /// too), so the built-in addresses serve instead.
-    func resolveSeeds() -> (addresses: [String], fromDNS: Bool) {
-        let network = configuration.network
-        let group = DispatchGroup()
-        let found = LockedList<String>()
-        let seeds = configuration.proxy.proxy == nil ? network.dnsSeeds : []
-        for seed in seeds {
-            DispatchQueue.global().async(group: group) {
-                if case let .success(addresses) = SocketAddress.resolve(Endpoint(host: seed, port: network.defaultPort)) {
-                    found.append(contentsOf: addresses.map(\.description))
-                }
-            }
-        }
-        _ = group.wait(timeout: .now() + 6)
-        let resolved = Array(Set(found.items)).shuffled()
-        if !resolved.isEmpty { return (resolved, true) }
-        return (FixedSeeds.addresses(for: network).shuffled(), false)
-    }
-
-    /// Resolves the network's DNS seeds (falling back to built-in addresses), shuffles them
-    /// and connects to `count` peers; a seed peer that fails is replaced by the next
-    /// candidate until they run out.
-    public func connectToSeeds(count: Int = 8) {
-        let network = configuration.network
-        lock.lock()
-        seedsResolving += 1
-        lock.unlock()
-        DispatchQueue.global().async { [self] in
-            let (candidates, fromDNS) = resolveSeeds()
-            let source = fromDNS ? "DNS seeds" : "built-in fallback addresses"
-            lock.lock()
-            seedsResolving -= 1
-            seedCandidates += candidates
-            seedTarget += candidates.isEmpty ? 0 : count
-            lock.unlock()
-            if candidates.isEmpty {
-                post(.error(peer: nil, message: "no peers for \(network.name): DNS seeds gave nothing and there are no built-in addresses"))
-                return
-            }
-            post(.notice("\(candidates.count) candidate peers from \(source); connecting to \(min(count, candidates.count))"))
-            topUpSeeds()
-        }
-    }
-
-    /// Whether seeds are still being resolved or candidates remain untried.
-    public var isSeeding: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return seedsResolving > 0 || (!seedCandidates.isEmpty && seedTarget > 0)
-    }
-
-    private func topUpSeeds() {
-        while true {
-            lock.lock()
-            let live = seedPeers.subtracting(ended).count
-            guard !isShutDown, live < seedTarget, !seedCandidates.isEmpty else {
-                lock.unlock()
-                return
-            }
-            let next = seedCandidates.removeFirst()
-            lock.unlock()
-            if case let .success(id) = connect(next) {
-                lock.lock()
-                seedPeers.insert(id)
-                lock.unlock()
-            }
-        }
-    }
-
     /// Listens for inbound peers on `HOST:PORT` or `PORT` (loopback); returns the bound port.
     @discardableResult
     public func listen(_ endpoint: String) -> Result<UInt16, EngineError> {
@@ -372,7 +300,7 @@ public final class PeerEngine: @unchecked Sendable {
 
 /// An array appended to from several threads.
 final class LockedList<Element>: @unchecked Sendable {
-    private let lock = NSLock()
+    let lock = NSLock()
     private var storage: [Element] = []
 
     func append(contentsOf elements: [Element]) {

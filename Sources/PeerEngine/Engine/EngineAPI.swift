@@ -1,3 +1,4 @@
+import BIP324
 import BitcoinWire
 
 /// Settings of a ``PeerEngine``.
@@ -27,7 +28,7 @@ public struct EngineConfiguration: Sendable {
     /// Service bits our version advertises; NODE_P2P_V2 is added whenever we accept v2.
     public var services: ServiceFlags = []
     /// v2: the sizes of garbage we send after our key (BIP324: 0 to 4,095 bytes).
-    public var v2GarbageLength: ClosedRange<Int> = 0...4095
+    public var v2GarbageLength: ClosedRange<Int> = V2Handshake.garbageLengths
     /// Entries the engine's ``AddressBook`` keeps at most.
     public var addressBookCapacity = 1_000_000
     /// v2: decoy packets we send before our version packet (to watch a peer skip them).

@@ -8,18 +8,35 @@ extension PeerConnection {
         queue.async { [self] in finish(.dropped(reason: reason)) }
     }
 
-    /// Refuses an operation on a peer that cannot take messages now, with a one-line reason.
-    func refusalToSend() -> String? {
-        if finished { return "peer \(id) is \(info.phase.word)" }
-        if !socket.isOpen || negotiation != nil { return "peer \(id) is not connected yet" }
-        if transport.kind == nil || transport.inKeyExchange { return "peer \(id) is still in the v2 key exchange" }
+    /// Why a peer cannot take messages now.
+    enum SendRefusal {
+        case ended(PeerPhase)
+        case notConnected
+        case inKeyExchange
+
+        /// The one-line reason; `yet`: the peer is still on its way (for `resend`, which
+        /// follows the protocol's course).
+        func text(peer id: PeerID, yet: Bool) -> String {
+            switch self {
+            case let .ended(phase): return "peer \(id) is \(phase.word)"
+            case .notConnected: return "peer \(id) is not connected\(yet ? " yet" : "")"
+            case .inKeyExchange: return "peer \(id) is still in the v2 key exchange"
+            }
+        }
+    }
+
+    /// Refuses an operation on a peer that cannot take messages now.
+    func refusalToSend() -> SendRefusal? {
+        if finished { return .ended(info.phase) }
+        if !socket.isOpen || negotiation != nil { return .notConnected }
+        if transport.kind == nil || transport.inKeyExchange { return .inKeyExchange }
         return nil
     }
 
     func resend(command: Command, corruption: Corruption?) {
         queue.async { [self] in
             if let refusal = refusalToSend() {
-                engine.post(.error(peer: id, message: refusal))
+                engine.post(.error(peer: id, message: refusal.text(peer: id, yet: true)))
                 return
             }
             if let corruption, let refusal = transport.refusal(of: corruption) {
@@ -36,7 +53,7 @@ extension PeerConnection {
             default:
                 if let last = lastSent[command] {
                     message = last
-                } else if let fresh = freshMessage(command) {
+                } else if let fresh = Message.fresh(command, network: engine.configuration.network) {
                     message = fresh
                 } else {
                     engine.post(.error(peer: id, message: "no \(command) sent to peer \(id) yet, and verack cannot make one"))
@@ -51,7 +68,7 @@ extension PeerConnection {
     func send(_ message: Message, corruption: Corruption?) {
         queue.async { [self] in
             if let refusal = refusalToSend() {
-                engine.post(.error(peer: id, message: refusal.hasSuffix("yet") ? "peer \(id) is not connected" : refusal))
+                engine.post(.error(peer: id, message: refusal.text(peer: id, yet: false)))
                 return
             }
             if let corruption, let refusal = transport.refusal(of: corruption) {
@@ -61,23 +78,6 @@ extension PeerConnection {
             if case let .ping(nonce) = message, corruption == nil { session.notePing(nonce: nonce, now: engine.now) }
             sendMessage(message, corruption: corruption, origin: corruption.map { .corrupted($0) } ?? .injected)
             armTimer()
-        }
-    }
-
-    /// A message of `command` verack can make from nothing.
-    func freshMessage(_ command: Command) -> Message? {
-        switch command {
-        case .verack: return .verack
-        case .getaddr: return .getaddr
-        case .sendheaders: return .sendheaders
-        case .wtxidrelay: return .wtxidrelay
-        case .sendaddrv2: return .sendaddrv2
-        case .mempool: return .mempool
-        case .filterclear: return .filterclear
-        case .getheaders: return .getheaders(BlockLocator(hashes: [engine.genesisHash]))
-        case .feefilter: return .feefilter(feerate: 1000)
-        case .sendcmpct: return .sendcmpct(announce: false, version: 2)
-        default: return nil
         }
     }
 }

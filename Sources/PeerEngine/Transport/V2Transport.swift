@@ -24,16 +24,16 @@ extension PeerEngine {
 struct V2Transport: Transport {
     struct Settings {
         /// The sizes our garbage is drawn from (BIP324: 0 to 4,095 bytes).
-        var garbageLength: ClosedRange<Int> = 0...4095
+        var garbageLength: ClosedRange<Int> = V2Handshake.garbageLengths
         /// Decoy packets to send before our version packet.
         var decoys = 0
         /// `key` or `terminator`: break our side of the handshake on purpose.
         var handshakeCorruption: Corruption?
     }
 
-    static let keySize = 64
-    static let terminatorSize = 16
-    static let maxGarbage = 4095
+    static let keySize = V2Handshake.keyLength
+    static let terminatorSize = V2Handshake.terminatorLength
+    static let maxGarbage = V2Handshake.maxGarbageLength
 
     private enum State {
         /// Waiting for their 64-byte key.

@@ -214,18 +214,19 @@ struct ConnectionKey: Hashable {
 
 /// One TCP connection of a capture: the peer it shows as, and both directions.
 struct Connection {
-    var info: PeerInfo
+    var peer: ObservedPeer
+    var info: PeerInfo {
+        get { peer.info }
+        set { peer.info = newValue }
+    }
     let initiator: TCPEndpoint
     var sentBytes = TCPReassembler()
     var receivedBytes = TCPReassembler()
     var sentFrames: FrameStream
     var receivedFrames: FrameStream
-    /// Works the handshake phase out from the frames, as for a connection of ours.
-    private var session: PeerSession
 
     init(info: PeerInfo, initiator: TCPEndpoint, magic: Magic?) {
-        self.info = info
-        session = PeerSession.observer(direction: info.direction, now: info.startedAt)
+        peer = ObservedPeer(info: info)
         self.initiator = initiator
         sentFrames = FrameStream(magic: magic)
         receivedFrames = FrameStream(magic: magic)
@@ -255,26 +256,7 @@ struct Connection {
         }
     }
 
-    /// Counts a frame, and moves the phase on as the handshake shows (``PeerSession``
-    /// works the phase out, as it does for connections of ours).
     mutating func count(_ event: FrameEvent, frame: Frame, time: Double, updates: Bool, _ emit: (PeerEvent) -> Void) {
-        let sent = event.direction == .sent
-        if sent {
-            info.sent.count(command: event.label, bytes: frame.raw.count)
-        } else {
-            info.received.count(command: event.label, bytes: frame.raw.count)
-            info.lastHeard = time
-            if case let .success(.version(v)) = frame.message, info.version == nil { info.version = v }
-        }
-        let changed = (try? frame.message.get()).flatMap { session.observe($0, sent: sent, now: time) }
-        if let phase = changed, !info.phase.isEnd {
-            let old = info.phase
-            info.phase = phase
-            info.phaseChangedAt = time
-            if phase == .established { info.establishedAt = time }
-            emit(PeerEvent(time: time, .phaseChanged(info, from: old)))
-        } else if updates {
-            emit(PeerEvent(time: time, .peerUpdated(info)))
-        }
+        peer.count(event, frame: frame, time: time, updates: updates, emit)
     }
 }

@@ -53,7 +53,8 @@ enum PeerTablePane {
 
     static func draw(_ model: ConsoleModel, in rect: Rect, into screen: inout Screen) {
         let focused = model.focus == .table
-        screen.box(rect, title: "Peers \(model.peers.count)", style: borderStyle(focused))
+        let note = model.watched.map { " · \($0.tableNote)" } ?? ""
+        screen.box(rect, title: "Peers \(model.peers.count)\(note)", style: borderStyle(focused))
         let inner = rect.inner
         guard inner.height > 0 else { return }
         let cols = columns(fitting: inner.width)

@@ -52,7 +52,9 @@ final class ConsoleApp {
         var events: [PeerEvent]
         /// A packet capture, read as the console starts: its events stream into the log
         /// (which keeps to its memory budget), and it sets the network and the clock zero.
-        var packets: PcapImporter?
+        var packets: (any CaptureImport)?
+        /// What the rows are, when they are not connections of ours.
+        var watched: WatchedSource?
         var epoch: Double
         var path: String
         var skippedLines: Int
@@ -73,6 +75,7 @@ final class ConsoleApp {
         let size = terminal.refreshSize()
         model.resize(width: size.width, height: size.height)
         installSources()
+        model.watched = capture.watched
         for event in capture.events { model.handle(event) }
         var firstError: String?
         if let importer = capture.packets {
@@ -83,7 +86,7 @@ final class ConsoleApp {
                 model.handle(event)
             }
             offline?.epoch = importer.epoch ?? 0
-            if let network = importer.network {
+            if let network = importer.foundNetwork {
                 options.network = network
                 model.networkName = network.name
             }

@@ -96,7 +96,8 @@ public final class CoreCaptureFile {
 
     static let chunk = 64 << 10
 
-    /// Opens `path`; nil with `error` set when it cannot be read.
+    /// Opens `path` (`name` is how notices call it); a file that cannot be opened is a
+    /// one-line error.
     public init(path: String, name: String) throws(CaptureError) {
         self.name = name
         fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -28,6 +28,8 @@ public final class CoreCaptureImporter {
         var name: String
         var received: String?
         var sent: String?
+        /// Files held in memory instead (the fuzz target's).
+        var memory: (sent: [UInt8]?, received: [UInt8]?)?
     }
 
     public let path: String
@@ -91,6 +93,15 @@ public final class CoreCaptureImporter {
         self.network = network ?? Self.network(of: base)
     }
 
+    /// Peers whose files are held in memory (the fuzz target, tests): `folder` is the
+    /// peer's folder name, `sent` and `received` the files' bytes.
+    public init(memory peers: [(folder: String, sent: [UInt8]?, received: [UInt8]?)], network: Network) {
+        path = "memory"
+        self.network = network
+        folders = peers.map { PeerFolder(path: $0.folder, name: $0.folder, memory: ($0.sent, $0.received)) }
+        folderNotices = []
+    }
+
     private static func peerFolder(_ path: String, name: String, entries: [String], notices: inout [String]) -> PeerFolder {
         var folder = PeerFolder(path: path, name: name)
         for entry in entries {
@@ -129,6 +140,13 @@ public final class CoreCaptureImporter {
         var now = 0.0
         var pending: [String] = folderNotices
         for (index, folder) in folders.enumerated() {
+            if let memory = folder.memory {
+                for (bytes, direction, file) in [(memory.sent, FrameDirection.sent, Self.sentFile), (memory.received, .received, Self.receivedFile)] {
+                    guard let bytes else { continue }
+                    sources.append(Source(file: CoreCaptureFile(bytes: bytes, name: "\(folder.name)/\(file)"), peer: index, direction: direction))
+                }
+                continue
+            }
             for (file, direction) in [(folder.sent, FrameDirection.sent), (folder.received, .received)] {
                 guard let file else { continue }
                 do {
@@ -168,7 +186,8 @@ public final class CoreCaptureImporter {
             let source = sources[i]
             guard let record = source.file.next() else { continue }
             records += 1
-            now = max(now, Double(record.time - start) / 1e6)
+            // In Double: two clocks far apart (Int64.min and .max) overflow Int64's subtraction.
+            now = max(now, (Double(record.time) - Double(start)) / 1e6)
             if peers[source.peer] == nil {
                 let folder = folders[source.peer]
                 // Core sends first only on its outbound connections.

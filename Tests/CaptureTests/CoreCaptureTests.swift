@@ -216,6 +216,17 @@ struct CoreCaptureTests {
         #expect(i.frames.allSatisfy { if case .failure = $0.message { true } else { false } })
     }
 
+    /// Found by the core-capture fuzz target in its first minute: a record's time minus the
+    /// earliest overflowed Int64 (times near Int64.min and .max) and trapped.
+    @Test func clocksAtTheEndsOfInt64() {
+        typealias W = CoreCaptureWriter
+        let importer = CoreCaptureImporter(
+            memory: [(folder: "127.0.0.1_7", sent: W.record(.max, .verack), received: W.record(.min, .verack))], network: .mainnet)
+        var times: [Double] = []
+        importer.run { if case let .frame(f) = $0.kind { times.append(f.time) } }
+        #expect(times == [0, (Double(Int64.max) - Double(Int64.min)) / 1e6])
+    }
+
     @Test func theRecordEncoderMatchesTheLayout() {
         let r = CoreCaptureRecord(time: Self.t0, type: CoreCaptureRecord.typeBytes(.ping), payload: [1, 2, 3, 4, 5, 6, 7, 8])
         #expect(r.encoded == CoreCaptureWriter.record(Self.t0, "ping", [1, 2, 3, 4, 5, 6, 7, 8]))

@@ -14,8 +14,15 @@ public final class PcapImporter {
     /// The most bytes held out of order in all directions together.
     public static let maxPendingBytesInAll = 64 << 20
 
-    public let file: PcapFile
+    /// The file read; nil for a live capture, whose packets come through ``feed(_:_:)``.
+    public let file: PcapFile?
+    public let linkType: Int32
     let magic: Magic?
+    /// Seconds since ``epoch`` of the latest packet.
+    public private(set) var now = 0.0
+    /// A live capture forgets each connection's row once it is closed (``PeerEvent`` `peerRemoved`: the
+    /// table keeps the last few ended), so the rows do not pile up.
+    public var removesClosedPeers = false
     /// Also emit a `peerUpdated` (traffic counters) after each frame, as the engine does:
     /// the console's peer table wants them; headless output does not.
     public var peerUpdates = true
@@ -46,19 +53,31 @@ public final class PcapImporter {
     }
 
     /// Fails at once for a link type that is not understood.
-    public init(file: PcapFile, magic: Magic?) throws(CaptureError) {
-        guard PacketParser.supportedLinkTypes.contains(file.linkType) || file.linkType == ExportedPDU.linkType else {
-            throw CaptureError("\(file.name): link type \(file.linkType) is not read (Ethernet, Linux cooked, raw IP, loopback and verack's own exported-PDU captures are)")
+    public convenience init(file: PcapFile, magic: Magic?) throws(CaptureError) {
+        try self.init(file: file, linkType: file.linkType, name: file.name, magic: magic, epoch: nil)
+    }
+
+    /// For packets of `linkType` handed to ``feed(_:_:)`` (a live capture); `epoch`: the
+    /// clock zero (nil: the first packet's time).
+    public convenience init(linkType: Int32, name: String, magic: Magic?, epoch: Double?) throws(CaptureError) {
+        try self.init(file: nil, linkType: linkType, name: name, magic: magic, epoch: epoch)
+    }
+
+    private init(file: PcapFile?, linkType: Int32, name: String, magic: Magic?, epoch: Double?) throws(CaptureError) {
+        guard PacketParser.supportedLinkTypes.contains(linkType) || linkType == ExportedPDU.linkType else {
+            throw CaptureError("\(name): link type \(linkType) is not read (Ethernet, Linux cooked, raw IP, loopback and verack's own exported-PDU captures are)")
         }
         self.file = file
+        self.linkType = linkType
         self.magic = magic
+        self.epoch = epoch
         network = magic.map { Network.custom(magic: $0) }
     }
 
     /// Reads the whole file, handing each event to `emit` as it comes: the caller decides
     /// what to keep, so a big capture streams through.
     public func run(_ emit: (PeerEvent) -> Void) {
-        var now = 0.0
+        guard let file else { return }
         while true {
             let record: PacketRecord?
             do {
@@ -69,30 +88,41 @@ public final class PcapImporter {
                 break
             }
             guard let record else { break }
-            packets += 1
-            let start = epoch ?? record.time
-            if epoch == nil { epoch = record.time }
-            now = max(now, record.time - start)
-            if file.linkType == ExportedPDU.linkType {
-                // verack's own pcaps: one whole frame per record, in order, no TCP header.
-                guard let pdu = ExportedPDU.parse(record.bytes) else {
-                    malformed += 1
-                    continue
-                }
-                let sequence = pduSequence[DirectionKey(from: pdu.source, to: pdu.destination), default: 1]
-                let cut = max(0, record.originalLength - record.bytes.count)  // a snaplen's cut: a gap
-                let length = pdu.payload.count + cut
-                pduSequence[DirectionKey(from: pdu.source, to: pdu.destination)] = sequence &+ UInt32(truncatingIfNeeded: length)
-                handle(TCPSegment(source: pdu.source, destination: pdu.destination, sequence: sequence, flags: [], payload: pdu.payload, length: length), time: now, emit)
-                continue
-            }
-            switch PacketParser.parse(record.bytes, linkType: file.linkType) {
-            case let .tcp(segment): handle(segment, time: now, emit)
-            case .notTCP: notTCP += 1
-            case .fragment: fragments += 1
-            case .malformed: malformed += 1
-            }
+            feed(record, emit)
         }
+        finish(emit)
+    }
+
+    /// One packet (of a live capture, or of the file), its events handed to `emit`.
+    public func feed(_ record: PacketRecord, _ emit: (PeerEvent) -> Void) {
+        packets += 1
+        let start = epoch ?? record.time
+        if epoch == nil { epoch = record.time }
+        now = max(now, record.time - start)
+        if linkType == ExportedPDU.linkType {
+            // verack's own pcaps: one whole frame per record, in order, no TCP header.
+            guard let pdu = ExportedPDU.parse(record.bytes) else {
+                malformed += 1
+                return
+            }
+            let sequence = pduSequence[DirectionKey(from: pdu.source, to: pdu.destination), default: 1]
+            let cut = max(0, record.originalLength - record.bytes.count)  // a snaplen's cut: a gap
+            let length = pdu.payload.count + cut
+            pduSequence[DirectionKey(from: pdu.source, to: pdu.destination)] = sequence &+ UInt32(truncatingIfNeeded: length)
+            handle(TCPSegment(source: pdu.source, destination: pdu.destination, sequence: sequence, flags: [], payload: pdu.payload, length: length), time: now, emit)
+            return
+        }
+        switch PacketParser.parse(record.bytes, linkType: linkType) {
+        case let .tcp(segment): handle(segment, time: now, emit)
+        case .notTCP: notTCP += 1
+        case .fragment: fragments += 1
+        case .malformed: malformed += 1
+        }
+    }
+
+    /// The end of the capture: what is still held is flushed, and the skipped packets are
+    /// reported once.
+    public func finish(_ emit: (PeerEvent) -> Void) {
         for index in connections.indices { end(index, time: now, reason: nil, emit) }
         if notTCP > 0 { emit(PeerEvent(time: now, .notice("\(notTCP) packets that are not TCP skipped"))) }
         if fragments > 0 { emit(PeerEvent(time: now, .notice("\(fragments) IP fragments skipped (fragments are not reassembled)"))) }
@@ -199,6 +229,7 @@ public final class PcapImporter {
         connections[i].info.phase = .closed(reason: reason)
         connections[i].info.phaseChangedAt = time
         emit(PeerEvent(time: time, .phaseChanged(connections[i].info, from: old)))
+        if removesClosedPeers { emit(PeerEvent(time: time, .peerRemoved(connections[i].info.id))) }
     }
 }
 

@@ -8,7 +8,7 @@ import Foundation
 /// dropped and counted (reported as ``PeerEvent/framesDropped(count:)``), while peer
 /// state events (added, phase, updated, removed, error) are always kept: there are only a
 /// few per peer. Consecutive `peerUpdated` events of one peer are merged.
-final class EventMailbox: @unchecked Sendable {
+public final class EventMailbox: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [PeerEvent] = []
     private var pendingFrames = 0
@@ -17,17 +17,17 @@ final class EventMailbox: @unchecked Sendable {
     private var scheduled = false
     private let queue: DispatchQueue
     private let deliver: @Sendable (PeerEvent) -> Void
-    let maxFrames: Int
-    let maxFrameBytes: Int
+    public let maxFrames: Int
+    public let maxFrameBytes: Int
 
-    init(queue: DispatchQueue, maxFrames: Int, maxFrameBytes: Int = 64 << 20, deliver: @escaping @Sendable (PeerEvent) -> Void) {
+    public init(queue: DispatchQueue, maxFrames: Int, maxFrameBytes: Int = 64 << 20, deliver: @escaping @Sendable (PeerEvent) -> Void) {
         self.queue = queue
         self.maxFrames = maxFrames
         self.maxFrameBytes = maxFrameBytes
         self.deliver = deliver
     }
 
-    func post(_ event: PeerEvent) {
+    public func post(_ event: PeerEvent) {
         lock.lock()
         switch event.kind {
         case let .frame(f):

@@ -61,6 +61,10 @@ final class ConsoleApp {
     }
 
     private var offline: Offline?
+    /// A live capture (`verack sniff`): read-only, but live (record and save work).
+    private var sniffer: Sniffer?
+    /// libpcap's drops last shown.
+    private var shownDrops: UInt32 = 0
 
     init(options: Options, offline: Offline? = nil) {
         self.options = options
@@ -103,6 +107,26 @@ final class ConsoleApp {
         }
         draw()
     }
+
+    /// Sniffs: no engine, the sniffer's events as they come (see `SniffConsole`).
+    func startSniffing(_ sniffer: Sniffer) throws {
+        self.sniffer = sniffer
+        do {
+            taps = try Taps(capture: options.capture, network: options.network, epoch: sniffer.epoch)
+        } catch {
+            throw ConsoleFailure("\(error)")
+        }
+        terminal.start()
+        let size = terminal.refreshSize()
+        model.resize(width: size.width, height: size.height)
+        model.watched = .sniffed(interface: sniffer.interface)
+        installSources()
+        sniffer.start()
+        draw()
+    }
+
+    /// An event of the sniffer (on the main queue).
+    func sniffed(_ event: PeerEvent) { handle(event) }
 
     /// Starts the engine and the terminal; returns at once (the caller runs `dispatchMain`).
     func start() throws {
@@ -177,6 +201,14 @@ final class ConsoleApp {
 
     private func tick() {
         if let engine { model.tick(now: engine.now) }
+        if let sniffer {
+            model.tick(now: sniffer.now)
+            let pcap = sniffer.counts.pcap
+            if pcap.dropped &+ pcap.interfaceDropped != shownDrops {
+                shownDrops = pcap.dropped &+ pcap.interfaceDropped
+                model.showError("libpcap dropped \(pcap.dropped) packets (buffer full), the interface \(pcap.interfaceDropped), of \(pcap.received) received")
+            }
+        }
         refreshAddresses()
         setNeedsDraw()
     }
@@ -212,7 +244,7 @@ final class ConsoleApp {
     }
 
     private func perform(_ action: ConsoleAction) {
-        let epoch = engine?.epoch ?? offline?.epoch ?? 0
+        let epoch = engine?.epoch ?? sniffer?.epoch ?? offline?.epoch ?? 0
         switch action {
         case .quit:
             quit(status: 0)
@@ -226,7 +258,13 @@ final class ConsoleApp {
         default:
             break
         }
+        if case let .record(request) = action, sniffer != nil {
+            return record(request, epoch: epoch)
+        }
         guard let engine else {
+            if sniffer != nil {
+                return model.showError("sniffing is read-only: verack sends nothing (connect, drop, resend, send and crawl need a console of its own)")
+            }
             let what: String
             switch action {
             case .record: what = "record needs"
@@ -244,20 +282,7 @@ final class ConsoleApp {
         case .crawlStop:
             crawler?.stop()
         case let .record(request):
-            guard let request else {
-                if let stopped = taps.stopRecording() {
-                    model.showInfo("recording stopped: \(stopped.lines) lines in \(stopped.path)")
-                } else {
-                    model.showError("record off: nothing is being recorded")
-                }
-                return
-            }
-            do {
-                try taps.startRecording(path: request.path, force: request.force, network: options.network, epoch: engine.epoch)
-                model.showInfo("recording every event to \(request.path)")
-            } catch {
-                model.showError("record: \(error)")
-            }
+            record(request, epoch: engine.epoch)
         case let .engine(command):
             let result: Result<Void, EngineError>
             switch command {
@@ -273,6 +298,24 @@ final class ConsoleApp {
             case let .send(id, message, corruption): result = engine.send(id, message, corruption: corruption)
             }
             if case let .failure(error) = result { model.showError(error.message) }
+        }
+    }
+
+    /// `record FILE` and `record off`.
+    private func record(_ request: SaveRequest?, epoch: Double) {
+        guard let request else {
+            if let stopped = taps.stopRecording() {
+                model.showInfo("recording stopped: \(stopped.lines) lines in \(stopped.path)")
+            } else {
+                model.showError("record off: nothing is being recorded")
+            }
+            return
+        }
+        do {
+            try taps.startRecording(path: request.path, force: request.force, network: options.network, epoch: epoch)
+            model.showInfo("recording every event to \(request.path)")
+        } catch {
+            model.showError("record: \(error)")
         }
     }
 

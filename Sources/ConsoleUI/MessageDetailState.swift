@@ -61,8 +61,8 @@ public struct MessageDetailState: Equatable, Sendable {
             if header.isEmpty {
                 rows = [Row(depth: 0, name: "(fewer than 24 bytes: no header)", value: "")]
             } else {
-                let name = rebuiltHeader ? "header (rebuilt: Core's capture keeps no magic or checksum)" : "header"
-                rows.append(Row(depth: 0, name: name, value: "", bytes: 0..<MessageHeader.size))
+                rows.append(Row(depth: 0, name: rebuiltHeader ? "header (rebuilt)" : "header", value: "", bytes: 0..<MessageHeader.size))
+                if rebuiltHeader { rows.append(Row(depth: 1, name: "(Core's capture keeps no magic or checksum)", value: "")) }
                 rows += Self.rows(header, depth: 1, base: 0)
                 let payload = frame.payload
                 rows.append(Row(depth: 0, name: "payload \(payload.count) bytes", value: "",

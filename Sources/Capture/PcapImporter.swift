@@ -143,8 +143,9 @@ public final class PcapImporter {
             let (initiator, responder) = synAck ? (segment.destination, segment.source) : (segment.source, segment.destination)
             var info = PeerInfo(id: connections.count + 1, address: responder.description, direction: .outbound, phase: .connecting, startedAt: time)
             info.localAddress = initiator.description
-            info.transport = .v1
-            connections.append(Connection(info: info, initiator: initiator, magic: magic))
+            // Seen from its SYN, the transport is judged by the first bytes (``V2Watch``).
+            info.transport = segment.flags.contains(.syn) ? nil : .v1
+            connections.append(Connection(info: info, initiator: initiator, magic: magic, sawOpening: segment.flags.contains(.syn)))
             index = connections.count - 1
             byKey[key] = index
             emit(PeerEvent(time: time, .peerAdded(info)))
@@ -155,30 +156,106 @@ public final class PcapImporter {
         var stream = connections[i].stream(direction)
         let pendingBefore = reassembler.pendingBytes
         reassembler.add(sequence: segment.sequence, flags: segment.flags, payload: segment.payload, length: segment.length) { out in
-            switch out {
-            case let .data(bytes): stream.feed(bytes) { self.report($0, i, direction, time, emit) }
-            case let .gap(n): stream.gap(n) { self.report($0, i, direction, time, emit) }
-            }
+            route(out, into: &stream, i, direction, time, emit)
         }
         pendingInAll += reassembler.pendingBytes - pendingBefore
         if pendingInAll > Self.maxPendingBytesInAll {
             // Too much waits for holes everywhere: give up on this direction's holes.
             let before = reassembler.pendingBytes
-            reassembler.flush { out in
-                switch out {
-                case let .data(bytes): stream.feed(bytes) { self.report($0, i, direction, time, emit) }
-                case let .gap(n): stream.gap(n) { self.report($0, i, direction, time, emit) }
-                }
-            }
+            reassembler.flush { out in route(out, into: &stream, i, direction, time, emit) }
             pendingInAll += reassembler.pendingBytes - before
         }
         let finished = reassembler.isFinished
-        if finished { stream.finish { self.report($0, i, direction, time, emit) } }
+        if finished {
+            settle(into: &stream, i, direction, time, emit)
+            stream.finish { self.report($0, i, direction, time, emit) }
+        }
         connections[i].set(direction, reassembler, stream)
         if finished || segment.flags.contains(.rst) {
             let by = direction == .sent ? "us" : "the peer"
             end(i, time: time, reason: segment.flags.contains(.rst) ? "reset by \(by)" : "closed by \(by)", emit)
         }
+    }
+
+    /// Hands reassembled bytes of peer `i` to its frame stream, or, while the initiator's
+    /// first bytes are judged and once the connection is v2, to its ``V2Watch``.
+    private func route(_ out: TCPReassembler.Output, into stream: inout FrameStream, _ i: Int, _ direction: FrameDirection, _ time: Double, _ emit: (PeerEvent) -> Void) {
+        switch connections[i].watch.state {
+        case .v1:
+            feed(out, into: &stream, i, direction, time, emit)
+        case var .undecided(head):
+            guard direction == .sent, case let .data(bytes) = out else {
+                // The responder spoke first, or bytes are missing: not judged, read as v1.
+                if direction == .sent {
+                    settle(into: &stream, i, direction, time, emit)
+                } else {
+                    var sent = connections[i].stream(.sent)
+                    settle(into: &sent, i, .sent, time, emit)
+                    connections[i].sentFrames = sent
+                }
+                feed(out, into: &stream, i, direction, time, emit)
+                return
+            }
+            head += bytes
+            guard head.count >= V2Watch.decidingBytes else {
+                connections[i].watch.state = .undecided(head)
+                return
+            }
+            if V2Watch.looksV1(head, magics: stream.candidates) {
+                connections[i].watch.state = .v1
+                connections[i].info.transport = .v1
+                head.withUnsafeBytes { feed(.data($0), into: &stream, i, direction, time, emit) }
+            } else {
+                connections[i].watch.state = .v2
+                connections[i].info.transport = .v2
+                emit(PeerEvent(time: time, .peerUpdated(connections[i].info)))
+                head.withUnsafeBytes { takeV2(.data($0), i, direction, time, emit) }
+            }
+        case .v2:
+            takeV2(out, i, direction, time, emit)
+        }
+    }
+
+    private func feed(_ out: TCPReassembler.Output, into stream: inout FrameStream, _ i: Int, _ direction: FrameDirection, _ time: Double, _ emit: (PeerEvent) -> Void) {
+        switch out {
+        case let .data(bytes): stream.feed(bytes) { self.report($0, i, direction, time, emit) }
+        case let .gap(n): stream.gap(n) { self.report($0, i, direction, time, emit) }
+        }
+    }
+
+    /// Bytes of a v2 connection: its key shown once whole, the rest counted.
+    private func takeV2(_ out: TCPReassembler.Output, _ i: Int, _ direction: FrameDirection, _ time: Double, _ emit: (PeerEvent) -> Void) {
+        let key: [UInt8]?
+        let count: Int
+        switch out {
+        case let .data(bytes):
+            count = bytes.count
+            key = connections[i].watch.take(count, bytes: bytes, direction)
+        case let .gap(n):
+            count = n
+            key = connections[i].watch.take(n, bytes: nil, direction)
+        }
+        if direction == .sent { connections[i].info.sent.bytes += count } else { connections[i].info.received.bytes += count }
+        if let key {
+            emit(PeerEvent(time: time, .frame(FrameEvent(peer: connections[i].info.id, direction: direction, time: time, unit: V2Watch.keyUnit(key, direction)))))
+        }
+        if peerUpdates { emit(PeerEvent(time: time, .peerUpdated(connections[i].info))) }
+    }
+
+    /// The initiator's stream ends (or is read as v1) while its first bytes are still
+    /// judged: they are v1 after all, read as such.
+    private func settle(into stream: inout FrameStream, _ i: Int, _ direction: FrameDirection, _ time: Double, _ emit: (PeerEvent) -> Void) {
+        guard direction == .sent, case let .undecided(head) = connections[i].watch.state else { return }
+        connections[i].watch.state = .v1
+        connections[i].info.transport = .v1
+        head.withUnsafeBytes { feed(.data($0), into: &stream, i, direction, time, emit) }
+    }
+
+    /// Once, when a v2 connection ends: what its encrypted bytes were.
+    private func reportV2(_ i: Int, time: Double, _ emit: (PeerEvent) -> Void) {
+        guard connections[i].watch.isV2, !connections[i].watch.reported else { return }
+        connections[i].watch.reported = true
+        emit(PeerEvent(time: time, .notice(connections[i].watch.summary(peer: connections[i].info.id))))
     }
 
     /// Reports what a stream found, as events of peer `i`.
@@ -213,18 +290,16 @@ public final class PcapImporter {
                 var reassembler = connections[i].reassembler(direction)
                 var stream = connections[i].stream(direction)
                 guard !reassembler.isFinished else { continue }
-                reassembler.flush { out in
-                    switch out {
-                    case let .data(bytes): stream.feed(bytes) { self.report($0, i, direction, time, emit) }
-                    case let .gap(n): stream.gap(n) { self.report($0, i, direction, time, emit) }
-                    }
-                }
+                reassembler.flush { out in route(out, into: &stream, i, direction, time, emit) }
+                settle(into: &stream, i, direction, time, emit)
                 stream.finish { self.report($0, i, direction, time, emit) }
                 connections[i].set(direction, reassembler, stream)
             }
+            reportV2(i, time: time, emit)
             return
         }
         guard let reason, !connections[i].info.phase.isEnd else { return }
+        reportV2(i, time: time, emit)
         let old = connections[i].info.phase
         connections[i].info.phase = .closed(reason: reason)
         connections[i].info.phaseChangedAt = time
@@ -255,9 +330,12 @@ struct Connection {
     var receivedBytes = TCPReassembler()
     var sentFrames: FrameStream
     var receivedFrames: FrameStream
+    /// Whether it is v1 or v2 (see ``V2Watch``).
+    var watch: V2Watch
 
-    init(info: PeerInfo, initiator: TCPEndpoint, magic: Magic?) {
+    init(info: PeerInfo, initiator: TCPEndpoint, magic: Magic?, sawOpening: Bool) {
         peer = ObservedPeer(info: info)
+        watch = V2Watch(sawOpening: sawOpening)
         self.initiator = initiator
         sentFrames = FrameStream(magic: magic)
         receivedFrames = FrameStream(magic: magic)

@@ -135,6 +135,36 @@ import Glibc
         #expect(commands.filter { $0.hasSuffix(" block") }.count >= 5, "\(commands)")
     }
 
+    /// A v2 session (verack to verack: the test node speaks v1 only), sniffed: both keys,
+    /// then the encrypted bytes counted.
+    @Test(.timeLimit(.minutes(2))) func aV2SessionShowsItsKeysAndEncryptedBytes() throws {
+        guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
+        guard getuid() == 0 else { return try unavailable("sniffing on lo needs root") }
+        let dir = NSTemporaryDirectory() + "verack-sniff-v2-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let port = 40_000 + Int(getpid() % 20_000)
+        let serve = try Shell.spawn(verack, ["serve", "--network", "regtest", "--listen", "127.0.0.1:\(port)", "--json"], stdout: dir + "/serve.jsonl", stderr: dir + "/serve.err")
+        defer {
+            kill(serve, SIGTERM)
+            var status: Int32 = 0
+            _ = waitpid(serve, &status, 0)
+        }
+        let listening = Date().addingTimeInterval(20)
+        while Date() < listening && !((try? String(contentsOfFile: dir + "/serve.jsonl", encoding: .utf8)) ?? "").contains("listening") { usleep(20_000) }
+        let sniff = try Sniffing(verack: verack, ["-i", "lo", "--network", "regtest", "--port", String(port)], dir: dir)
+        let run = try Shell.run(verack, ["handshake", "--network", "regtest", "--transport", "v2", "127.0.0.1:\(port)"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline && !sniff.output.contains("is v2 (BIP324)") { usleep(50_000) }
+        #expect(sniff.stop() == 0)
+        let output = sniff.output
+        #expect(output.contains("\"event\":\"v2-key-sent\""), "\(output)")
+        #expect(output.contains("\"event\":\"v2-key-received\""), "\(output)")
+        #expect(output.contains("peer 1 is v2 (BIP324): "), "\(output)")
+        #expect(Self.commands(output).isEmpty, "no message can be read: \(output)")
+    }
+
     @Test func errorsAreOneLineAndExit64() throws {
         guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
         let unknown = try Shell.run(verack, ["sniff", "--json", "-i", "nosuch0"])

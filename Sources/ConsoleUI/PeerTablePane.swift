@@ -65,7 +65,9 @@ enum PeerTablePane {
         }
         let ids = model.peers.ids
         if ids.isEmpty {
-            screen.put("no peers yet: type  connect HOST:PORT  or  connect seeds", row: inner.row + 1, col: inner.col, style: CellStyle(.dim))
+            var empty = "no peers yet: type  connect HOST:PORT  or  connect seeds"
+            if case let .sniffed(interface)? = model.watched { empty = "no Bitcoin connection seen on \(interface) yet" }
+            screen.put(empty, row: inner.row + 1, col: inner.col, style: CellStyle(.dim))
             return
         }
         let rows = inner.height - 1

@@ -26,6 +26,9 @@ public final class PcapImporter {
     /// Also emit a `peerUpdated` (traffic counters) after each frame, as the engine does:
     /// the console's peer table wants them; headless output does not.
     public var peerUpdates = true
+    /// With ``peerUpdates``: one `peerUpdated` per packet that brought frames, not one per
+    /// frame (a live capture of many small frames spends less on snapshots).
+    public var peerUpdatesPerPacket = false
 
     /// Unix time of the first packet: the capture's clock zero.
     public private(set) var epoch: Double?
@@ -151,6 +154,12 @@ public final class PcapImporter {
             emit(PeerEvent(time: time, .peerAdded(info)))
         }
         guard let i = index else { return }
+        let messagesBefore = connections[i].info.sent.messages + connections[i].info.received.messages
+        defer {
+            if peerUpdates && peerUpdatesPerPacket, connections[i].info.sent.messages + connections[i].info.received.messages != messagesBefore {
+                emit(PeerEvent(time: time, .peerUpdated(connections[i].info)))
+            }
+        }
         let direction: FrameDirection = segment.source == connections[i].initiator ? .sent : .received
         var reassembler = connections[i].reassembler(direction)
         var stream = connections[i].stream(direction)
@@ -266,7 +275,7 @@ public final class PcapImporter {
             let event = FrameEvent(peer: connections[i].info.id, direction: direction, time: time, unit: WireUnit(frame: frame))
             if !frame.checksumOK { invalidFrames += 1 } else if case .failure = frame.message { invalidFrames += 1 }
             emit(PeerEvent(time: time, .frame(event)))
-            connections[i].count(event, frame: frame, time: time, updates: peerUpdates, emit)
+            connections[i].count(event, frame: frame, time: time, updates: peerUpdates && !peerUpdatesPerPacket, emit)
         case let .gap(count, message):
             // A row of its own in the log and an arrow in the ladder, where the bytes are missing.
             errors += 1

@@ -50,6 +50,7 @@ public final class Sniffer: @unchecked Sendable {
         epoch = Date().timeIntervalSince1970
         importer = try PcapImporter(linkType: capture.linkType, name: interface, magic: magic, epoch: epoch)
         importer.removesClosedPeers = true
+        importer.peerUpdatesPerPacket = true
         self.eventQueue = eventQueue
         mailbox = EventMailbox(queue: eventQueue, maxFrames: maxPendingFrames, deliver: onEvent)
     }
@@ -100,9 +101,11 @@ public final class Sniffer: @unchecked Sendable {
         var counts = Counts()
         var reportedDrops: UInt32 = 0
         var nextPublish = Date().timeIntervalSince1970 + 1
+        // A packet's events go to the mailbox together, under one lock.
+        var batch: [PeerEvent] = []
         let post: (PeerEvent) -> Void = { event in
             if case .frame = event.kind { counts.frames += 1 }
-            self.mailbox.post(event)
+            batch.append(event)
         }
         func publish() {
             if let s = capture.statistics() { counts.pcap = s }
@@ -115,6 +118,8 @@ public final class Sniffer: @unchecked Sendable {
             case let .packet(record):
                 counts.packets += 1
                 importer.feed(record, post)
+                mailbox.post(contentsOf: batch)
+                batch.removeAll(keepingCapacity: true)
             case .timeout:
                 break
             case let .failed(error):
@@ -136,6 +141,7 @@ public final class Sniffer: @unchecked Sendable {
             }
         }
         importer.finish(post)
+        mailbox.post(contentsOf: batch)
         publish()
     }
 }

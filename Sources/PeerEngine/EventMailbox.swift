@@ -29,6 +29,27 @@ public final class EventMailbox: @unchecked Sendable {
 
     public func post(_ event: PeerEvent) {
         lock.lock()
+        append(event)
+        let schedule = !scheduled
+        scheduled = true
+        lock.unlock()
+        if schedule { queue.async { self.drain() } }
+    }
+
+    /// Posts `events` in order under one lock (a producer that makes many at once, such as
+    /// a sniffer's packet of small frames, saves a lock and a wake-up per event).
+    public func post(contentsOf events: [PeerEvent]) {
+        guard !events.isEmpty else { return }
+        lock.lock()
+        for event in events { append(event) }
+        let schedule = !scheduled
+        scheduled = true
+        lock.unlock()
+        if schedule { queue.async { self.drain() } }
+    }
+
+    /// Called with the lock held.
+    private func append(_ event: PeerEvent) {
         switch event.kind {
         case let .frame(f):
             if pendingFrames >= maxFrames || pendingFrameBytes + f.raw.count > maxFrameBytes {
@@ -47,10 +68,6 @@ public final class EventMailbox: @unchecked Sendable {
         default:
             pending.append(event)
         }
-        let schedule = !scheduled
-        scheduled = true
-        lock.unlock()
-        if schedule { queue.async { self.drain() } }
     }
 
     private func drain() {

@@ -45,6 +45,13 @@ public final class PcapImporter {
     public private(set) var malformed = 0
 
     private var connections: [Connection] = []
+    /// Slots of connections a live capture forgot (``removesClosedPeers``), for new ones:
+    /// the table holds as many connections as were open at once, not all there ever were.
+    private var freeSlots: [Int] = []
+    private var nextPeerID = 1
+
+    /// Connections held, open or not yet forgotten (for tests of a live capture's bounds).
+    public var connectionSlots: Int { connections.count }
     private var byKey: [ConnectionKey: Int] = [:]
     private var pendingInAll = 0
     /// Exported-PDU captures have no TCP header: each direction's records are numbered on.
@@ -126,7 +133,7 @@ public final class PcapImporter {
     /// The end of the capture: what is still held is flushed, and the skipped packets are
     /// reported once.
     public func finish(_ emit: (PeerEvent) -> Void) {
-        for index in connections.indices { end(index, time: now, reason: nil, emit) }
+        for index in connections.indices where !connections[index].retired { end(index, time: now, reason: nil, emit) }
         if notTCP > 0 { emit(PeerEvent(time: now, .notice("\(notTCP) packets that are not TCP skipped"))) }
         if fragments > 0 { emit(PeerEvent(time: now, .notice("\(fragments) IP fragments skipped (fragments are not reassembled)"))) }
         if malformed > 0 { emit(PeerEvent(time: now, .notice("\(malformed) packets with headers cut short or inconsistent skipped"))) }
@@ -144,19 +151,27 @@ public final class PcapImporter {
             // A SYN-ACK seen first: its destination opened the connection.
             let synAck = segment.flags.contains(.syn) && segment.flags.contains(.ack)
             let (initiator, responder) = synAck ? (segment.destination, segment.source) : (segment.source, segment.destination)
-            var info = PeerInfo(id: connections.count + 1, address: responder.description, direction: .outbound, phase: .connecting, startedAt: time)
+            var info = PeerInfo(id: nextPeerID, address: responder.description, direction: .outbound, phase: .connecting, startedAt: time)
+            nextPeerID += 1
             info.localAddress = initiator.description
             // Seen from its SYN, the transport is judged by the first bytes (``V2Watch``).
             info.transport = segment.flags.contains(.syn) ? nil : .v1
-            connections.append(Connection(info: info, initiator: initiator, magic: magic, sawOpening: segment.flags.contains(.syn)))
-            index = connections.count - 1
+            let connection = Connection(info: info, initiator: initiator, magic: magic, sawOpening: segment.flags.contains(.syn))
+            if let slot = freeSlots.popLast() {
+                connections[slot] = connection
+                index = slot
+            } else {
+                connections.append(connection)
+                index = connections.count - 1
+            }
             byKey[key] = index
             emit(PeerEvent(time: time, .peerAdded(info)))
         }
         guard let i = index else { return }
         let messagesBefore = connections[i].info.sent.messages + connections[i].info.received.messages
         defer {
-            if peerUpdates && peerUpdatesPerPacket, connections[i].info.sent.messages + connections[i].info.received.messages != messagesBefore {
+            if peerUpdates && peerUpdatesPerPacket, !connections[i].retired,
+               connections[i].info.sent.messages + connections[i].info.received.messages != messagesBefore {
                 emit(PeerEvent(time: time, .peerUpdated(connections[i].info)))
             }
         }
@@ -183,7 +198,22 @@ public final class PcapImporter {
         if finished || segment.flags.contains(.rst) {
             let by = direction == .sent ? "us" : "the peer"
             end(i, time: time, reason: segment.flags.contains(.rst) ? "reset by \(by)" : "closed by \(by)", emit)
+            // Both ways closed, or reset: a live capture forgets it (its row went with
+            // `peerRemoved`).
+            if removesClosedPeers && (segment.flags.contains(.rst) || (connections[i].sentBytes.isFinished && connections[i].receivedBytes.isFinished)) {
+                retire(i, key: key, time: time, emit)
+            }
         }
+    }
+
+    /// Forgets connection `i`: what it holds is flushed, its slot is free for a new one.
+    private func retire(_ i: Int, key: ConnectionKey, time: Double, _ emit: (PeerEvent) -> Void) {
+        let held = connections[i].sentBytes.pendingBytes + connections[i].receivedBytes.pendingBytes
+        end(i, time: time, reason: nil, emit)  // flushes what waited for holes
+        pendingInAll -= held
+        if byKey[key] == i { byKey[key] = nil }
+        connections[i] = Connection(retiredFrom: connections[i])
+        freeSlots.append(i)
     }
 
     /// Hands reassembled bytes of peer `i` to its frame stream, or, while the initiator's
@@ -341,6 +371,14 @@ struct Connection {
     var receivedFrames: FrameStream
     /// Whether it is v1 or v2 (see ``V2Watch``).
     var watch: V2Watch
+    /// Forgotten by a live capture: its slot waits for a new connection.
+    var retired = false
+
+    /// An empty stand-in for a forgotten connection.
+    init(retiredFrom old: Connection) {
+        self.init(info: PeerInfo(id: 0, address: "", direction: .outbound, phase: .closed(reason: ""), startedAt: 0), initiator: old.initiator, magic: nil, sawOpening: false)
+        retired = true
+    }
 
     init(info: PeerInfo, initiator: TCPEndpoint, magic: Magic?, sawOpening: Bool) {
         peer = ObservedPeer(info: info)

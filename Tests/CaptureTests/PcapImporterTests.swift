@@ -217,3 +217,43 @@ struct V2CaptureTests {
         #expect(i.notices.contains { $0.contains("ends inside a frame") } || !i.errors.isEmpty, "\(i.notices) \(i.errors)")
     }
 }
+
+/// A live capture (`verack sniff`) fed packet by packet: closed connections are forgotten,
+/// so the importer holds as many as were open at once.
+struct LiveImportTests {
+    @Test func closedConnectionsAreForgotten() throws {
+        var c = CraftedCapture(linkType: 1)
+        let server = PcapImporterTests.server
+        for n in 0..<50 {
+            let client = CraftedCapture.Host.v4(10, 0, 0, 1, port: UInt16(40_000 + n))
+            c.open(client, server, clientISN: 1000, serverISN: 5000)
+            let stream = PcapImporterTests.version("/c\(n)/")
+            c.tcp(client, server, seq: 1001, payload: stream)
+            c.tcp(server, client, seq: 5001, payload: PcapImporterTests.verack)
+            c.tcp(client, server, seq: 1001 + UInt32(stream.count), flags: CraftedCapture.fin | CraftedCapture.ack)
+            c.tcp(server, client, seq: 5001 + UInt32(PcapImporterTests.verack.count), flags: CraftedCapture.fin | CraftedCapture.ack)
+        }
+        let file = try PcapFile(bytes: c.pcap, name: "live.pcap")
+        let importer = try PcapImporter(linkType: file.linkType, name: "lo", magic: nil, epoch: nil)
+        importer.removesClosedPeers = true
+        importer.peerUpdatesPerPacket = true
+        var events: [PeerEvent] = []
+        while let record = try file.next() { importer.feed(record) { events.append($0) } }
+        importer.finish { events.append($0) }
+        let added = events.compactMap { if case let .peerAdded(p) = $0.kind { return p.id } else { return nil } }
+        let removed = events.compactMap { if case let .peerRemoved(id) = $0.kind { return id } else { return nil } }
+        let frames = events.filter { if case .frame = $0.kind { return true } else { return false } }
+        #expect(added == Array(1...50))
+        #expect(removed == Array(1...50))
+        #expect(frames.count == 100)
+        #expect(importer.connectionSlots == 1)
+        // Every snapshot names a peer that exists (a forgotten slot's stand-in never shows).
+        let ids = events.compactMap { e -> PeerID? in
+            switch e.kind {
+            case let .peerUpdated(p), let .phaseChanged(p, _): return p.id
+            default: return nil
+            }
+        }
+        #expect(ids.allSatisfy { (1...50).contains($0) })
+    }
+}

@@ -186,13 +186,13 @@ public final class CoreCaptureFile {
                     // A big payload: read it straight into place.
                     let before = out.count
                     out += [UInt8](repeating: 0, count: want)
-                    let n = out.withUnsafeMutableBytes { raw in readFully(raw.baseAddress! + before, want) }
+                    let n = out.withUnsafeMutableBytes { raw in raw.baseAddress.map { readFully($0 + before, want) } ?? 0 }
                     out.removeLast(want - n)
                     if n < want { atEOF = true }
                     continue
                 }
                 buffer = [UInt8](repeating: 0, count: Self.chunk)
-                let n = buffer.withUnsafeMutableBytes { raw in readFully(raw.baseAddress!, Self.chunk) }
+                let n = buffer.withUnsafeMutableBytes { raw in raw.baseAddress.map { readFully($0, Self.chunk) } ?? 0 }
                 buffer.removeLast(Self.chunk - n)
                 bufferStart = 0
                 if n < Self.chunk { atEOF = true }

@@ -101,6 +101,8 @@ struct SniffCommand: ParsableCommand {
     }
 }
 
+/// Plain values (two paths and a flag), parsed once and only read after: the settings cross
+/// into the main queue's first block with it.
 extension CaptureOptions: @unchecked Sendable {}
 
 /// `verack sniff --json`: events as JSON lines until SIGINT or SIGTERM.

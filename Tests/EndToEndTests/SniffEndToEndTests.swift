@@ -81,9 +81,9 @@ import Glibc
         let dir = NSTemporaryDirectory() + "verack-sniff-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let recording = dir + "/session.jsonl", record = dir + "/sniffed.jsonl"
+        let recording = dir + "/session.jsonl", record = dir + "/sniffed.jsonl", pcap = dir + "/sniffed.pcap"
 
-        let sniff = try Sniffing(verack: verack, ["-i", "lo", "--port", String(node.p2pPort), "--magic", RealNode.magicHex, "--record", record], dir: dir)
+        let sniff = try Sniffing(verack: verack, ["-i", "lo", "--port", String(node.p2pPort), "--magic", RealNode.magicHex, "--record", record, "--pcap", pcap], dir: dir)
         let run = try Shell.run(verack, ["handshake", "--magic", RealNode.magicHex, "--record", recording, node.address])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let recorded = Self.commands(try String(contentsOfFile: recording, encoding: .utf8))
@@ -108,6 +108,10 @@ import Glibc
         // --record wrote the same frames, after its header line.
         let recordedBySniff = Self.commands(try String(contentsOfFile: record, encoding: .utf8))
         #expect(recordedBySniff == sniffed)
+        // --pcap wrote them as verack's own pcap (exported PDU), which decodes to the same.
+        let decoded = try Shell.run(verack, ["decode", "--pcap", pcap, "--magic", RealNode.magicHex, "--json"])
+        #expect(decoded.status == 0, "\(decoded.stderr)")
+        #expect(Self.commands(decoded.stdout) == sniffed)
     }
 
     /// Two real nodes syncing, sniffed: the headers and blocks they exchange appear.

@@ -24,6 +24,7 @@ let package = Package(
                 .product(name: "ConsoleUI", package: rootPackage),
                 .product(name: "NodeHarness", package: rootPackage),
                 .product(name: "BIP324", package: rootPackage),
+                .product(name: "Capture", package: rootPackage),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

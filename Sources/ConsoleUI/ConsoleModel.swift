@@ -34,6 +34,8 @@ public struct ConsoleModel {
     /// The active `/TEXT` search: its matches are highlighted, n and N move between them.
     public private(set) var search: LogSearch?
     public private(set) var peers = PeerTable()
+    /// Set when the peers are watched, not ours (sniffed, or Core's own capture).
+    public var watched: WatchedSource?
     public internal(set) var log: MessageLog
     public private(set) var focus: Focus = .commandLine
     public private(set) var editor = LineEditor()
@@ -193,7 +195,7 @@ public struct ConsoleModel {
             let position = following ? log.count - 1 : selectedLogPosition
             guard let seq = log.seq(at: position) else { return showError("no frame to show yet") }
             detail = .message(seq: seq)
-            messageDetail = log[seq].map { MessageDetailState(seq: seq, frame: $0) }
+            messageDetail = log[seq].map { MessageDetailState(seq: seq, frame: $0, rebuiltHeader: watched?.rebuildsHeaders ?? false) }
         }
     }
 

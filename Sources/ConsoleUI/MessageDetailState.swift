@@ -44,8 +44,9 @@ public struct MessageDetailState: Equatable, Sendable {
     /// contents are encrypted in place, so a payload byte sits at a fixed place in the packet).
     let payloadBase: Int
 
-    /// The tree of `frame`.
-    public init(seq: Int, frame: FrameEvent) {
+    /// The tree of `frame`; `rebuiltHeader`: its v1 header was made by verack (Core's
+    /// captures keep none), and the tree says so.
+    public init(seq: Int, frame: FrameEvent, rebuiltHeader: Bool = false) {
         self.seq = seq
         var rows: [Row] = []
         switch frame.kind {
@@ -61,7 +62,8 @@ public struct MessageDetailState: Equatable, Sendable {
             if header.isEmpty {
                 rows = [Row(depth: 0, name: "(fewer than 24 bytes: no header)", value: "")]
             } else {
-                rows.append(Row(depth: 0, name: "header", value: "", bytes: 0..<MessageHeader.size))
+                rows.append(Row(depth: 0, name: rebuiltHeader ? "header (rebuilt)" : "header", value: "", bytes: 0..<MessageHeader.size))
+                if rebuiltHeader { rows.append(Row(depth: 1, name: "(Core's capture keeps no magic or checksum)", value: "")) }
                 rows += Self.rows(header, depth: 1, base: 0)
                 let payload = frame.payload
                 rows.append(Row(depth: 0, name: "payload \(payload.count) bytes", value: "",

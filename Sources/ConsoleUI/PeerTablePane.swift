@@ -62,7 +62,8 @@ enum PeerTablePane {
 
     static func draw(_ model: ConsoleModel, in rect: Rect, into screen: inout Screen) {
         let focused = model.focus == .table
-        screen.box(rect, title: "Peers \(model.peers.count)", style: borderStyle(focused))
+        let note = model.watched.map { " · \($0.tableNote)" } ?? ""
+        screen.box(rect, title: "Peers \(model.peers.count)\(note)", style: borderStyle(focused))
         let inner = rect.inner
         guard inner.height > 0 else { return }
         let cols = columns(fitting: inner.width, wider: relayWidths(model.peers))
@@ -73,7 +74,9 @@ enum PeerTablePane {
         }
         let ids = model.peers.ids
         if ids.isEmpty {
-            screen.put("no peers yet: type  connect HOST:PORT  or  connect seeds", row: inner.row + 1, col: inner.col, style: CellStyle(.dim))
+            var empty = "no peers yet: type  connect HOST:PORT  or  connect seeds"
+            if case let .sniffed(interface)? = model.watched { empty = "no Bitcoin connection seen on \(interface) yet" }
+            screen.put(empty, row: inner.row + 1, col: inner.col, style: CellStyle(.dim))
             return
         }
         let rows = inner.height - 1

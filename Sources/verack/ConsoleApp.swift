@@ -55,13 +55,19 @@ final class ConsoleApp {
         var events: [PeerEvent]
         /// A packet capture, read as the console starts: its events stream into the log
         /// (which keeps to its memory budget), and it sets the network and the clock zero.
-        var packets: PcapImporter?
+        var packets: (any CaptureImport)?
+        /// What the rows are, when they are not connections of ours.
+        var watched: WatchedSource?
         var epoch: Double
         var path: String
         var skippedLines: Int
     }
 
     private var offline: Offline?
+    /// A live capture (`verack sniff`): read-only, but live (record and save work).
+    private var sniffer: Sniffer?
+    /// libpcap's drops last shown.
+    private var shownDrops: UInt32 = 0
 
     init(options: Options, offline: Offline? = nil) {
         self.options = options
@@ -76,6 +82,7 @@ final class ConsoleApp {
         let size = terminal.refreshSize()
         model.resize(width: size.width, height: size.height)
         installSources()
+        model.watched = capture.watched
         for event in capture.events { model.handle(event) }
         var firstError: String?
         if let importer = capture.packets {
@@ -86,7 +93,7 @@ final class ConsoleApp {
                 model.handle(event)
             }
             offline?.epoch = importer.epoch ?? 0
-            if let network = importer.network {
+            if let network = importer.foundNetwork {
                 options.network = network
                 model.networkName = network.name
             }
@@ -103,6 +110,26 @@ final class ConsoleApp {
         }
         draw()
     }
+
+    /// Sniffs: no engine, the sniffer's events as they come (see `SniffConsole`).
+    func startSniffing(_ sniffer: Sniffer) throws {
+        self.sniffer = sniffer
+        do {
+            taps = try Taps(capture: options.capture, network: options.network, epoch: sniffer.epoch)
+        } catch {
+            throw ConsoleFailure("\(error)")
+        }
+        terminal.start()
+        let size = terminal.refreshSize()
+        model.resize(width: size.width, height: size.height)
+        model.watched = .sniffed(interface: sniffer.interface)
+        installSources()
+        sniffer.start()
+        draw()
+    }
+
+    /// An event of the sniffer (on the main queue).
+    func sniffed(_ event: PeerEvent) { handle(event) }
 
     /// Starts the engine and the terminal; returns at once (the caller runs `dispatchMain`).
     func start() throws {
@@ -183,6 +210,14 @@ final class ConsoleApp {
 
     private func tick() {
         if let engine { model.tick(now: engine.now) }
+        if let sniffer {
+            model.tick(now: sniffer.now)
+            let pcap = sniffer.counts.pcap
+            if pcap.dropped &+ pcap.interfaceDropped != shownDrops {
+                shownDrops = pcap.dropped &+ pcap.interfaceDropped
+                model.showError("libpcap dropped \(pcap.dropped) packets (buffer full), the interface \(pcap.interfaceDropped), of \(pcap.received) received")
+            }
+        }
         refreshAddresses()
         setNeedsDraw()
     }
@@ -218,7 +253,7 @@ final class ConsoleApp {
     }
 
     private func perform(_ action: ConsoleAction) {
-        let epoch = engine?.epoch ?? offline?.epoch ?? 0
+        let epoch = engine?.epoch ?? sniffer?.epoch ?? offline?.epoch ?? 0
         switch action {
         case .quit:
             quit(status: 0)
@@ -232,7 +267,13 @@ final class ConsoleApp {
         default:
             break
         }
+        if case let .record(request) = action, sniffer != nil {
+            return record(request, epoch: epoch)
+        }
         guard let engine else {
+            if sniffer != nil {
+                return model.showError("sniffing is read-only: verack sends nothing (connect, drop, resend, send, crawl and the relay need a console of its own)")
+            }
             let what: String
             switch action {
             case .record: what = "record needs"
@@ -250,20 +291,7 @@ final class ConsoleApp {
         case .crawlStop:
             crawler?.stop()
         case let .record(request):
-            guard let request else {
-                if let stopped = taps.stopRecording() {
-                    model.showInfo("recording stopped: \(stopped.lines) lines in \(stopped.path)")
-                } else {
-                    model.showError("record off: nothing is being recorded")
-                }
-                return
-            }
-            do {
-                try taps.startRecording(path: request.path, force: request.force, network: options.network, epoch: engine.epoch)
-                model.showInfo("recording every event to \(request.path)")
-            } catch {
-                model.showError("record: \(error)")
-            }
+            record(request, epoch: engine.epoch)
         case let .engine(command):
             let result: Result<Void, EngineError>
             switch command {
@@ -287,6 +315,24 @@ final class ConsoleApp {
             case let .inject(pair, from, message, corruption): result = engine.inject(pair: pair, from: from, message, corruption: corruption)
             }
             if case let .failure(error) = result { model.showError(error.message) }
+        }
+    }
+
+    /// `record FILE` and `record off`.
+    private func record(_ request: SaveRequest?, epoch: Double) {
+        guard let request else {
+            if let stopped = taps.stopRecording() {
+                model.showInfo("recording stopped: \(stopped.lines) lines in \(stopped.path)")
+            } else {
+                model.showError("record off: nothing is being recorded")
+            }
+            return
+        }
+        do {
+            try taps.startRecording(path: request.path, force: request.force, network: options.network, epoch: epoch)
+            model.showInfo("recording every event to \(request.path)")
+        } catch {
+            model.showError("record: \(error)")
         }
     }
 

@@ -20,6 +20,13 @@ struct DecodeCommand: ParsableCommand {
             connection is a peer (its initiator is "us"), and each frame is one line (time, \
             peer, direction, summary), or with --json one event of the --record schema. \
             Exits with status 1 when a frame is invalid or a stream has a gap.
+
+            With --core-capture DIR, reads Bitcoin Core's -capturemessages output (the \
+            message_capture folder, or one peer's folder) the same way: each peer folder is a \
+            peer, the node is "us", both files merged in time order. Core keeps no magic or \
+            checksum: each frame's header is rebuilt (the network's magic; --network or \
+            --magic, else the folder's place in the data directory). Exits with status 1 when \
+            a file is cut short or claims an absurd length, or a payload does not decode.
             """
     )
 
@@ -31,16 +38,21 @@ struct DecodeCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Read the frames of a pcap or pcapng capture of TCP traffic.", valueName: "file"))
     var pcap: String?
 
+    @Option(name: .customLong("core-capture"), help: ArgumentHelp("Read Bitcoin Core's -capturemessages folder (message_capture, or one peer's folder in it).", valueName: "dir"))
+    var coreCapture: String?
+
     @Argument(help: "Frames as hex; read from standard input when absent.")
     var hex: [String] = []
 
     func validate() throws {
         if pcap != nil && !hex.isEmpty { throw ValidationError("give --pcap FILE or hex, not both") }
         if pcap != nil && net.network != nil { throw ValidationError("--pcap finds the network by its magic: give --magic, not --network") }
+        if coreCapture != nil && (pcap != nil || !hex.isEmpty) { throw ValidationError("give --core-capture DIR, --pcap FILE or hex, not more than one") }
     }
 
     func run() throws {
         if let pcap { return try decodeCapture(pcap) }
+        if let coreCapture { return try decodeCoreCapture(coreCapture) }
         let text: String
         if hex.isEmpty {
             let data = FileHandle.standardInput.readDataToEndOfFile()
@@ -73,6 +85,27 @@ struct DecodeCommand: ParsableCommand {
         let importer: PcapImporter
         do {
             importer = try PcapImporter(file: try PcapFile(path: path), magic: magic)
+        } catch {
+            FileHandle.standardError.write(Data("verack decode: \(error.message)\n".utf8))
+            throw ExitCode(1)
+        }
+        importer.peerUpdates = false
+        let json = self.json
+        let failed = MainActor.assumeIsolated {
+            let printer = EventPrinter(json: json, sink: BufferedLines())
+            importer.run { printer.handle($0) }
+            printer.flush()
+            return importer.errors > 0 || importer.invalidFrames > 0
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    /// `--core-capture DIR`: every event of Core's capture, one line each, as it is read.
+    private func decodeCoreCapture(_ path: String) throws {
+        let explicit = net.network != nil || net.magic != nil
+        let importer: CoreCaptureImporter
+        do {
+            importer = try CoreCaptureImporter(path: path, network: explicit ? net.resolved : nil)
         } catch {
             FileHandle.standardError.write(Data("verack decode: \(error.message)\n".utf8))
             throw ExitCode(1)

@@ -10,12 +10,15 @@ import PeerEngine
 struct OpenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "open",
-        abstract: "Open a recording (verack --record or save) or a pcap/pcapng capture in the console, offline and read-only.",
+        abstract: "Open a recording (verack --record or save), a pcap/pcapng capture or Bitcoin Core's -capturemessages folder in the console, offline and read-only.",
         discussion: """
             The peer table, the log, the ladder, detail views, filter and search all work; \
             connect, drop, resend, send and record answer that the capture is read-only. \
             In a pcap or pcapng (tcpdump, tshark, Wireshark), each TCP connection is a peer, \
-            its initiator on the left; frames of every known network are found, or of --magic.
+            its initiator on the left; frames of every known network are found, or of --magic. \
+            A folder is Bitcoin Core's -capturemessages output: the message_capture folder or \
+            one peer's folder in it; each peer is a row, the node on the left, and each frame's \
+            header is rebuilt (Core keeps no magic or checksum; --magic sets the magic).
             """
     )
 
@@ -25,7 +28,7 @@ struct OpenCommand: ParsableCommand {
     @Option(name: .long, help: "pcap/pcapng: the network magic to look for (8 hex digits in wire order); default: every known network's.")
     var magic: String?
 
-    @Argument(help: "A recording (a JSON Lines file made by --record or the console's save), or a pcap or pcapng capture.")
+    @Argument(help: "A recording (a JSON Lines file made by --record or the console's save), a pcap or pcapng capture, or a -capturemessages folder.")
     var file: String
 
     func validate() throws {
@@ -38,6 +41,11 @@ struct OpenCommand: ParsableCommand {
     func run() throws {
         let given = magic.flatMap { try? Magic(hex: $0) }
         let loaded = Result { () throws(CaptureError) -> (Network, ConsoleApp.Offline) in
+            if CoreCaptureImporter.isFolder(file) {
+                let importer = try CoreCaptureImporter(path: file, network: given.map { Network.custom(magic: $0) })
+                let offline = ConsoleApp.Offline(events: [], packets: importer, watched: .coreCapture, epoch: 0, path: file, skippedLines: 0)
+                return (importer.network, offline)
+            }
             if PcapFile.looksLikeCapture(path: file) {
                 let importer = try PcapImporter(file: try PcapFile(path: file), magic: given)
                 let offline = ConsoleApp.Offline(events: [], packets: importer, epoch: 0, path: file, skippedLines: 0)

@@ -11,7 +11,10 @@ struct Verack: ParsableCommand {
         commandName: "verack",
         abstract: "A live terminal console for the Bitcoin peer-to-peer network.",
         version: version,
-        subcommands: [ConsoleCommand.self, DecodeCommand.self, HandshakeCommand.self, CrawlCommand.self, ServeCommand.self, OpenCommand.self, ProbeCommand.self, RelayCommand.self],
+        subcommands: [
+            ConsoleCommand.self, DecodeCommand.self, HandshakeCommand.self, CrawlCommand.self, ServeCommand.self, OpenCommand.self,
+            SniffCommand.self, ProbeCommand.self, RelayCommand.self,
+        ],
         defaultSubcommand: ConsoleCommand.self
     )
 

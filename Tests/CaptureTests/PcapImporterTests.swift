@@ -152,3 +152,108 @@ struct PcapImporterTests {
         #expect(i.errors.allSatisfy { $0.contains("no frame of magic f9beb4d9") }, "\(i.errors)")
     }
 }
+
+/// v2 (BIP324) connections in a capture: told from v1 by the initiator's first 16 bytes,
+/// shown as their keys and byte counts; v1 of another network stays v1.
+struct V2CaptureTests {
+    static let client = PcapImporterTests.client
+    static let server = PcapImporterTests.server
+
+    /// Bytes that look random (as a key, garbage and packets do).
+    static func noise(_ n: Int, seed: UInt64) -> [UInt8] {
+        var x = seed
+        return (0..<n).map { _ in
+            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: x >> 33)
+        }
+    }
+
+    @Test func aV2ConnectionShowsItsKeysAndCountsTheRest() throws {
+        var c = CraftedCapture(linkType: 1)
+        c.open(Self.client, Self.server, clientISN: 1000, serverISN: 5000)
+        let sent = Self.noise(64 + 100, seed: 1), received = Self.noise(64 + 50, seed: 2)
+        // The initiator's key in two segments, the first shorter than 16 bytes.
+        c.tcp(Self.client, Self.server, seq: 1001, payload: Array(sent[0..<10]))
+        c.tcp(Self.client, Self.server, seq: 1011, payload: Array(sent[10...]))
+        c.tcp(Self.server, Self.client, seq: 5001, payload: received)
+        c.tcp(Self.client, Self.server, seq: 1001 + UInt32(sent.count), flags: CraftedCapture.fin | CraftedCapture.ack)
+        let i = try Imported(c.pcap)
+        let units = i.events.compactMap { if case let .frame(f) = $0.kind { return f } else { return nil } }
+        #expect(units.map(\.label) == ["v2:key", "v2:key"])
+        #expect(units.map(\.direction) == [.sent, .received])
+        #expect(units.first?.raw == Array(sent.prefix(64)))
+        #expect(units.last?.summary.contains("the key exchange happened") == true)
+        #expect(i.errors.isEmpty, "\(i.errors)")
+        #expect(i.notices.contains("peer 1 is v2 (BIP324): 100 bytes sent and 50 received after the keys are encrypted, packet lengths too: no message can be read without the keys"), "\(i.notices)")
+        let last = i.events.compactMap { e -> PeerInfo? in
+            switch e.kind {
+            case let .peerUpdated(p), let .phaseChanged(p, _): return p
+            default: return nil
+            }
+        }.last
+        #expect(last?.transport == .v2)
+        #expect(last?.sent.bytes == sent.count)
+        #expect(last?.received.bytes == received.count)
+    }
+
+    /// Another network's v1 (its `version` after an unknown magic) is not taken for v2: the
+    /// frame search says it found no frame of the network looked for.
+    @Test func anotherNetworksV1IsNotV2() throws {
+        let c = PcapImporterTests.capture(clientSegments: PcapImporterTests.segments(PcapImporterTests.clientStream, size: 7))
+        let i = try Imported(c.pcap, magic: Network.mainnet.magic)
+        #expect(i.errors.count == 2)
+        #expect(i.errors.allSatisfy { $0.contains("no frame of magic f9beb4d9") }, "\(i.errors)")
+        #expect(!i.events.contains { if case let .frame(f) = $0.kind { return f.kind == .v2Key } else { return false } })
+    }
+
+    /// A stream shorter than 16 bytes that ends: read as v1 (here: a frame cut short).
+    @Test func aShortOpeningIsReadAsV1() throws {
+        var c = CraftedCapture(linkType: 1)
+        c.open(Self.client, Self.server, clientISN: 1000, serverISN: 5000)
+        c.tcp(Self.client, Self.server, seq: 1001, payload: Array(PcapImporterTests.verack.prefix(12)))
+        c.tcp(Self.client, Self.server, seq: 1013, flags: CraftedCapture.fin | CraftedCapture.ack)
+        let i = try Imported(c.pcap)
+        #expect(!i.events.contains { if case let .frame(f) = $0.kind { return f.kind == .v2Key } else { return false } })
+        #expect(i.notices.contains { $0.contains("ends inside a frame") } || !i.errors.isEmpty, "\(i.notices) \(i.errors)")
+    }
+}
+
+/// A live capture (`verack sniff`) fed packet by packet: closed connections are forgotten,
+/// so the importer holds as many as were open at once.
+struct LiveImportTests {
+    @Test func closedConnectionsAreForgotten() throws {
+        var c = CraftedCapture(linkType: 1)
+        let server = PcapImporterTests.server
+        for n in 0..<50 {
+            let client = CraftedCapture.Host.v4(10, 0, 0, 1, port: UInt16(40_000 + n))
+            c.open(client, server, clientISN: 1000, serverISN: 5000)
+            let stream = PcapImporterTests.version("/c\(n)/")
+            c.tcp(client, server, seq: 1001, payload: stream)
+            c.tcp(server, client, seq: 5001, payload: PcapImporterTests.verack)
+            c.tcp(client, server, seq: 1001 + UInt32(stream.count), flags: CraftedCapture.fin | CraftedCapture.ack)
+            c.tcp(server, client, seq: 5001 + UInt32(PcapImporterTests.verack.count), flags: CraftedCapture.fin | CraftedCapture.ack)
+        }
+        let file = try PcapFile(bytes: c.pcap, name: "live.pcap")
+        let importer = try PcapImporter(linkType: file.linkType, name: "lo", magic: nil, epoch: nil)
+        importer.removesClosedPeers = true
+        importer.peerUpdatesPerPacket = true
+        var events: [PeerEvent] = []
+        while let record = try file.next() { importer.feed(record) { events.append($0) } }
+        importer.finish { events.append($0) }
+        let added = events.compactMap { if case let .peerAdded(p) = $0.kind { return p.id } else { return nil } }
+        let removed = events.compactMap { if case let .peerRemoved(id) = $0.kind { return id } else { return nil } }
+        let frames = events.filter { if case .frame = $0.kind { return true } else { return false } }
+        #expect(added == Array(1...50))
+        #expect(removed == Array(1...50))
+        #expect(frames.count == 100)
+        #expect(importer.connectionSlots == 1)
+        // Every snapshot names a peer that exists (a forgotten slot's stand-in never shows).
+        let ids = events.compactMap { e -> PeerID? in
+            switch e.kind {
+            case let .peerUpdated(p), let .phaseChanged(p, _): return p.id
+            default: return nil
+            }
+        }
+        #expect(ids.allSatisfy { (1...50).contains($0) })
+    }
+}

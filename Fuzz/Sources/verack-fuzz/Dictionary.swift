@@ -12,7 +12,7 @@ enum Dictionary {
         }
         for command in Command.all {
             switch target {
-            case "frame", "pcap", "message":
+            case "frame", "pcap", "message", "core-capture":
                 out += "cmd_\(command.name)=\"\(escaped(command.wireBytes))\"\n"
             case "v2":
                 out += "v2long_\(command.name)=\"\(escaped([0] + command.wireBytes))\"\n"

@@ -52,6 +52,8 @@ enum Seeds {
             }
         case "addresses":
             seeds = AddressesTarget.seeds()
+        case "core-capture":
+            seeds = CoreCaptureTarget.seeds(frames.prefix(12).map { $0 })
         case "pcap":
             let stream = frames.prefix(8).reduce([], +)
             seeds.append(stream)

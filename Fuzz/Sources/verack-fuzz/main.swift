@@ -7,7 +7,8 @@
 //
 //     verack-fuzz TARGET [LIBFUZZER-FLAGS...] [CORPUS-DIRS or FILES...]
 //
-// TARGET is one of `Targets.all` (frame, message, command-line, v2, pcap, addresses).
+// TARGET is one of `Targets.all` (frame, message, command-line, v2, pcap, addresses,
+// core-capture).
 // It may also come from VERACK_FUZZ_TARGET, which is set for child processes (-fork, -jobs, -merge).
 // `verack-fuzz seeds TARGET DIR` writes TARGET's seeds from the test vectors (Seeds.swift).
 // `verack-fuzz dict TARGET` prints the dictionary entries made from the command table.
@@ -29,6 +30,7 @@ enum Targets {
         ("v2", V2Target.run),
         ("pcap", PcapTarget.run),
         ("addresses", AddressesTarget.run),
+        ("core-capture", CoreCaptureTarget.run),
     ]
 }
 

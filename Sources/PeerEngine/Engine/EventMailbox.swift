@@ -8,7 +8,7 @@ import Foundation
 /// dropped and counted (reported as ``PeerEvent/framesDropped(count:)``), while peer
 /// state events (added, phase, updated, removed, error) are always kept: there are only a
 /// few per peer. Consecutive `peerUpdated` events of one peer are merged.
-final class EventMailbox: @unchecked Sendable {
+public final class EventMailbox: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [PeerEvent] = []
     private var pendingFrames = 0
@@ -17,18 +17,39 @@ final class EventMailbox: @unchecked Sendable {
     private var scheduled = false
     private let queue: DispatchQueue
     private let deliver: @Sendable (PeerEvent) -> Void
-    let maxFrames: Int
-    let maxFrameBytes: Int
+    public let maxFrames: Int
+    public let maxFrameBytes: Int
 
-    init(queue: DispatchQueue, maxFrames: Int, maxFrameBytes: Int = 64 << 20, deliver: @escaping @Sendable (PeerEvent) -> Void) {
+    public init(queue: DispatchQueue, maxFrames: Int, maxFrameBytes: Int = 64 << 20, deliver: @escaping @Sendable (PeerEvent) -> Void) {
         self.queue = queue
         self.maxFrames = maxFrames
         self.maxFrameBytes = maxFrameBytes
         self.deliver = deliver
     }
 
-    func post(_ event: PeerEvent) {
+    public func post(_ event: PeerEvent) {
         lock.lock()
+        append(event)
+        let schedule = !scheduled
+        scheduled = true
+        lock.unlock()
+        if schedule { queue.async { self.drain() } }
+    }
+
+    /// Posts `events` in order under one lock (a producer that makes many at once, such as
+    /// a sniffer's packet of small frames, saves a lock and a wake-up per event).
+    public func post(contentsOf events: [PeerEvent]) {
+        guard !events.isEmpty else { return }
+        lock.lock()
+        for event in events { append(event) }
+        let schedule = !scheduled
+        scheduled = true
+        lock.unlock()
+        if schedule { queue.async { self.drain() } }
+    }
+
+    /// Called with the lock held.
+    private func append(_ event: PeerEvent) {
         switch event.kind {
         case let .frame(f):
             if pendingFrames >= maxFrames || pendingFrameBytes + f.raw.count > maxFrameBytes {
@@ -47,10 +68,6 @@ final class EventMailbox: @unchecked Sendable {
         default:
             pending.append(event)
         }
-        let schedule = !scheduled
-        scheduled = true
-        lock.unlock()
-        if schedule { queue.async { self.drain() } }
     }
 
     private func drain() {

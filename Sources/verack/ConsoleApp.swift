@@ -35,20 +35,20 @@ final class ConsoleApp {
     /// The shortest time between two frames drawn.
     static let frameInterval = 0.05
 
-    private var options: Options
-    private var model: ConsoleModel
-    private let terminal: NcursesTerminal
-    private var engine: PeerEngine?
-    private var sources: [DispatchSourceProtocol] = []
-    private var redrawTimer: DispatchSourceTimer?
-    private var lastDraw = DispatchTime(uptimeNanoseconds: 0)
-    private var quitting = false
-    private var emptyReads = 0
+    var options: Options
+    var model: ConsoleModel
+    let terminal: NcursesTerminal
+    var engine: PeerEngine?
+    var sources: [DispatchSourceProtocol] = []
+    var redrawTimer: DispatchSourceTimer?
+    var lastDraw = DispatchTime(uptimeNanoseconds: 0)
+    var quitting = false
+    var emptyReads = 0
     /// `--record` and `--pcap` (and the console's `record`), written as events arrive.
-    private var taps = Taps()
+    var taps = Taps()
     /// The running crawl, and how many were started (each one's number tags its reports).
-    private var crawler: Crawler?
-    private var crawls = 0
+    var crawler: Crawler?
+    var crawls = 0
 
     /// A capture opened offline (`verack open`): its events, its clock zero, its file.
     struct Offline {
@@ -63,11 +63,11 @@ final class ConsoleApp {
         var skippedLines: Int
     }
 
-    private var offline: Offline?
+    var offline: Offline?
     /// A live capture (`verack sniff`): read-only, but live (record and save work).
-    private var sniffer: Sniffer?
+    var sniffer: Sniffer?
     /// libpcap's drops last shown.
-    private var shownDrops: UInt32 = 0
+    var shownDrops: UInt32 = 0
 
     init(options: Options, offline: Offline? = nil) {
         self.options = options
@@ -176,7 +176,7 @@ final class ConsoleApp {
         draw()
     }
 
-    private func installSources() {
+    func installSources() {
         let input = DispatchSource.makeReadSource(fileDescriptor: STDIN_FILENO, queue: .main)
         input.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.readKeys() } }
         input.resume()
@@ -202,13 +202,13 @@ final class ConsoleApp {
         sources.append(clock)
     }
 
-    private func handle(_ event: PeerEvent) {
+    func handle(_ event: PeerEvent) {
         model.handle(event)
         for error in taps.handle(event) { model.showError(error) }
         setNeedsDraw()
     }
 
-    private func tick() {
+    func tick() {
         if let engine { model.tick(now: engine.now) }
         if let sniffer {
             model.tick(now: sniffer.now)
@@ -222,20 +222,13 @@ final class ConsoleApp {
         setNeedsDraw()
     }
 
-    /// The address book's counts for the title bar every second, and its entries while the
-    /// Addresses view is open (at most 10,000 rows: the first of the view's order).
-    private func refreshAddresses() {
-        guard let engine else { return }
-        model.updateAddresses(model.showsAddresses ? engine.addressBook.snapshot(limit: 10_000) : engine.addressBook.counts())
-    }
-
-    private func resized() {
+    func resized() {
         let size = terminal.refreshSize()
         model.resize(width: size.width, height: size.height)
         draw()
     }
 
-    private func readKeys() {
+    func readKeys() {
         let keys = terminal.readKeys()
         // A readable stdin that yields nothing, again and again, is at EOF (a hung-up
         // terminal that sent no SIGHUP): leave rather than spin.
@@ -252,131 +245,9 @@ final class ConsoleApp {
         setNeedsDraw()
     }
 
-    private func perform(_ action: ConsoleAction) {
-        let epoch = engine?.epoch ?? sniffer?.epoch ?? offline?.epoch ?? 0
-        switch action {
-        case .quit:
-            quit(status: 0)
-            return
-        case let .save(request):
-            if request.pcap { savePcap(request, epoch: epoch) } else { saveRecording(request, epoch: epoch) }
-            return
-        case .refreshAddresses:
-            refreshAddresses()
-            return
-        default:
-            break
-        }
-        if case let .record(request) = action, sniffer != nil {
-            return record(request, epoch: epoch)
-        }
-        guard let engine else {
-            if sniffer != nil {
-                return model.showError("sniffing is read-only: verack sends nothing (connect, drop, resend, send, crawl and the relay need a console of its own)")
-            }
-            let what: String
-            switch action {
-            case .record: what = "record needs"
-            case .crawl, .crawlStop: what = "crawl needs"
-            default: what = "connect, drop, resend, send and the relay need"
-            }
-            model.showError("the capture is read-only: \(what) a live console (save FILE writes it again)")
-            return
-        }
-        switch action {
-        case .quit, .save, .refreshAddresses:
-            break
-        case let .crawl(request, origin):
-            startCrawl(request, from: origin, engine: engine)
-        case .crawlStop:
-            crawler?.stop()
-        case let .record(request):
-            record(request, epoch: engine.epoch)
-        case let .engine(command):
-            let result: Result<Void, EngineError>
-            switch command {
-            case let .connect(address, transport): result = engine.connect(address, transport: transport).map { _ in () }
-            case .connectSeeds:
-                engine.connectToSeeds(count: options.maxPeers)
-                result = .success(())
-            case let .drop(id): result = engine.drop(id)
-            case .dropAll:
-                engine.dropAll()
-                result = .success(())
-            case let .resend(id, name, corruption): result = engine.resend(id, command: name, corruption: corruption)
-            case let .send(id, message, corruption): result = engine.send(id, message, corruption: corruption)
-            case let .relay(listen, target, relayOptions): result = engine.relay(listen: listen, to: target, options: relayOptions).map { _ in () }
-            case .relayStop: result = engine.stopRelay().map { _ in () }
-            case let .intercept(rule):
-                engine.intercept(rule)
-                result = .success(())
-            case let .forward(id, corruption): result = engine.forwardHeld(id, corruption: corruption).map { _ in () }
-            case let .dropHeld(id): result = engine.dropHeld(id)
-            case let .inject(pair, from, message, corruption): result = engine.inject(pair: pair, from: from, message, corruption: corruption)
-            }
-            if case let .failure(error) = result { model.showError(error.message) }
-        }
-    }
-
-    /// `record FILE` and `record off`.
-    private func record(_ request: SaveRequest?, epoch: Double) {
-        guard let request else {
-            if let stopped = taps.stopRecording() {
-                model.showInfo("recording stopped: \(stopped.lines) lines in \(stopped.path)")
-            } else {
-                model.showError("record off: nothing is being recorded")
-            }
-            return
-        }
-        do {
-            try taps.startRecording(path: request.path, force: request.force, network: options.network, epoch: epoch)
-            model.showInfo("recording every event to \(request.path)")
-        } catch {
-            model.showError("record: \(error)")
-        }
-    }
-
-    /// `crawl`: a ``Crawler`` with an engine of its own (its connections stay out of the
-    /// peer table and the log), configured as the console's (network, transport policy,
-    /// proxies), feeding the console's address book. Its reports reach the model on the
-    /// main queue.
-    private func startCrawl(_ request: CrawlRequest, from origin: String, engine: PeerEngine) {
-        let network = options.network
-        var settings = CrawlConfiguration()
-        var origin = origin
-        var seeds: [String] = []
-        for s in request.seeds {
-            switch Endpoint.parse(s, defaultPort: network.defaultPort) {
-            case let .success(e): seeds.append(e.description)
-            case let .failure(e): return model.showError("crawl: \(e.message)")
-            }
-        }
-        if seeds.isEmpty {
-            guard options.seeds else {
-                return model.showError("crawl: no peer to start from: connect ADDRESS first, or crawl --seed ADDRESS (the console runs with --no-seeds)")
-            }
-            guard !network.dnsSeeds.isEmpty || network.magic == Network.mainnet.magic else {
-                return model.showError("crawl: no peer to start from and \(network.name) has no DNS seeds: connect ADDRESS first, or crawl --seed ADDRESS")
-            }
-            origin = "the DNS seeds"
-        }
-        settings.seeds = seeds
-        settings.concurrency = request.concurrency
-        settings.maxAddresses = request.maxAddresses
-        crawls += 1
-        var config = engine.configuration
-        // Ids apart from the console's peers and from earlier crawls: the book bounds what
-        // each peer id may add.
-        config.firstPeerID = crawls << 32
-        let crawler = Self.makeCrawler(configuration: config, settings: settings, addressBook: engine.addressBook, crawl: crawls)
-        self.crawler = crawler
-        model.crawlStarted(request, from: origin)
-        crawler.start()
-    }
-
     /// The crawler, its callbacks made outside the main actor (they run on the crawler's
     /// queue and hop to the main queue).
-    private nonisolated static func makeCrawler(configuration: EngineConfiguration, settings: CrawlConfiguration, addressBook: AddressBook, crawl: Int) -> Crawler {
+    nonisolated static func makeCrawler(configuration: EngineConfiguration, settings: CrawlConfiguration, addressBook: AddressBook, crawl: Int) -> Crawler {
         Crawler(
             engineConfiguration: configuration, settings: settings, addressBook: addressBook,
             onResult: { _ in }, onFinish: { _ in },
@@ -387,59 +258,9 @@ final class ConsoleApp {
             })
     }
 
-    private func crawlProgressed(_ progress: CrawlProgress, crawl: Int) {
-        guard crawl == crawls else { return }
-        model.updateCrawl(progress)
-        if progress.finished {
-            crawler = nil
-            refreshAddresses()
-        }
-        setNeedsDraw()
-    }
-
-    /// `save FILE`: a recording of what the log holds: the peers it names, then its frames,
-    /// oldest first, in the schema of `--record`.
-    private func saveRecording(_ request: SaveRequest, epoch: Double) {
-        do {
-            let recorder = try Recorder(path: request.path, force: request.force, network: options.network, epoch: epoch)
-            defer { recorder.close() }
-            var named = Set<PeerID>()
-            var count = 0
-            // A relayed message's forwarded copy follows its row: both legs are saved.
-            model.log.forEachKept { frame in
-                if named.insert(frame.peer).inserted, let ends = model.endpoints[frame.peer] {
-                    var info = model.peers[frame.peer] ?? PeerInfo(id: frame.peer, address: ends.remote, direction: .outbound, phase: .connecting, startedAt: frame.time)
-                    info.localAddress = ends.local
-                    recorder.handle(PeerEvent(time: min(info.startedAt, frame.time), .peerAdded(info)))
-                }
-                recorder.handle(PeerEvent(time: frame.time, .frame(frame)))
-                count += 1
-            }
-            if let failure = recorder.failure { throw failure }
-            model.showInfo("saved \(count) frames to \(request.path)")
-        } catch {
-            model.showError("save: \(error)")
-        }
-    }
-
-    /// `save --pcap FILE`: every frame the log holds, oldest first.
-    private func savePcap(_ request: SaveRequest, epoch: Double) {
-        do {
-            let writer = try PcapWriter(path: request.path, force: request.force)
-            defer { writer.close() }
-            try model.log.forEachKept { frame in
-                let ends = model.endpoints[frame.peer]
-                try writer.write(frame, at: epoch + frame.time, local: ends?.local, remote: ends?.remote ?? "", magic: options.network.magic)
-            }
-            model.showInfo("saved \(writer.records) frames to \(request.path) (v2 handshake steps are not Bitcoin frames: left out)")
-        } catch {
-            model.showError("save: \(error)")
-        }
-    }
-
     /// Draws now if the last frame is old enough, else once the interval has passed; many
     /// events in a burst make one frame.
-    private func setNeedsDraw() {
+    func setNeedsDraw() {
         guard redrawTimer == nil, !quitting else { return }
         let due = lastDraw + Self.frameInterval
         if DispatchTime.now() >= due {
@@ -458,7 +279,7 @@ final class ConsoleApp {
         timer.resume()
     }
 
-    private func draw() {
+    func draw() {
         guard !quitting else { return }
         if let engine { model.tick(now: engine.now) }
         terminal.draw(model.render())

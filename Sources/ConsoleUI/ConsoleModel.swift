@@ -11,6 +11,8 @@ public enum Detail: Equatable, Sendable {
     case addresses
     /// The crawl: progress and bar charts.
     case crawl
+    /// The probe: one row per case, each case's ladder on Enter.
+    case probe
 }
 
 /// A line for the status bar.
@@ -35,19 +37,21 @@ public struct ConsoleModel {
     public private(set) var search: LogSearch?
     public private(set) var peers = PeerTable()
     public internal(set) var log: MessageLog
-    public private(set) var focus: Focus = .commandLine
+    public internal(set) var focus: Focus = .commandLine
     public private(set) var editor = LineEditor()
     public private(set) var selectedPeer: PeerID?
-    public private(set) var detail: Detail?
+    public internal(set) var detail: Detail?
     /// The message detail's tree and selection, while a message detail is open.
     public private(set) var messageDetail: MessageDetailState?
-    public private(set) var showHelp = false
+    public internal(set) var showHelp = false
     public private(set) var status: StatusMessage?
     /// Whether the status bar shows Tab's completion candidates.
     private var showingCompletions = false
     public private(set) var framesDropped = 0
     /// The relay: listeners, intercept's rule, held messages.
     public internal(set) var relay = RelayStatus()
+    /// The running probe, or the last one (see ConsoleModel+Probe).
+    public internal(set) var probe: ProbeViewState?
     /// Whether the log shows its newest frames as they arrive.
     public private(set) var following = true
     /// The selected frame while not following.
@@ -155,12 +159,14 @@ public struct ConsoleModel {
     mutating func paneKey(_ key: Key) -> [ConsoleAction] {
         if detail == .addresses { return addressesKey(key) }
         if detail == .crawl { return crawlKey(key) }
+        if detail == .probe { return probeKey(key) }
         if case .message = detail, messageDetailKey(key) { return [] }
         switch key {
         case .char("q"), .ctrl("c"): return [.quit]
         case .char("a") where detail == nil: return openAddresses()
         case .char("c") where detail == nil:
             detail = .crawl
+        case .char("p") where detail == nil: openProbe()
         case .char(":"): focus = .commandLine
         case .char("/"):
             focus = .commandLine
@@ -595,6 +601,10 @@ public struct ConsoleModel {
             return startCrawl(request)
         case .crawlStop:
             return stopCrawl()
+        case let .probe(request):
+            return startProbe(request)
+        case .probeStop:
+            return stopProbe()
         case let .save(request):
             guard !log.ring.isEmpty else {
                 showError("save: the log is empty")

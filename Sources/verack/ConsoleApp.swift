@@ -35,8 +35,8 @@ final class ConsoleApp {
     /// The shortest time between two frames drawn.
     static let frameInterval = 0.05
 
-    private var options: Options
-    private var model: ConsoleModel
+    var options: Options
+    var model: ConsoleModel
     private let terminal: NcursesTerminal
     private var engine: PeerEngine?
     private var sources: [DispatchSourceProtocol] = []
@@ -49,6 +49,9 @@ final class ConsoleApp {
     /// The running crawl, and how many were started (each one's number tags its reports).
     private var crawler: Crawler?
     private var crawls = 0
+    /// The running probe, and how many were started (see ConsoleApp+Probe).
+    var prober: ProbeRunner?
+    var probes = 0
 
     /// A capture opened offline (`verack open`): its events, its clock zero, its file.
     struct Offline {
@@ -229,6 +232,12 @@ final class ConsoleApp {
         case .refreshAddresses:
             refreshAddresses()
             return
+        case let .probe(target, cases):
+            startProbe(target: target, cases: cases)
+            return
+        case .probeStop:
+            prober?.cancel()
+            return
         default:
             break
         }
@@ -243,7 +252,7 @@ final class ConsoleApp {
             return
         }
         switch action {
-        case .quit, .save, .refreshAddresses:
+        case .quit, .save, .refreshAddresses, .probe, .probeStop:
             break
         case let .crawl(request, origin):
             startCrawl(request, from: origin, engine: engine)
@@ -393,7 +402,7 @@ final class ConsoleApp {
 
     /// Draws now if the last frame is old enough, else once the interval has passed; many
     /// events in a burst make one frame.
-    private func setNeedsDraw() {
+    func setNeedsDraw() {
         guard redrawTimer == nil, !quitting else { return }
         let due = lastDraw + Self.frameInterval
         if DispatchTime.now() >= due {

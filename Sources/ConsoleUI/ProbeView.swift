@@ -1,0 +1,136 @@
+import BitcoinWire
+import PeerEngine
+
+/// The probe view: one row per case (case, group, what was sent, the reaction, the time,
+/// the verdict), filled in as cases finish; Enter shows the selected case's ladder, drawn
+/// from its own connection's frames.
+enum ProbeView {
+    /// The verdict cell and its colour: green `as Core`, yellow `differs (expected …)`,
+    /// plain `no Core expectation`, dim for a case that did not run or has no result yet.
+    static func verdict(_ r: ProbeResult) -> (String, CellStyle) {
+        if r.observation.notRun != nil { return (r.verdict, CellStyle(.dim)) }
+        if r.asCore { return ("as Core", CellStyle(.good, bold: true)) }
+        if let e = r.expected { return ("differs (expected \(e.text))", CellStyle(.warn, bold: true)) }
+        return ("no Core expectation", .plain)
+    }
+
+    /// `disconnected: closed 3 ms after the action, …`.
+    static func reaction(_ r: ProbeResult) -> String { "\(r.reaction.rawValue): \(r.detail)" }
+
+    static func after(_ r: ProbeResult) -> String { r.afterMs.map { "\(Int($0)) ms" } ?? "-" }
+
+    static func draw(_ model: ConsoleModel, in rect: Rect, into screen: inout Screen) {
+        guard let probe = model.probe else {
+            screen.box(rect, title: "Probe · Esc closes", style: CellStyle(.accent, bold: true))
+            let hint = "no probe yet: type probe ID|ADDRESS [GROUP|CASE]… (groups: \(ProbeGroup.allCases.map(\.rawValue).joined(separator: ", ")))"
+            screen.put(hint, row: rect.inner.row, col: rect.inner.col, style: CellStyle(.dim), limit: rect.inner.width)
+            return
+        }
+        if let i = probe.ladder, probe.rows.indices.contains(i) {
+            drawLadder(probe, row: i, now: model.now, in: rect, into: &screen)
+            return
+        }
+        let state = probe.isFinished ? (probe.failure != nil ? "failed" : probe.stopping ? "stopped" : "done") : (probe.stopping ? "stopping" : "running")
+        let elapsed = probe.seconds ?? max(0, model.now - probe.startedAt)
+        var title = "Probe \(probe.target) · \(state) · \(probe.done)/\(probe.rows.count) · \(Format.seconds(elapsed))"
+        if !probe.selectors.isEmpty { title += " · " + probe.selectors.joined(separator: " ") }
+        title += probe.isFinished ? " · Enter ladder · Esc closes" : " · Enter ladder · probe stop ends it · Esc closes"
+        screen.box(rect, title: title, style: CellStyle(.accent, bold: true))
+        let inner = rect.inner
+        guard inner.height > 3, inner.width > 40 else { return }
+        // The summary line: the counts, coloured as the verdicts are.
+        var c = inner.col
+        let parts: [(String, CellStyle)] = [
+            ("\(probe.asCore) as Core", CellStyle(.good)), ("\(probe.differ) differ", CellStyle(probe.differ > 0 ? .warn : .plain)),
+            ("\(probe.rows.filter { r in r.result.map { $0.expected == nil && $0.observation.notRun == nil } ?? false }.count) no Core expectation", .plain),
+            ("\(probe.notRun) not run", CellStyle(.dim)), ("\(probe.rows.count - probe.done) pending", CellStyle(.dim)),
+        ]
+        for (i, (text, style)) in parts.enumerated() {
+            if i > 0 { c += screen.put(" · ", row: inner.row, col: c, style: CellStyle(.dim), limit: max(0, inner.right - c)) }
+            c += screen.put(text, row: inner.row, col: c, style: style, limit: max(0, inner.right - c))
+        }
+        if let failure = probe.failure {
+            screen.put("  " + failure, row: inner.row, col: c, style: CellStyle(.bad, bold: true), limit: max(0, inner.right - c))
+        }
+        // Columns: case, group, sent, reaction, after, verdict.
+        let caseWidth = min(24, max(4, probe.rows.map(\.name.count).max() ?? 4))
+        let groupWidth = 9
+        let afterWidth = 8
+        let verdictWidth = min(34, max(12, inner.width / 4))
+        let flexible = max(20, inner.width - caseWidth - groupWidth - afterWidth - verdictWidth - 5)
+        let sentWidth = flexible * 2 / 5
+        let reactionWidth = flexible - sentWidth
+        let widths = [caseWidth, groupWidth, sentWidth, reactionWidth, afterWidth, verdictWidth]
+        func cols() -> [Int] {
+            var out: [Int] = []
+            var x = inner.col
+            for w in widths {
+                out.append(x)
+                x += w + 1
+            }
+            return out
+        }
+        let at = cols()
+        let header = ["case", "group", "sent", "reaction", "after", "verdict"]
+        for (i, h) in header.enumerated() {
+            screen.putField(h, row: inner.row + 1, col: at[i], width: widths[i], style: CellStyle(.accent, bold: true), alignRight: i == 4)
+        }
+        let rows = inner.height - 2
+        let top = min(probe.top, max(0, probe.rows.count - rows))
+        for r in 0..<rows {
+            let index = top + r
+            guard index < probe.rows.count else { break }
+            let row = probe.rows[index]
+            let y = inner.row + 2 + r
+            let selected = index == probe.selection
+            if selected { screen.fill(Rect(row: y, col: inner.col, width: inner.width, height: 1), style: CellStyle(reverse: true)) }
+            func style(_ s: CellStyle) -> CellStyle { selected ? s.reversed : s }
+            screen.putField(row.name, row: y, col: at[0], width: widths[0], style: style(.plain))
+            screen.putField(row.group.rawValue, row: y, col: at[1], width: widths[1], style: style(CellStyle(.dim)))
+            screen.putField(row.sent, row: y, col: at[2], width: widths[2], style: style(.plain))
+            if let result = row.result {
+                let reactionStyle: CellStyle = result.reaction == .disconnected || result.reaction == .refusedLater ? CellStyle(.bad) : .plain
+                screen.putField(reaction(result), row: y, col: at[3], width: widths[3], style: style(reactionStyle))
+                screen.putField(after(result), row: y, col: at[4], width: widths[4], style: style(CellStyle(.dim)), alignRight: true)
+                let (text, verdictStyle) = verdict(result)
+                screen.putField(text, row: y, col: at[5], width: widths[5], style: style(verdictStyle))
+            } else {
+                let pending = probe.pending(index)
+                screen.putField(pending, row: y, col: at[3], width: widths[3], style: style(CellStyle(pending.hasPrefix("running") ? .warn : .dim)))
+                screen.putField("-", row: y, col: at[4], width: widths[4], style: style(CellStyle(.dim)), alignRight: true)
+            }
+        }
+        if probe.rows.count > rows {
+            let more = " \(top + 1)-\(min(probe.rows.count, top + rows))/\(probe.rows.count) ↑↓ PgUp PgDn "
+            screen.put(more, row: rect.bottom - 1, col: max(rect.col + 2, rect.right - more.count - 2), style: CellStyle(.dim))
+        }
+    }
+
+    /// The selected case's ladder: us and the target, its frames only; under the title,
+    /// the case's reaction and verdict.
+    static func drawLadder(_ probe: ProbeViewState, row i: Int, now: Double, in rect: Rect, into screen: inout Screen) {
+        let row = probe.rows[i]
+        let title = "Ladder · probe case \(row.name) (\(row.group.rawValue)) · \(probe.target) · Esc back to the table"
+        guard rect.height > 4 else { return }
+        // Two lines over the ladder: what was sent, and what came of it.
+        let box = Rect(row: rect.row, col: rect.col, width: rect.width, height: rect.height)
+        let ladderRect = Rect(row: box.row + 2, col: box.col, width: box.width, height: box.height - 2)
+        LadderView.draw(
+            peer: nil, id: i + 1, frames: probe.ladders[i], log: probe.frames, scroll: probe.ladderScroll, now: now,
+            in: ladderRect, into: &screen, title: title, them: probe.target)
+        screen.box(Rect(row: box.row, col: box.col, width: box.width, height: 3), title: title, style: CellStyle(.accent, bold: true))
+        let line = box.row + 1
+        var c = box.col + 1
+        c += screen.put("sent: ", row: line, col: c, style: CellStyle(.dim), limit: box.width - 2)
+        c += screen.put(row.sent, row: line, col: c, limit: max(0, box.right - 1 - c))
+        c += screen.put(" · ", row: line, col: c, style: CellStyle(.dim), limit: max(0, box.right - 1 - c))
+        if let r = row.result {
+            c += screen.put(reaction(r) + " (" + after(r) + ")", row: line, col: c, limit: max(0, box.right - 1 - c))
+            c += screen.put(" · ", row: line, col: c, style: CellStyle(.dim), limit: max(0, box.right - 1 - c))
+            let (text, style) = verdict(r)
+            screen.put(text, row: line, col: c, style: style, limit: max(0, box.right - 1 - c))
+        } else {
+            screen.put(probe.pending(i), row: line, col: c, style: CellStyle(.warn), limit: max(0, box.right - 1 - c))
+        }
+    }
+}

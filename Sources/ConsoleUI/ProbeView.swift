@@ -52,14 +52,14 @@ enum ProbeView {
         if let failure = probe.failure {
             screen.put("  " + failure, row: inner.row, col: c, style: CellStyle(.bad, bold: true), limit: max(0, inner.right - c))
         }
-        // Columns: case, group, sent, reaction, after, verdict.
+        // Columns: case, group, sent, reaction, after, verdict; the reaction takes what is left.
         let caseWidth = min(24, max(4, probe.rows.map(\.name.count).max() ?? 4))
         let groupWidth = 9
-        let afterWidth = 8
-        let verdictWidth = min(34, max(12, inner.width / 4))
-        let flexible = max(20, inner.width - caseWidth - groupWidth - afterWidth - verdictWidth - 5)
-        let sentWidth = flexible * 2 / 5
-        let reactionWidth = flexible - sentWidth
+        let afterWidth = 7
+        let verdicts = probe.rows.compactMap { $0.result.map { verdict($0).0.count } }
+        let verdictWidth = min(max(12, inner.width / 5), max(7, verdicts.max() ?? 7))
+        let sentWidth = min(max(12, inner.width / 5), max(4, probe.rows.map(\.sent.count).max() ?? 4))
+        let reactionWidth = max(12, inner.width - caseWidth - groupWidth - sentWidth - afterWidth - verdictWidth - 5)
         let widths = [caseWidth, groupWidth, sentWidth, reactionWidth, afterWidth, verdictWidth]
         func cols() -> [Int] {
             var out: [Int] = []
@@ -75,8 +75,13 @@ enum ProbeView {
         for (i, h) in header.enumerated() {
             screen.putField(h, row: inner.row + 1, col: at[i], width: widths[i], style: CellStyle(.accent, bold: true), alignRight: i == 4)
         }
-        let rows = inner.height - 2
+        // Under the table, the selected case in full, when there is room for it.
+        let footer = inner.height - 2 - probe.rows.count >= 5 ? 4 : 0
+        let rows = inner.height - 2 - footer
         let top = min(probe.top, max(0, probe.rows.count - rows))
+        if footer > 0, probe.rows.indices.contains(probe.selection) {
+            drawSelected(probe, row: probe.selection, at: Rect(row: inner.bottom - 3, col: inner.col, width: inner.width, height: 3), into: &screen)
+        }
         for r in 0..<rows {
             let index = top + r
             guard index < probe.rows.count else { break }
@@ -106,6 +111,29 @@ enum ProbeView {
         }
     }
 
+    /// The selected case in full: what was sent, the reaction, Core's expectation and the verdict.
+    static func drawSelected(_ probe: ProbeViewState, row i: Int, at area: Rect, into screen: inout Screen) {
+        let row = probe.rows[i]
+        screen.put(String(repeating: "─", count: area.width), row: area.row - 1, col: area.col, style: CellStyle(.dim))
+        screen.put(" \(row.name) ", row: area.row - 1, col: area.col + 2, style: CellStyle(.accent, bold: true))
+        let label = CellStyle(.dim)
+        var c = area.col + screen.put("sent      ", row: area.row, col: area.col, style: label)
+        screen.put(row.sent, row: area.row, col: c, limit: area.right - c)
+        c = area.col + screen.put("reaction  ", row: area.row + 1, col: area.col, style: label)
+        if let r = row.result {
+            screen.put(reaction(r) + (r.afterMs.map { " (\(Int($0)) ms)" } ?? ""), row: area.row + 1, col: c, limit: area.right - c)
+        } else {
+            screen.put(probe.pending(i), row: area.row + 1, col: c, style: CellStyle(.warn), limit: area.right - c)
+        }
+        c = area.col + screen.put("Core      ", row: area.row + 2, col: area.col, style: label)
+        c += screen.put(row.expected?.text ?? "no expectation known", row: area.row + 2, col: c, limit: area.right - c)
+        if let r = row.result {
+            c += screen.put(" · ", row: area.row + 2, col: c, style: label, limit: max(0, area.right - c))
+            let (text, style) = verdict(r)
+            screen.put(text, row: area.row + 2, col: c, style: style, limit: max(0, area.right - c))
+        }
+    }
+
     /// The selected case's ladder: us and the target, its frames only; under the title,
     /// the case's reaction and verdict.
     static func drawLadder(_ probe: ProbeViewState, row i: Int, now: Double, in rect: Rect, into screen: inout Screen) {
@@ -119,6 +147,9 @@ enum ProbeView {
             peer: nil, id: i + 1, frames: probe.ladders[i], log: probe.frames, scroll: probe.ladderScroll, now: now,
             in: ladderRect, into: &screen, title: title, them: probe.target)
         screen.box(Rect(row: box.row, col: box.col, width: box.width, height: 3), title: title, style: CellStyle(.accent, bold: true))
+        // One panel: the info box's bottom joins the ladder's sides.
+        screen.put("├", row: box.row + 2, col: box.col, style: CellStyle(.accent, bold: true))
+        screen.put("┤", row: box.row + 2, col: box.right - 1, style: CellStyle(.accent, bold: true))
         let line = box.row + 1
         var c = box.col + 1
         c += screen.put("sent: ", row: line, col: c, style: CellStyle(.dim), limit: box.width - 2)

@@ -63,7 +63,7 @@ public final class ProbeRunner: Sendable {
     public func run(_ cases: [ProbeCase], onResult: @escaping @Sendable (ProbeResult) -> Void = { _ in }) -> [ProbeResult] {
         let results = LockedResults()
         let group = DispatchGroup()
-        for c in cases where !c.mayDiscourage {
+        for c in cases where !c.mayDiscourage && !isCancelled {
             group.enter()
             Thread.detachNewThread { [self] in
                 let r = runCase(c)

@@ -7,15 +7,33 @@ import PeerEngine
 enum ProbeView {
     /// The verdict cell and its colour: green `as Core`, yellow `differs (expected …)`,
     /// plain `no Core expectation`, dim for a case that did not run or has no result yet.
-    static func verdict(_ r: ProbeResult) -> (String, CellStyle) {
-        if r.observation.notRun != nil { return (r.verdict, CellStyle(.dim)) }
+    /// `short` names Core's reactions only (`differs (expected answered)`): the table's
+    /// cell; the full one quotes Core's expectation in words, for the selected case.
+    static func verdict(_ r: ProbeResult, short: Bool = false) -> (String, CellStyle) {
+        if r.observation.notRun != nil { return (short ? "not run" : r.verdict, CellStyle(.dim)) }
         if r.asCore { return ("as Core", CellStyle(.good, bold: true)) }
-        if let e = r.expected { return ("differs (expected \(e.text))", CellStyle(.warn, bold: true)) }
+        if let e = r.expected { return ("differs (expected \(short ? reactions(e) : e.text))", CellStyle(.warn, bold: true)) }
         return ("no Core expectation", .plain)
+    }
+
+    /// `disconnected`, `ignored`, `answered/ignored`: Core's reactions in the order of
+    /// ``ProbeReaction``; a discouragement counts as the disconnect it starts with.
+    static func reactions(_ e: ProbeExpectation) -> String {
+        var set = e.reactions
+        if set.contains(.disconnected) { set.remove(.refusedLater) }
+        return ProbeReaction.allCases.filter(set.contains).map(\.rawValue).joined(separator: "/")
     }
 
     /// `disconnected: closed 3 ms after the action, …`.
     static func reaction(_ r: ProbeResult) -> String { "\(r.reaction.rawValue): \(r.detail)" }
+
+    /// The table's cell: the time is the next column's, so a close's detail starts with
+    /// what came before it (`disconnected: before any follow-up (reset by the peer)`).
+    static func shortReaction(_ r: ProbeResult) -> String {
+        var detail = Substring(r.detail)
+        if detail.hasPrefix("closed "), let cut = detail.range(of: " ms after the action, ") { detail = detail[cut.upperBound...] }
+        return "\(r.reaction.rawValue): \(detail)"
+    }
 
     static func after(_ r: ProbeResult) -> String { r.afterMs.map { "\(Int($0)) ms" } ?? "-" }
 
@@ -56,9 +74,9 @@ enum ProbeView {
         let caseWidth = min(24, max(4, probe.rows.map(\.name.count).max() ?? 4))
         let groupWidth = 9
         let afterWidth = 7
-        let verdicts = probe.rows.compactMap { $0.result.map { verdict($0).0.count } }
-        let verdictWidth = min(max(12, inner.width / 5), max(7, verdicts.max() ?? 7))
-        let sentWidth = min(max(12, inner.width / 5), max(4, probe.rows.map(\.sent.count).max() ?? 4))
+        let verdicts = probe.rows.compactMap { $0.result.map { verdict($0, short: true).0.count } }
+        let verdictWidth = min(max(12, min(32, inner.width / 3)), max(7, verdicts.max() ?? 7))
+        let sentWidth = min(max(12, inner.width / 6), max(4, probe.rows.map(\.sent.count).max() ?? 4))
         let reactionWidth = max(12, inner.width - caseWidth - groupWidth - sentWidth - afterWidth - verdictWidth - 5)
         let widths = [caseWidth, groupWidth, sentWidth, reactionWidth, afterWidth, verdictWidth]
         func cols() -> [Int] {
@@ -95,9 +113,9 @@ enum ProbeView {
             screen.putField(row.sent, row: y, col: at[2], width: widths[2], style: style(.plain))
             if let result = row.result {
                 let reactionStyle: CellStyle = result.reaction == .disconnected || result.reaction == .refusedLater ? CellStyle(.bad) : .plain
-                screen.putField(reaction(result), row: y, col: at[3], width: widths[3], style: style(reactionStyle))
+                screen.putField(shortReaction(result), row: y, col: at[3], width: widths[3], style: style(reactionStyle))
                 screen.putField(after(result), row: y, col: at[4], width: widths[4], style: style(CellStyle(.dim)), alignRight: true)
-                let (text, verdictStyle) = verdict(result)
+                let (text, verdictStyle) = verdict(result, short: true)
                 screen.putField(text, row: y, col: at[5], width: widths[5], style: style(verdictStyle))
             } else {
                 let pending = probe.pending(index)
@@ -139,29 +157,30 @@ enum ProbeView {
     static func drawLadder(_ probe: ProbeViewState, row i: Int, now: Double, in rect: Rect, into screen: inout Screen) {
         let row = probe.rows[i]
         let title = "Ladder · probe case \(row.name) (\(row.group.rawValue)) · \(probe.target) · Esc back to the table"
-        guard rect.height > 4 else { return }
+        guard rect.height > 6 else { return }
         // Two lines over the ladder: what was sent, and what came of it.
-        let box = Rect(row: rect.row, col: rect.col, width: rect.width, height: rect.height)
-        let ladderRect = Rect(row: box.row + 2, col: box.col, width: box.width, height: box.height - 2)
+        let ladderRect = Rect(row: rect.row + 3, col: rect.col, width: rect.width, height: rect.height - 3)
         LadderView.draw(
             peer: nil, id: i + 1, frames: probe.ladders[i], log: probe.frames, scroll: probe.ladderScroll, now: now,
             in: ladderRect, into: &screen, title: title, them: probe.target)
-        screen.box(Rect(row: box.row, col: box.col, width: box.width, height: 3), title: title, style: CellStyle(.accent, bold: true))
+        let accent = CellStyle(.accent, bold: true)
+        screen.box(Rect(row: rect.row, col: rect.col, width: rect.width, height: 4), title: title, style: accent)
         // One panel: the info box's bottom joins the ladder's sides.
-        screen.put("├", row: box.row + 2, col: box.col, style: CellStyle(.accent, bold: true))
-        screen.put("┤", row: box.row + 2, col: box.right - 1, style: CellStyle(.accent, bold: true))
-        let line = box.row + 1
-        var c = box.col + 1
-        c += screen.put("sent: ", row: line, col: c, style: CellStyle(.dim), limit: box.width - 2)
-        c += screen.put(row.sent, row: line, col: c, limit: max(0, box.right - 1 - c))
-        c += screen.put(" · ", row: line, col: c, style: CellStyle(.dim), limit: max(0, box.right - 1 - c))
+        screen.put("├", row: rect.row + 3, col: rect.col, style: accent)
+        screen.put("┤", row: rect.row + 3, col: rect.right - 1, style: accent)
+        let right = rect.right - 1
+        var c = rect.col + 1
+        c += screen.put("sent      ", row: rect.row + 1, col: c, style: CellStyle(.dim))
+        screen.put(row.sent, row: rect.row + 1, col: c, limit: max(0, right - c))
+        c = rect.col + 1
+        c += screen.put("reaction  ", row: rect.row + 2, col: c, style: CellStyle(.dim))
         if let r = row.result {
-            c += screen.put(reaction(r) + " (" + after(r) + ")", row: line, col: c, limit: max(0, box.right - 1 - c))
-            c += screen.put(" · ", row: line, col: c, style: CellStyle(.dim), limit: max(0, box.right - 1 - c))
-            let (text, style) = verdict(r)
-            screen.put(text, row: line, col: c, style: style, limit: max(0, box.right - 1 - c))
+            c += screen.put(reaction(r) + (r.afterMs.map { " (\(Int($0)) ms)" } ?? ""), row: rect.row + 2, col: c, limit: max(0, right - c))
+            c += screen.put(" · ", row: rect.row + 2, col: c, style: CellStyle(.dim), limit: max(0, right - c))
+            let (text, style) = verdict(r, short: true)
+            screen.put(text, row: rect.row + 2, col: c, style: style, limit: max(0, right - c))
         } else {
-            screen.put(probe.pending(i), row: line, col: c, style: CellStyle(.warn), limit: max(0, box.right - 1 - c))
+            screen.put(probe.pending(i), row: rect.row + 2, col: c, style: CellStyle(.warn), limit: max(0, right - c))
         }
     }
 }

@@ -5,7 +5,7 @@ import PeerEngine
 public enum CommandParser {
     /// The command names, in the order help lists them.
     public static let commands = [
-        "connect", "drop", "resend", "send", "filter", "save", "record", "addresses", "crawl", "relay", "intercept", "forward", "inject", "help", "quit",
+        "connect", "drop", "resend", "send", "filter", "save", "record", "addresses", "crawl", "probe", "relay", "intercept", "forward", "inject", "help", "quit",
     ]
 
     /// One usage line per command.
@@ -20,6 +20,7 @@ public enum CommandParser {
         ("record [--force] FILE | off", "record every event from now on to FILE (JSON Lines), or stop"),
         ("addresses", "the address book: every address peers told us about (also the key a)"),
         ("crawl [--max N] [--concurrency C] [--seed ADDRESS]… | stop", "crawl from the connected peers (or the seeds): the crawl view, also the key c"),
+        ("probe ID|ADDRESS [GROUP|CASE]… | stop", "send the fault battery (default: all groups but slow and v2), each case held against Core's: the probe view, also the key p"),
         ("relay LISTEN TARGET [--in v1|v2|auto] [--out v1|v2|auto] | stop", "relay each connection on LISTEN to TARGET: a pair of linked rows (3⇄4)"),
         ("intercept COMMAND[,…] [dir A>B|B>A] | off", "hold the matching relayed messages (held h1, h2, … in the log)"),
         ("forward hN|all [--corrupt KIND]", "send held messages on, optionally broken: " + Corruption.resendKinds.map(\.rawValue).joined(separator: "|")),
@@ -91,6 +92,8 @@ public enum CommandParser {
             return .success(.addresses)
         case "crawl":
             return parseCrawl(args)
+        case "probe":
+            return parseProbe(args, network: network)
         case "relay":
             return parseRelay(args)
         case "intercept":

@@ -71,6 +71,11 @@ public enum Completion {
         case ("crawl", _):
             let used = Set(words.map { $0.lowercased() })
             return ["--max", "--concurrency", "--seed"].filter { $0 == "--seed" || !used.contains($0) }
+        case ("probe", 1): return ids() + ["stop"]
+        case ("probe", _) where words.count > 1 && words[1].lowercased() == "stop": return []
+        case ("probe", _):
+            let used = Set(words.map { $0.lowercased() })
+            return (ProbeGroup.allCases.map(\.rawValue) + ProbeCatalog.all.map(\.name)).filter { !used.contains($0) }
         case ("filter", 1): return ["peer", "command", "dir", "corrupt", "off"]
         case ("filter", _) where words.last?.lowercased() == "peer": return ids()
         case ("filter", _) where words.last?.lowercased() == "command": return Command.all.map(\.name)

@@ -40,5 +40,9 @@ public enum ConsoleAction: Equatable, Sendable {
     case crawl(CrawlRequest, from: String)
     /// End the running crawl.
     case crawlStop
+    /// Start a probe of `target` (`HOST:PORT`) with these cases (names from ``ProbeCatalog``).
+    case probe(target: String, cases: [String])
+    /// Start no more cases of the running probe.
+    case probeStop
     case quit
 }

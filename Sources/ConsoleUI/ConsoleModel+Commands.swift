@@ -76,6 +76,10 @@ extension ConsoleModel {
             return startCrawl(request)
         case .crawlStop:
             return stopCrawl()
+        case let .probe(request):
+            return startProbe(request)
+        case .probeStop:
+            return stopProbe()
         case let .save(request):
             guard !log.ring.isEmpty else {
                 showError("save: the log is empty")

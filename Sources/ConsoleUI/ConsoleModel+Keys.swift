@@ -32,12 +32,14 @@ extension ConsoleModel {
     mutating func paneKey(_ key: Key) -> [ConsoleAction] {
         if detail == .addresses { return addressesKey(key) }
         if detail == .crawl { return crawlKey(key) }
+        if detail == .probe { return probeKey(key) }
         if case .message = detail, messageDetailKey(key) { return [] }
         switch key {
         case .char("q"), .ctrl("c"): return [.quit]
         case .char("a") where detail == nil: return openAddresses()
         case .char("c") where detail == nil:
             detail = .crawl
+        case .char("p") where detail == nil: openProbe()
         case .char(":"): focus = .commandLine
         case .char("/"):
             focus = .commandLine

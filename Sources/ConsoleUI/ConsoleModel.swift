@@ -11,6 +11,8 @@ public enum Detail: Equatable, Sendable {
     case addresses
     /// The crawl: progress and bar charts.
     case crawl
+    /// The probe: one row per case, each case's ladder on Enter.
+    case probe
 }
 
 /// A line for the status bar.
@@ -50,6 +52,8 @@ public struct ConsoleModel {
     public internal(set) var framesDropped = 0
     /// The relay: listeners, intercept's rule, held messages.
     public internal(set) var relay = RelayStatus()
+    /// The running probe, or the last one (see ConsoleModel+Probe).
+    public internal(set) var probe: ProbeViewState?
     /// Whether the log shows its newest frames as they arrive.
     public internal(set) var following = true
     /// The selected frame while not following.

@@ -10,6 +10,7 @@ enum HelpView {
         ("/", "search the log (then n later, N earlier match)"),
         ("a", "the Addresses view: s sort, n network, v service bit, Enter connects"),
         ("c", "the crawl view: progress and charts of the running or last crawl"),
+        ("p", "the probe view: each case's reaction and verdict; Enter shows its ladder"),
         ("? or F1", "this help"),
         ("q or Ctrl-C", "quit (from peers or messages)"),
         ("Ctrl-C", "command line: clear it; on an empty line, quit"),

@@ -6,9 +6,9 @@ import PeerEngine
 enum LadderView {
     static func draw(
         peer: PeerInfo?, id: PeerID, frames: FilteredIndex, log: MessageLog, scroll: Int, now: Double,
-        in rect: Rect, into screen: inout Screen
+        in rect: Rect, into screen: inout Screen, title custom: String? = nil, them custom2: String? = nil
     ) {
-        var title = "Ladder · peer \(id)"
+        var title = custom ?? "Ladder · peer \(id)"
         if let peer {
             title += " \(peer.address)"
             if let agent = peer.version?.userAgent { title += " \(agent)" }
@@ -34,7 +34,7 @@ enum LadderView {
         // Header: who is on which side.
         screen.put("time", row: inner.row, col: inner.col, style: CellStyle(.accent, bold: true))
         screen.put("us", row: inner.row, col: left, style: CellStyle(.accent, bold: true))
-        let them = "peer \(id)"
+        let them = custom2 ?? "peer \(id)"
         screen.put(them, row: inner.row, col: max(left + 3, right - them.count + 1), style: CellStyle(.accent, bold: true))
         screen.put("summary", row: inner.row, col: right + 2, style: CellStyle(.accent, bold: true))
         let rows = inner.height - 1
@@ -42,7 +42,7 @@ enum LadderView {
         if count == 0 {
             screen.put("│", row: inner.row + 1, col: left, style: CellStyle(.dim))
             screen.put("│", row: inner.row + 1, col: right, style: CellStyle(.dim))
-            screen.put("no frames with this peer yet", row: inner.row + 2, col: inner.col, style: CellStyle(.dim))
+            screen.put(custom2 == nil ? "no frames with this peer yet" : "no frames yet", row: inner.row + 2, col: inner.col, style: CellStyle(.dim))
             return
         }
         // `scroll` counts rows up from the newest frame.

@@ -25,6 +25,8 @@ enum ScreenRenderer {
             AddressesView.draw(model, in: layout.body, into: &screen)
         case .crawl:
             CrawlView.draw(model, in: layout.body, into: &screen)
+        case .probe:
+            ProbeView.draw(model, in: layout.body, into: &screen)
         case nil:
             PeerTablePane.draw(model, in: layout.table, into: &screen)
             MessageLogPane.draw(model, in: layout.log, into: &screen)
@@ -69,6 +71,7 @@ enum ScreenRenderer {
             text += " · crawl \(p.done)/\(p.done + p.inFlight + p.queued)"
             crawling = true
         }
+        if let probe = model.probe, !probe.isFinished { text += " · probe \(probe.done)/\(probe.rows.count)" }
         if let book = model.addresses, book.known > 0 {
             let full = " · addresses \(book.known) known, \(book.tried) tried, \(book.reachable) reachable"
             // A running crawl's count takes room: the book's count is cut to the known first.

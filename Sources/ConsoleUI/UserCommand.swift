@@ -18,6 +18,10 @@ public enum UserCommand: Equatable, Sendable {
     case crawl(CrawlRequest)
     /// `crawl stop`: end the running crawl.
     case crawlStop
+    /// `probe ID|ADDRESS [GROUP|CASE…]` (a request) or `probe` alone (nil: reopen the view).
+    case probe(ProbeRequest?)
+    /// `probe stop`: start no more cases of the running probe.
+    case probeStop
     case help
     case quit
 }

@@ -20,6 +20,12 @@ extension ConsoleApp {
         case .refreshAddresses:
             refreshAddresses()
             return
+        case let .probe(target, cases):
+            startProbe(target: target, cases: cases)
+            return
+        case .probeStop:
+            prober?.cancel()
+            return
         default:
             break
         }
@@ -40,7 +46,7 @@ extension ConsoleApp {
             return
         }
         switch action {
-        case .quit, .save, .refreshAddresses:
+        case .quit, .save, .refreshAddresses, .probe, .probeStop:
             break
         case let .crawl(request, origin):
             startCrawl(request, from: origin, engine: engine)

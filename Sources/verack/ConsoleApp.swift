@@ -49,6 +49,9 @@ final class ConsoleApp {
     /// The running crawl, and how many were started (each one's number tags its reports).
     var crawler: Crawler?
     var crawls = 0
+    /// The running probe, and how many were started (see ConsoleApp+Probe).
+    var prober: ProbeRunner?
+    var probes = 0
 
     /// A capture opened offline (`verack open`): its events, its clock zero, its file.
     struct Offline {

@@ -42,7 +42,7 @@ import Testing
 
     @Test(arguments: [
         ("", "empty command: type help"),
-        ("frobnicate", "unknown command 'frobnicate': try connect, drop, resend, send, filter, save, record, addresses, crawl, relay, intercept, forward, inject, help or quit"),
+        ("frobnicate", "unknown command 'frobnicate': try connect, drop, resend, send, filter, save, record, addresses, crawl, probe, relay, intercept, forward, inject, help or quit"),
         ("connect", "usage: connect [--v1|--v2] ADDRESS|seeds"),
         ("connect --v1 --v2 1.2.3.4", "connect: give --v1 or --v2, not both"),
         ("connect --v3 1.2.3.4", "connect: unknown option '--v3': use --v1 or --v2"),
@@ -159,7 +159,7 @@ import Testing
         #expect(CommandParser.parse("  Quit ") == .success(.quit))
         let long = "addressesx " + String(repeating: "é", count: 40)
         #expect(CommandParser.parse(long) == .failure(CommandError(
-            "unknown command 'addressesx': try connect, drop, resend, send, filter, save, record, addresses, crawl, relay, intercept, forward, inject, help or quit")))
+            "unknown command 'addressesx': try connect, drop, resend, send, filter, save, record, addresses, crawl, probe, relay, intercept, forward, inject, help or quit")))
     }
 
     @Test func wordsOfAnAsciiLine() {

@@ -32,17 +32,24 @@ final class ProbeLink: @unchecked Sendable {
     /// key sent to a v1 link, say), not because the peer closed.
     private(set) var unreadable = false
 
-    private init(fd: Int32, transport: any Transport, discardsInput: Bool) {
+    /// Hears each unit sent or received (``ProbeRunner``'s frame hook); nil: nobody listens.
+    private let tap: ProbeLinkTap?
+
+    private let magic: Magic
+
+    private init(fd: Int32, transport: any Transport, discardsInput: Bool, magic: Magic, tap: ProbeLinkTap?) {
         self.fd = fd
+        self.magic = magic
         self.transport = transport
         self.discardsInput = discardsInput
+        self.tap = tap
     }
 
     deinit { if fd >= 0 { Syscalls.close(fd) } }
 
     /// Connects to `endpoint` within `timeout` seconds and starts the transport (a v2
     /// link sends its key and garbage at once).
-    static func open(_ endpoint: Endpoint, magic: Magic, framing: ProbeFraming, timeout: Double) -> Result<ProbeLink, EngineError> {
+    static func open(_ endpoint: Endpoint, magic: Magic, framing: ProbeFraming, timeout: Double, tap: ProbeLinkTap? = nil) -> Result<ProbeLink, EngineError> {
         let addresses: [SocketAddress]
         switch SocketAddress.resolve(endpoint, numericOnly: IPAddress(endpoint.host) != nil) {
         case let .failure(e): return .failure(e)
@@ -70,7 +77,7 @@ final class ProbeLink: @unchecked Sendable {
                     settings.handshakeCorruption = corruption
                     transport = V2Transport(initiating: true, magic: magic, settings: settings)
                 }
-                let link = ProbeLink(fd: fd, transport: transport, discardsInput: { if case .raw = framing { return true } else { return false } }())
+                let link = ProbeLink(fd: fd, transport: transport, discardsInput: { if case .raw = framing { return true } else { return false } }(), magic: magic, tap: tap)
                 if !link.discardsInput { link.handle(link.transport.open()) }
                 return .success(link)
             }
@@ -95,8 +102,10 @@ final class ProbeLink: @unchecked Sendable {
         for output in outputs {
             switch output {
             case let .send(unit, _):
-                send(unit.raw)
+                tap?(.sent, unit, .protocol)
+                write(unit.raw)
             case let .received(unit, deliver):
+                tap?(.received, unit, .protocol)
                 if unit.kind == .message, let command = unit.command { pending.append((command, deliver)) }
             case .ready:
                 isReady = true
@@ -115,13 +124,37 @@ final class ProbeLink: @unchecked Sendable {
     func send(_ message: Message, corruption: Corruption? = nil, xor: [Int: UInt8] = [:]) -> Bool {
         guard case var .success(unit) = transport.encode(message, corruption: corruption) else { return false }
         for (i, mask) in xor where i < unit.raw.count { unit.raw[i] ^= mask }
-        return send(unit.raw)
+        if let tap, !isClosed { tap(.sent, xor.isEmpty || transport.kind != .v1 ? unit : Self.unit(raw: unit.raw, magic: magic), corruption.map { .corrupted($0) } ?? (xor.isEmpty ? .protocol : .injected)) }
+        return write(unit.raw)
+    }
+
+    /// Writes `bytes` as they are (the tap hears them as one unit: a v1 frame when they
+    /// start with one, however broken); false once the connection is gone or stuck.
+    @discardableResult
+    func send(_ bytes: [UInt8], timeout: Double = 10) -> Bool {
+        if let tap, !isClosed { tap(.sent, Self.unit(raw: bytes, magic: magic), .injected) }
+        return write(bytes, timeout: timeout)
+    }
+
+    /// Raw bytes as the ladder shows them: the v1 frame they start with (its checksum and
+    /// decoding judged), or, for bytes with another magic or too few for a header, a unit
+    /// of command `?` that says why.
+    static func unit(raw: [UInt8], magic: Magic) -> WireUnit {
+        if let frame = Frame.inspect(raw, expectedMagic: magic), frame.header.magic == magic {
+            var unit = WireUnit(frame: frame)
+            unit.raw = raw
+            return unit
+        }
+        let error: WireError = raw.count < MessageHeader.size
+            ? .truncated(field: "header", offset: 0, needed: MessageHeader.size, available: raw.count)
+            : .badMagic(expected: magic, actual: Magic(raw[0], raw[1], raw[2], raw[3]), offset: 0)
+        return WireUnit(transport: .v1, raw: raw, layout: .v1(count: raw.count), command: .unreadable, size: raw.count, checksumOK: false, message: .failure(error))
     }
 
     /// Writes all of `bytes` (waiting for room up to `timeout` seconds); false once the
     /// connection is gone or stuck.
     @discardableResult
-    func send(_ bytes: [UInt8], timeout: Double = 10) -> Bool {
+    private func write(_ bytes: [UInt8], timeout: Double = 10) -> Bool {
         guard !isClosed else { return false }
         var offset = 0
         while offset < bytes.count {
@@ -189,6 +222,9 @@ final class ProbeLink: @unchecked Sendable {
         _ = shutdown(fd, Int32(SHUT_RDWR))
     }
 }
+
+/// Hears a unit a ``ProbeLink`` sent or received, as it goes (on the case's thread).
+typealias ProbeLinkTap = (FrameDirection, WireUnit, FrameOrigin) -> Void
 
 /// Seconds since a start, for a whole probe run.
 public struct ProbeClock: Sendable {

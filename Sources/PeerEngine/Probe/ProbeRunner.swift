@@ -31,10 +31,15 @@ public final class ProbeRunner: Sendable {
     public let target: Endpoint
     public let settings: ProbeSettings
     public let clock = ProbeClock()
+    /// Hears every unit of each case's own connection as it goes (on the case's thread):
+    /// what the console's probe view draws a case's ladder from. The reachability check,
+    /// a case's second connection and the check for a refused one are not reported.
+    public let onFrame: (@Sendable (ProbeFrame) -> Void)?
 
-    public init(target: Endpoint, settings: ProbeSettings) {
+    public init(target: Endpoint, settings: ProbeSettings, onFrame: (@Sendable (ProbeFrame) -> Void)? = nil) {
         self.target = target
         self.settings = settings
+        self.onFrame = onFrame
     }
 
     /// Whether the target takes a connection and completes a handshake; the one-line reason
@@ -58,7 +63,7 @@ public final class ProbeRunner: Sendable {
     public func run(_ cases: [ProbeCase], onResult: @escaping @Sendable (ProbeResult) -> Void = { _ in }) -> [ProbeResult] {
         let results = LockedResults()
         let group = DispatchGroup()
-        for c in cases where !c.mayDiscourage {
+        for c in cases where !c.mayDiscourage && !isCancelled {
             group.enter()
             Thread.detachNewThread { [self] in
                 let r = runCase(c)
@@ -69,12 +74,21 @@ public final class ProbeRunner: Sendable {
         }
         group.wait()
         for c in cases where c.mayDiscourage {
+            if isCancelled { break }
             let r = runCase(c)
             results.set(r)
             onResult(r)
         }
         return cases.compactMap { results.get($0.name) }
     }
+
+    /// Starts no more cases (`probe stop` in the console): those running finish their
+    /// windows, the ones that would run after them are left out of ``run(_:onResult:)``'s results.
+    public func cancel() { cancelled.set() }
+
+    public var isCancelled: Bool { cancelled.isSet }
+
+    private let cancelled = LockedFlag()
 
     // MARK: - One case
 
@@ -89,7 +103,7 @@ public final class ProbeRunner: Sendable {
             beside = other
             context.peerNonce = peer.nonce
         }
-        guard let link = open(&o, framing: c.framing) else { return ProbeResult(case: c, observation: o) }
+        guard let link = open(&o, framing: c.framing, tap: tap(c.name)) else { return ProbeResult(case: c, observation: o) }
         defer { link.close() }
         var state = LinkState()
         if c.start == .established {
@@ -229,8 +243,17 @@ public final class ProbeRunner: Sendable {
     /// A new connection, or nil with the reason in `o` (the address refused us).
     private var checkFraming: ProbeFraming { settings.transport == .v2 ? .v2() : .v1 }
 
-    private func open(_ o: inout ProbeObservation, framing: ProbeFraming) -> ProbeLink? {
-        switch ProbeLink.open(target, magic: settings.network.magic, framing: framing, timeout: settings.connectTimeout) {
+    /// The frame hook's tap for case `name`'s connection; nil when nobody listens.
+    private func tap(_ name: String) -> ProbeLinkTap? {
+        guard let onFrame else { return nil }
+        let clock = clock
+        return { direction, unit, origin in
+            onFrame(ProbeFrame(caseName: name, direction: direction, time: clock.now, unit: unit, origin: origin))
+        }
+    }
+
+    private func open(_ o: inout ProbeObservation, framing: ProbeFraming, tap: ProbeLinkTap? = nil) -> ProbeLink? {
+        switch ProbeLink.open(target, magic: settings.network.magic, framing: framing, timeout: settings.connectTimeout, tap: tap) {
         case let .failure(e):
             o.notRun = "cannot connect: \(e); an earlier case may have got the address refused"
             o.refusedLater = true
@@ -342,6 +365,45 @@ public final class ProbeRunner: Sendable {
         o.closedAt = clock.now
         o.closeNote = link.endNote
         if link.unreadable { o.unreadableAt = o.closedAt }
+    }
+}
+
+/// One unit on a case's connection, for ``ProbeRunner/onFrame``. Raw bytes a case wrote
+/// come as the v1 frame they start with (however broken) or as a unit of command `?`.
+public struct ProbeFrame: Sendable {
+    public var caseName: String
+    public var direction: FrameDirection
+    /// Seconds on the runner's ``ProbeRunner/clock``.
+    public var time: Double
+    public var unit: WireUnit
+    /// `.protocol` for the handshake and follow-ups; `.injected` or `.corrupted` for the
+    /// case's own bytes.
+    public var origin: FrameOrigin
+
+    public init(caseName: String, direction: FrameDirection, time: Double, unit: WireUnit, origin: FrameOrigin) {
+        self.caseName = caseName
+        self.direction = direction
+        self.time = time
+        self.unit = unit
+        self.origin = origin
+    }
+}
+
+/// A flag set once, from any thread.
+private final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    func set() {
+        lock.lock()
+        value = true
+        lock.unlock()
+    }
+
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
     }
 }
 

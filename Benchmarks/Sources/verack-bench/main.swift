@@ -11,6 +11,7 @@ let groups: [(name: String, run: () -> Void)] = [
     ("render", RenderBenchmarks.run),
     ("v2", V2Benchmarks.run),
     ("discovery", DiscoveryBenchmarks.run),
+    ("relay", RelayBenchmarks.run),
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

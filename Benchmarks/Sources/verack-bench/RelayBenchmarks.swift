@@ -365,9 +365,10 @@ enum RelayBenchmarks {
             userAgent: "/verack-bench/", startHeight: 0)
     }
 
-    /// `verack serve` answers pings from two clients, one direct, one through the relay;
-    /// their pings alternate (so both see the same machine), 200 of warm-up, then 2,000
-    /// each. Reports the medians and their difference.
+    /// `verack serve` answers pings from three clients: one direct, one through the relay,
+    /// one through socat (for reference: what a plain TCP hop adds on this machine). Their
+    /// pings alternate, so all see the same load; 200 rounds of warm-up, then 2,000. Reports
+    /// the medians and the differences from direct.
     static func addedLatency() {
         let serve = ServeProcess(["--transport", "v1"])
         defer { serve.stop() }
@@ -375,22 +376,30 @@ enum RelayBenchmarks {
         defer { relay.stop() }
         let direct = PingClient(port: UInt16(serve.port))
         let relayed = PingClient(port: UInt16(relay.port))
-        guard direct.completeHandshake(), relayed.completeHandshake() else { Bench.fail("relay: latency handshakes failed") }
+        let socated = PingClient(port: startSocat(to: UInt16(serve.port)))
+        guard direct.completeHandshake(), relayed.completeHandshake(), socated.completeHandshake() else {
+            Bench.fail("relay: latency handshakes failed")
+        }
         var directTimes: [Double] = []
         var relayedTimes: [Double] = []
+        var socatTimes: [Double] = []
         for i in 0..<2_200 {
-            let d = direct.ping(UInt64(2 * i + 1))
-            let r = relayed.ping(UInt64(2 * i + 2))
+            let d = direct.ping(UInt64(3 * i + 1))
+            let r = relayed.ping(UInt64(3 * i + 2))
+            let s = socated.ping(UInt64(3 * i + 3))
             if i >= 200 {
                 directTimes.append(d)
                 relayedTimes.append(r)
+                socatTimes.append(s)
             }
         }
         let directMedian = median(directTimes)
         let relayedMedian = median(relayedTimes)
+        let socatMedian = median(socatTimes)
         Bench.report("relay_ping_direct_us_median", directMedian, "us")
         Bench.report("relay_ping_relayed_us_median", relayedMedian, "us")
         Bench.report("relay_added_latency_us_median", relayedMedian - directMedian, "us")
+        Bench.report("relay_socat_added_latency_us_median", socatMedian - directMedian, "us")
     }
 
     static func median(_ values: [Double]) -> Double {

@@ -93,6 +93,7 @@ enum RelayBenchmarks {
         let opaqueFrame = FrameEncoder.frame(command: opaqueCommand, payload: opaque, magic: magic)
         let opaqueRate = bestStreamRate(frame: opaqueFrame, listener: listener.fd) { UInt16(relay.port) }
         Bench.report("relay_v1_opaque_mb_per_s", opaqueRate, "MB/s")
+        Bench.report("relay_v1_opaque_vs_socat_ratio", opaqueRate / socatRate, "ratio")
         let direct = bestStreamRate(frame: frame, listener: listener.fd) { listener.port }
         Bench.report("relay_direct_mb_per_s", direct, "MB/s")
     }
@@ -202,6 +203,7 @@ enum RelayBenchmarks {
             v2StreamRate(command: opaqueCommand, payload: opaque, relayPort: UInt16(relay.port), listener: listener.fd)
         }.max() ?? 0
         Bench.report("relay_v2_opaque_mb_per_s", opaqueRate, "MB/s")
+        Bench.report("relay_v2_opaque_vs_limit_ratio", opaqueRate / limit, "ratio")
     }
 
     /// 200 packets of `command` + `payload`, encrypted before the clock starts (the sender's

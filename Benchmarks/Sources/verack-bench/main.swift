@@ -12,6 +12,7 @@ let groups: [(name: String, run: () -> Void)] = [
     ("v2", V2Benchmarks.run),
     ("discovery", DiscoveryBenchmarks.run),
     ("sniff", SniffBenchmarks.run),
+    ("relay", RelayBenchmarks.run),
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

@@ -24,6 +24,9 @@ public struct FrameDecoder {
     private var state = State.waitingForHeader
     /// Stream offset of the next frame's first byte.
     public private(set) var streamOffset = 0
+    /// When set, only frames of these commands have their payloads decoded; the others are
+    /// ``Message/unknown(command:payload:)`` (for a reader that only passes them on).
+    public var decodeOnly: Set<Command>?
 
     public init(magic: Magic, maxPayloadLength: Int = MessageHeader.maxPayloadLength) {
         self.magic = magic
@@ -224,10 +227,14 @@ public struct FrameDecoder {
             pendingError = nil
             result = .failure(error)
         } else {
-            do {
-                result = .success(try Message.decode(command: header.command, payload: payload))
-            } catch {
-                result = .failure(error)
+            if let decodeOnly, !decodeOnly.contains(header.command) {
+                result = .success(.unknown(command: header.command, payload: payload))
+            } else {
+                do {
+                    result = .success(try Message.decode(command: header.command, payload: payload))
+                } catch {
+                    result = .failure(error)
+                }
             }
         }
         return Frame(raw: raw, header: header, streamOffset: offset, payloadChecksum: checksum, message: result)

@@ -56,6 +56,8 @@ struct RelayCommand: ParsableCommand {
     func run() throws {
         var config = EngineConfiguration(network: net.resolved, userAgent: "/verack:\(Verack.version)/")
         config.connectTimeout = connectTimeout
+        // Nothing shows or keeps frames: the legs pass them on without decoding them.
+        config.postsFrameEvents = !(quiet && capture.record == nil && capture.pcap == nil)
         let ready = config, capture = capture, listen = listen, target = target, json = json, quiet = quiet
         let options = RelayOptions(inbound: inbound, outbound: outbound)
         MainQueue.start {

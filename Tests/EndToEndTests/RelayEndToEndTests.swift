@@ -98,7 +98,7 @@ import Glibc
         // Every message received on one leg went out on the other with the same bytes.
         let received = frames.filter { $0["direction"] as? String == "received" }
         let sent = Dictionary(frames.filter { $0["direction"] as? String == "sent" }.map { ($0["seq"] as? Int ?? 0, $0) }, uniquingKeysWith: { x, _ in x })
-        #expect(received.count > 100)
+        #expect(received.count > 50, "\(received.count) messages relayed")
         for r in received {
             let seq = r["seq"] as? Int ?? 0
             let out = try #require(sent[seq], "#\(seq) \(r["command"] ?? "") was not forwarded")

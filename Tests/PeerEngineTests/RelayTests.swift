@@ -21,9 +21,15 @@ import Glibc
         let clientEngine: PeerEngine
         let relayAddress: String
 
-        init(client clientTransport: TransportPolicy = .v1, options: RelayOptions = RelayOptions(inbound: .auto, outbound: .v1), target targetAddress: String? = nil) throws {
+        init(
+            client clientTransport: TransportPolicy = .v1, options: RelayOptions = RelayOptions(inbound: .auto, outbound: .v1),
+            target targetAddress: String? = nil, relayFrames: Bool = true
+        ) throws {
             targetEngine = target.makeEngine { $0.userAgent = "/target:1/" }
-            relayEngine = relay.makeEngine { $0.userAgent = "/relay:1/" }
+            relayEngine = relay.makeEngine {
+                $0.userAgent = "/relay:1/"
+                $0.postsFrameEvents = relayFrames
+            }
             clientEngine = client.makeEngine {
                 $0.userAgent = "/client:1/"
                 $0.transport = clientTransport
@@ -115,6 +121,22 @@ import Glibc
         }
         let versions = received.filter { $0.command == .version }.map { $0.relay?.from }
         #expect(versions.count == 2 && Set(versions.compactMap { $0 }) == [.a, .b])
+    }
+
+    /// With no one reading frames (`relay --quiet`), the legs post none and decode only the
+    /// handshake, and still carry everything: the phases move, versions pass, pings
+    /// round-trip, in v1 and v2.
+    @Test(arguments: [TransportPolicy.v1, .v2])
+    func withoutFrameEventsTheRelayStillCarriesEverything(transport: TransportPolicy) throws {
+        let setup = try Setup(client: transport, options: RelayOptions(inbound: .auto, outbound: transport), relayFrames: false)
+        defer { setup.shutdown() }
+        let id = try setup.connect()
+        #expect(setup.client.wait { EventCollector.latestInfo(of: id, in: $0)?.pingMs != nil })
+        try setup.clientEngine.send(id, .getaddr).get()
+        #expect(setup.target.wait { !Setup.received($0, 1, .getaddr).isEmpty })
+        #expect(EventCollector.latestInfo(of: 1, in: setup.target.snapshot)?.version?.userAgent == "/client:1/")
+        #expect(EventCollector.latestInfo(of: 1, in: setup.relay.snapshot)?.version?.userAgent == "/client:1/")
+        #expect(!setup.relay.snapshot.contains { if case .frame = $0.kind { return true } else { return false } })
     }
 
     /// v2 on both legs: each leg has its own session id, equal to its node's, and the two

@@ -21,7 +21,7 @@ extension PeerConnection {
         let mark = RelayMark(pair: relay.pair.id, leg: relay.side, from: relay.side, sequence: message.sequence, held: held)
         engine.post(.frame(FrameEvent(peer: id, direction: .received, time: engine.now, unit: unit, relay: mark)))
         if let deliver { relayObserve(deliver, sent: false) }
-        if held == nil, let reason = relay.pair.route(message) { relayPause(reason) }
+        if held == nil, let reason = relay.pair.route(message, from: queue) { relayPause(reason) }
     }
 
     /// Sends a message that came across the relay (or was injected, or released).

@@ -57,7 +57,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     /// An outbound peer; call ``start()`` next.
     init(
         id: PeerID, endpoint: Endpoint, route: ProxyRoute, transport choice: OutboundTransport, engine: PeerEngine, ourVersion: VersionMessage,
-        relay: RelayBinding? = nil
+        relay: RelayBinding? = nil, queue shared: DispatchQueue? = nil
     ) {
         self.id = id
         self.endpoint = endpoint
@@ -65,12 +65,12 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         self.engine = engine
         self.relay = relay
         outboundChoice = choice
-        queue = DispatchQueue(label: "verack.peer.\(id)", target: DispatchQueue.global())
+        queue = shared ?? DispatchQueue(label: "verack.peer.\(id)", target: DispatchQueue.global())
         info = PeerInfo(id: id, address: endpoint.description, direction: .outbound, phase: .connecting, startedAt: engine.now)
         session = Self.session(.outbound, ourVersion: ourVersion, relay: relay, engine: engine)
         nonce = session.ourVersion.nonce
         socket = PeerSocket(queue: queue)
-        transport = engine.makeTransport(choice == .v1 ? .v1 : .v2, initiating: true)
+        transport = engine.makeTransport(choice == .v1 ? .v1 : .v2, initiating: true, decodeOnly: Self.decodeOnly(relay: relay, engine: engine))
         info.transport = transport.kind
         if case let .proxy(server) = route { info.proxy = server.description }
         bindRelay()
@@ -81,7 +81,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     /// the engine's).
     init(
         id: PeerID, acceptedFD: Int32, address: SocketAddress, engine: PeerEngine, ourVersion: VersionMessage,
-        policy: TransportPolicy? = nil, relay: RelayBinding? = nil
+        policy: TransportPolicy? = nil, relay: RelayBinding? = nil, queue shared: DispatchQueue? = nil
     ) {
         self.id = id
         self.endpoint = nil
@@ -89,15 +89,20 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         self.engine = engine
         self.relay = relay
         outboundChoice = nil
-        queue = DispatchQueue(label: "verack.peer.\(id)", target: DispatchQueue.global())
+        queue = shared ?? DispatchQueue(label: "verack.peer.\(id)", target: DispatchQueue.global())
         info = PeerInfo(id: id, address: address.description, direction: .inbound, phase: .connecting, startedAt: engine.now)
         session = Self.session(.inbound, ourVersion: ourVersion, relay: relay, engine: engine)
         nonce = session.ourVersion.nonce
         socket = PeerSocket(queue: queue, acceptedFD: acceptedFD)
-        transport = engine.makeInboundTransport(policy ?? engine.configuration.transport)
+        transport = engine.makeInboundTransport(policy ?? engine.configuration.transport, decodeOnly: Self.decodeOnly(relay: relay, engine: engine))
         info.transport = transport.kind
         bindRelay()
         socket.delegate = self
+    }
+
+    /// A relay leg whose frames no one reads decodes only what its handshake needs.
+    private static func decodeOnly(relay: RelayBinding?, engine: PeerEngine) -> Set<Command>? {
+        relay != nil && !engine.configuration.postsFrameEvents ? RelayPair.observedCommands : nil
     }
 
     /// Our own session, or for a relay leg a session that only watches the handshake go by.
@@ -234,7 +239,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     func retryInV1(after what: String) {
         engine.post(.notice("peer \(id): \(what) during the v2 key exchange; retrying in v1"))
         info.fellBackToV1 = true
-        transport = engine.makeTransport(.v1, initiating: true)
+        transport = engine.makeTransport(.v1, initiating: true, decodeOnly: Self.decodeOnly(relay: relay, engine: engine))
         info.transport = .v1
         info.sessionID = nil
         socket = PeerSocket(queue: queue)

@@ -17,6 +17,10 @@ public struct EngineConfiguration: Sendable {
     public var pingInterval: Double = 120
     /// Frame events waiting for a slow consumer before further ones are dropped and counted.
     public var maxPendingFrameEvents: Int = 20_000
+    /// Whether frame events are posted at all. A front end that shows no frame (`relay
+    /// --quiet` with no capture) turns them off; relay legs then decode only the handshake
+    /// (``RelayPair/observedCommands``) and pass the rest on undecoded.
+    public var postsFrameEvents = true
     /// The relay flag of our version: true asks peers to announce transactions (a busy
     /// log on mainnet); false, the default, keeps the log to the protocol's own talk.
     public var relay = false

@@ -70,8 +70,12 @@ public final class PeerEngine: @unchecked Sendable {
         started + .nanoseconds(Int(max(0, seconds) * 1e9))
     }
 
-    /// Posts an event stamped with the engine's clock now.
-    func post(_ kind: PeerEvent.Kind) { mailbox.post(PeerEvent(time: now, kind)) }
+    /// Posts an event stamped with the engine's clock now (a frame event only when
+    /// ``EngineConfiguration/postsFrameEvents``).
+    func post(_ kind: PeerEvent.Kind) {
+        if !configuration.postsFrameEvents, case .frame = kind { return }
+        mailbox.post(PeerEvent(time: now, kind))
+    }
 
     /// Genesis block hash of the network in wire order, for `getheaders`.
     var genesisHash: [UInt8] { configuration.network.genesisHash }
@@ -90,20 +94,23 @@ public final class PeerEngine: @unchecked Sendable {
 
     // MARK: - Transports
 
-    /// A transport for one connection.
-    func makeTransport(_ kind: TransportKind, initiating: Bool) -> any Transport {
+    /// A transport for one connection; `decodeOnly`: decode only these commands' payloads.
+    func makeTransport(_ kind: TransportKind, initiating: Bool, decodeOnly: Set<Command>? = nil) -> any Transport {
         switch kind {
-        case .v1: return V1Transport(magic: configuration.network.magic)
-        case .v2: return makeV2Transport(initiating: initiating)
+        case .v1: return V1Transport(magic: configuration.network.magic, decodeOnly: decodeOnly)
+        case .v2: return makeV2Transport(initiating: initiating, decodeOnly: decodeOnly)
         }
     }
 
     /// An inbound peer's transport: as `policy` says, or told apart by its first bytes.
-    func makeInboundTransport(_ policy: TransportPolicy) -> any Transport {
+    func makeInboundTransport(_ policy: TransportPolicy, decodeOnly: Set<Command>? = nil) -> any Transport {
         switch policy {
-        case .v1: return V1Transport(magic: configuration.network.magic)
-        case .v2: return makeV2Transport(initiating: false)
-        case .auto: return SniffingTransport(magic: configuration.network.magic) { [self] in makeV2Transport(initiating: false) }
+        case .v1: return V1Transport(magic: configuration.network.magic, decodeOnly: decodeOnly)
+        case .v2: return makeV2Transport(initiating: false, decodeOnly: decodeOnly)
+        case .auto:
+            return SniffingTransport(magic: configuration.network.magic, decodeOnly: decodeOnly) { [self] in
+                makeV2Transport(initiating: false, decodeOnly: decodeOnly)
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import BitcoinWire
+import Dispatch
 
 /// The relay: verack in the middle of two nodes. Each connection accepted on a relay
 /// listener (leg A) is paired with a new connection to the target (leg B); what one leg
@@ -65,13 +66,16 @@ extension PeerEngine {
         case .auto: choice = .v2(fallback: true)
         }
         let ip = IPAddress(target.host) ?? .unspecified
+        // The two legs share one serial queue: what one receives goes out on the other in
+        // the same block, with no hop between threads (the pair is one peer's worth of state).
+        let queue = DispatchQueue(label: "verack.relay.\(pair.id)", target: DispatchQueue.global())
         let made = registerPair { idA, idB in
             let a = PeerConnection(
                 id: idA, acceptedFD: fd, address: address, engine: self, ourVersion: makeVersion(receiver: address.ip, port: address.port),
-                policy: options.inbound, relay: .init(pair: pair, side: .a, partner: idB))
+                policy: options.inbound, relay: .init(pair: pair, side: .a, partner: idB), queue: queue)
             let b = PeerConnection(
                 id: idB, endpoint: target, route: route, transport: choice, engine: self, ourVersion: makeVersion(receiver: ip, port: target.port),
-                relay: .init(pair: pair, side: .b, partner: idA))
+                relay: .init(pair: pair, side: .b, partner: idA), queue: queue)
             return (a, b)
         }
         guard let (a, b) = made, let b else {

@@ -43,6 +43,8 @@ final class RelayPair: @unchecked Sendable {
     /// A leg fails as not reading only far past ``highWater``: reading across is paused
     /// first, so only what was in flight lands on top of it.
     static let sendBufferLimit = 64 << 20
+    /// What a leg must decode to follow the handshake when no one reads its frames.
+    static let observedCommands: Set<Command> = [.version, .verack]
 
     private let lock = NSLock()
     private weak var legA: PeerConnection?
@@ -86,8 +88,10 @@ final class RelayPair: @unchecked Sendable {
     /// Sends `message` across, from `message.from` to the other leg. Returns why the
     /// source leg (`message.from`'s) should stop reading now, if it should: too much of
     /// what it sent waits for a leg that is not ready, or on that leg's queue.
+    /// `queue`: the caller's queue; when it is the other leg's too (a pair shares one), the
+    /// message is sent at once instead of in a block of its own.
     @discardableResult
-    func route(_ message: RelayedUnit) -> RelayPause? {
+    func route(_ message: RelayedUnit, from queue: DispatchQueue? = nil) -> RelayPause? {
         let to = message.from.other
         let bytes = message.unit.raw.count
         lock.lock()
@@ -108,7 +112,11 @@ final class RelayPair: @unchecked Sendable {
         var counting = message
         counting.inFlightBytes = bytes
         let counted = counting
-        target.queue.async { target.relaySend(counted) }
+        if let queue, queue === target.queue {
+            target.relaySend(counted)
+        } else {
+            target.queue.async { target.relaySend(counted) }
+        }
         return pause ? .inFlight : nil
     }
 

@@ -9,9 +9,11 @@ struct SniffingTransport: Transport {
     private let v1Prefix: [UInt8]
     private let magic: Magic
     private let makeV2: () -> any Transport
+    private let decodeOnly: Set<Command>?
 
-    init(magic: Magic, makeV2: @escaping () -> any Transport) {
+    init(magic: Magic, decodeOnly: Set<Command>? = nil, makeV2: @escaping () -> any Transport) {
         self.magic = magic
+        self.decodeOnly = decodeOnly
         self.makeV2 = makeV2
         v1Prefix = magic.bytes + Command.version.wireBytes
     }
@@ -33,7 +35,7 @@ struct SniffingTransport: Transport {
         let n = min(prefix.count, v1Prefix.count)
         let matches = prefix[0..<n].elementsEqual(v1Prefix[0..<n])
         guard !matches || n == v1Prefix.count else { return [] }
-        var transport: any Transport = matches ? V1Transport(magic: magic) : makeV2()
+        var transport: any Transport = matches ? V1Transport(magic: magic, decodeOnly: decodeOnly) : makeV2()
         var out = transport.open()
         let held = prefix
         prefix = []

@@ -6,9 +6,11 @@ struct V1Transport: Transport {
     let magic: Magic
     private var decoder: FrameDecoder
 
-    init(magic: Magic) {
+    /// `decodeOnly`: decode only these commands' payloads (see ``FrameDecoder/decodeOnly``).
+    init(magic: Magic, decodeOnly: Set<Command>? = nil) {
         self.magic = magic
         decoder = FrameDecoder(magic: magic)
+        decoder.decodeOnly = decodeOnly
     }
 
     var kind: TransportKind? { .v1 }

@@ -2,8 +2,9 @@ import BIP324
 import BitcoinWire
 
 extension PeerEngine {
-    func makeV2Transport(initiating: Bool) -> any Transport {
+    func makeV2Transport(initiating: Bool, decodeOnly: Set<Command>? = nil) -> any Transport {
         var settings = V2Transport.Settings()
+        settings.decodeOnly = decodeOnly
         settings.garbageLength = configuration.v2GarbageLength
         settings.decoys = configuration.v2Decoys
         if let c = configuration.corruptVersion, Corruption.v2HandshakeKinds.contains(c) { settings.handshakeCorruption = c }
@@ -29,6 +30,9 @@ struct V2Transport: Transport {
         var decoys = 0
         /// `key` or `terminator`: break our side of the handshake on purpose.
         var handshakeCorruption: Corruption?
+        /// When set, only these commands' payloads are decoded (the others pass on as
+        /// ``Message/unknown(command:payload:)``).
+        var decodeOnly: Set<Command>?
     }
 
     static let keySize = V2Handshake.keyLength
@@ -295,19 +299,23 @@ struct V2Transport: Transport {
                                    note: "their version packet (\(size) bytes of transport features)"), deliver: nil)
         }
         plaintext.removeFirst()  // the header: what is left is the contents, in place
-        return Self.message(from: plaintext, raw: raw, layout: layout)
+        return Self.message(from: plaintext, raw: raw, layout: layout, decodeOnly: settings.decodeOnly)
     }
 
     /// The message in a packet's contents. An unknown short id is shown and skipped, as Core
     /// does; contents with no readable message type are shown and dropped.
-    static func message(from contents: consuming [UInt8], raw: [UInt8], layout: FrameLayout) -> TransportOutput {
+    static func message(from contents: consuming [UInt8], raw: [UInt8], layout: FrameLayout, decodeOnly: Set<Command>? = nil) -> TransportOutput {
         switch V2MessageType.decode(contents) {
         case let .known(command, offset):
             let result: Result<Message, WireError>
-            do {
-                result = .success(try Message.decode(command: command, payload: contents[offset...], offset: 0))
-            } catch {
-                result = .failure(error)
+            if let decodeOnly, !decodeOnly.contains(command) {
+                result = .success(.unknown(command: command, payload: contents[offset...]))
+            } else {
+                do {
+                    result = .success(try Message.decode(command: command, payload: contents[offset...], offset: 0))
+                } catch {
+                    result = .failure(error)
+                }
             }
             // The payload is the contents after the type: dropped in place, not copied.
             var payload = consume contents

@@ -124,6 +124,45 @@ import Glibc
         #expect(try session.display("#{alternate_on}") == "0")
     }
 
+    /// Two real nodes sync through the console's relay: B connects to the relay, whose
+    /// target is A. The pair shows established with the nodes' own user agents, the log
+    /// shows the chain going by (headers and blocks from B's side of the pair to A's), and
+    /// B's block count reaches A's.
+    @Test(.timeLimit(.minutes(3))) func twoRealNodesSyncThroughTheConsole() throws {
+        guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
+        guard let tmux = Shell.which("tmux") else { return try unavailable("tmux is not installed (apt-get install tmux)") }
+        let a: RealNode, b: RealNode
+        do { a = try RealNode.start() } catch { return try unavailable("the test node did not start: \(error)") }
+        defer { a.stop() }
+        do { b = try RealNode.start() } catch { return try unavailable("the second node did not start: \(error)") }
+        defer { b.stop() }
+        try a.mine(toHeight: 30)
+        let session = try TmuxSession(tmux: tmux, width: 160, height: 45, directory: RealNode.repositoryRoot.path)
+        defer { session.kill() }
+        try session.type(
+            "'\(verack)' --magic \(RealNode.magicHex) --no-seeds --relay 127.0.0.1:0=\(a.address) --relay-out v1; echo \"verack exited $?\"")
+        var step = try session.wait(timeout: 20) { $0.range(of: #"\(port \d+\)"#, options: .regularExpression) != nil }
+        guard step.matched, let found = step.screen.range(of: #"\(port \d+\)"#, options: .regularExpression),
+              let relayPort = Int(step.screen[found].dropFirst(6).dropLast()) else {
+            Issue.record("the relay never said where it listens:\n\(step.screen)")
+            return
+        }
+        try b.cli("addnode", "127.0.0.1:\(relayPort)", "onetry")
+        let tip = try a.text("getbestblockhash")
+        #expect(try b.poll(timeout: 60) { try b.text("getbestblockhash") == tip }, "B did not sync A's chain through the console's relay")
+        func rows(_ screen: String) -> [String] { screen.split(separator: "\n").map(String.init) }
+        // The chain's own messages, whatever came after them.
+        try session.type("filter command headers,block")
+        step = try session.wait(timeout: 20) { screen in
+            let lines = rows(screen)
+            return lines.contains { $0.contains("⇄A1") && $0.contains("established") && $0.contains("Bitcoin SV") }
+                && lines.contains { $0.contains("⇄B1") && $0.contains("established") && $0.contains("Bitcoin SV") }
+                && lines.contains { $0.contains("B→A") && ($0.contains(" block ") || $0.contains(" headers ")) }
+        }
+        #expect(step.matched, "the console does not show the pair and the chain going by:\n\(step.screen)")
+        try expectCleanQuit(session)
+    }
+
     @Test func badRelayFlagsGiveOneLineErrors() throws {
         guard let verack = Products.verack else { return try unavailable("no verack executable beside the test bundle") }
         let r = try Shell.run(verack, ["--no-seeds", "--relay", "18555"])

@@ -146,23 +146,12 @@ import Glibc
         defer { parked.close() }
         let relay = try RelayProcess(verack, to: target.address, ["--magic", "dab5bffa", "--in", "v1", "--out", "v1", "--quiet"])
         defer { _ = try? relay.stop() }
-        let fd = try Self.dial(relay.port)
+        let fd = try LoopbackFlood.dial(port: relay.port)
         defer { close(fd) }
-        var timeout = timeval(tv_sec: Int(2 * Sanitizer.slowdown), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var payload = [UInt8](repeating: 0, count: 1 << 20)
         for i in payload.indices { payload[i] = UInt8(truncatingIfNeeded: i &* 31) }
         let frame = FrameEncoder.frame(command: "blob", payload: payload, magic: FakePeer.magic)
-        var written = 0
-        var stalled = false
-        while written < 1 << 30 {
-            let n = frame.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0 {
-                stalled = errno == EAGAIN || errno == EWOULDBLOCK
-                break
-            }
-            written += n
-        }
+        let (written, stalled, _) = LoopbackFlood.send(frame, to: fd, limit: 1 << 30, stallSeconds: Int(2 * Sanitizer.slowdown))
         #expect(stalled, "the sender never stalled after \(written >> 20) MiB")
         #expect(written < 100 << 20, "the relay took \(written >> 20) MiB toward a receiver that reads nothing")
         let status = (try? String(contentsOfFile: "/proc/\(relay.pid)/status", encoding: .utf8)) ?? ""
@@ -170,40 +159,5 @@ import Glibc
         #expect(peak > 0 && peak < 256 * 1024, "the relay's peak RSS was \(peak / 1024) MiB")
         let lines = relay.lines
         #expect(!lines.contains { ["failed", "closed", "dropped"].contains($0["event"] as? String ?? "") }, "a leg ended: \(lines)")
-    }
-
-    static func dial(_ port: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(port).bigEndian
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard ok else {
-            close(fd)
-            throw SpawnError("cannot connect to the relay on port \(port)")
-        }
-        return fd
-    }
-}
-
-/// A descriptor a fake peer's thread accepted and keeps without reading.
-final class ParkedSocket: @unchecked Sendable {
-    private let lock = NSLock()
-    private var fd: Int32 = -1
-
-    func set(_ value: Int32) {
-        lock.lock()
-        fd = value
-        lock.unlock()
-    }
-
-    func close() {
-        lock.lock()
-        if fd >= 0 { Glibc.close(fd) }
-        fd = -1
-        lock.unlock()
     }
 }

@@ -306,7 +306,7 @@ import Glibc
     /// stays bounded and neither leg fails.
     @Test(.timeLimit(.minutes(2))) func aFloodAgainstAReceiverThatDoesNotReadStallsTheSender() throws {
         let target = try FakePeer()
-        let parked = LockedFD()
+        let parked = ParkedSocket()
         target.serve { fd in parked.set(fd) }  // accepts and never reads
         let setup = try Setup(options: RelayOptions(inbound: .v1, outbound: .v1), target: target.address)
         defer {
@@ -315,21 +315,9 @@ import Glibc
         }
         let fd = try Self.dial(setup.relayAddress)
         defer { close(fd) }
-        var timeout = timeval(tv_sec: Int(2 * Sanitizer.slowdown), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let frame = FrameEncoder.frame(command: "blob", payload: [UInt8](repeating: 7, count: 1 << 20), magic: FakePeer.magic)
-        let offered = 1 << 30
-        var written = 0
-        var stalled = false
-        while written < offered {
-            let n = frame.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0 {
-                stalled = errno == EAGAIN || errno == EWOULDBLOCK
-                break
-            }
-            written += n
-        }
-        #expect(stalled, "the sender never stalled: it wrote \(written >> 20) MiB (errno \(errno))")
+        let (written, stalled, error) = LoopbackFlood.send(frame, to: fd, limit: 1 << 30, stallSeconds: Int(2 * Sanitizer.slowdown))
+        #expect(stalled, "the sender never stalled: it wrote \(written >> 20) MiB (errno \(error))")
         // What the sender got rid of: kernel buffers on both legs, plus at most the relay's
         // 8 MB mark and what was in flight when it paused.
         #expect(written < 100 << 20, "the relay took \(written >> 20) MiB from a sender whose receiver reads nothing")
@@ -338,40 +326,5 @@ import Glibc
                 "a leg ended instead of pausing: \(String(describing: EventCollector.phase(of: 2, in: events)))")
     }
 
-    /// A blocking TCP connection to `address` (`127.0.0.1:PORT`).
-    static func dial(_ address: String) throws -> Int32 {
-        let port = UInt16(address.split(separator: ":").last.flatMap { Int($0) } ?? 0)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = port.bigEndian
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard ok else {
-            close(fd)
-            throw SpawnError("cannot connect to \(address)")
-        }
-        return fd
-    }
-}
-
-/// A descriptor handed over from a fake peer's thread, closed at the end of a test.
-final class LockedFD: @unchecked Sendable {
-    private let lock = NSLock()
-    private var fd: Int32 = -1
-
-    func set(_ value: Int32) {
-        lock.lock()
-        fd = value
-        lock.unlock()
-    }
-
-    func close() {
-        lock.lock()
-        if fd >= 0 { Glibc.close(fd) }
-        fd = -1
-        lock.unlock()
-    }
+    static func dial(_ address: String) throws -> Int32 { try LoopbackFlood.dial(port: LoopbackFlood.port(of: address)) }
 }

@@ -75,7 +75,7 @@ extension PeerConnection {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !finished else { return }
         var deadline = session.nextDeadline
-        if info.phase == .connecting && session.direction == .outbound {
+        if awaitsConnect {
             let connectDeadline = info.startedAt + engine.configuration.connectTimeout
             deadline = min(deadline ?? connectDeadline, connectDeadline)
         }
@@ -105,7 +105,7 @@ extension PeerConnection {
         timerDeadline = nil
         guard !finished else { return }
         let now = engine.now
-        if info.phase == .connecting && session.direction == .outbound && now - info.startedAt >= engine.configuration.connectTimeout {
+        if awaitsConnect && now - info.startedAt >= engine.configuration.connectTimeout {
             let seconds = Int(engine.configuration.connectTimeout)
             let reason: String
             if negotiation != nil {
@@ -119,5 +119,12 @@ extension PeerConnection {
             return
         }
         apply(session.tick(now: now))
+    }
+
+    /// An outbound connection still on its way: the connect timeout runs until its
+    /// transport is ready (a relay leg's phase stays `connecting` until a version goes by,
+    /// which may be never: the relay carries whatever the nodes say).
+    var awaitsConnect: Bool {
+        session.direction == .outbound && !transportReady && !info.phase.isEnd
     }
 }

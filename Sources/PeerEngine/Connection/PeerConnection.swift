@@ -33,6 +33,9 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
     /// Our last message of each command, for `resend`.
     var lastSent: [Command: Message] = [:]
     var finished = false
+    /// Set once the transport can carry messages (TCP connected, and for v2 the key
+    /// exchange done): the connect timeout no longer applies.
+    var transportReady = false
     /// Set on a leg of a relayed pair: it speaks for neither side, only carries across.
     let relay: RelayBinding?
     /// Set while this leg's unsent bytes keep the other leg from reading.
@@ -277,6 +280,7 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
                     finish(.failed(reason: reason))
                 }
             case .ready:
+                transportReady = true
                 info.transport = transport.kind
                 if let relay {
                     engine.post(.peerUpdated(info))

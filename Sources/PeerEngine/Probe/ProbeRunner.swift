@@ -88,7 +88,7 @@ public final class ProbeRunner: Sendable {
 
     public var isCancelled: Bool { cancelled.isSet }
 
-    private let cancelled = LockedFlag()
+    let cancelled = LockedFlag()
 
     // MARK: - One case
 
@@ -159,7 +159,7 @@ public final class ProbeRunner: Sendable {
     }
 
     /// Adds the check for a refused new connection where the case calls for it.
-    private func finish(_ c: ProbeCase, _ o: inout ProbeObservation) -> ProbeResult {
+    func finish(_ c: ProbeCase, _ o: inout ProbeObservation) -> ProbeResult {
         if c.mayDiscourage, o.closedAt != nil {
             Thread.sleep(forTimeInterval: 0.3)
             o.refusedLater = isRefused()
@@ -168,7 +168,7 @@ public final class ProbeRunner: Sendable {
     }
 
     /// A new connection that is refused, or closed before the peer's `version` answers ours.
-    private func isRefused() -> Bool {
+    func isRefused() -> Bool {
         guard case let .success(link) = ProbeLink.open(target, magic: settings.network.magic, framing: checkFraming, timeout: settings.connectTimeout) else {
             return true
         }
@@ -177,7 +177,7 @@ public final class ProbeRunner: Sendable {
         return handshake(link, version: makeVersion(), observation: &o, timeout: 2) == nil && link.isClosed
     }
 
-    private func measure(_ m: ProbeCase.Measure, _ c: ProbeCase, _ link: ProbeLink, _ state: inout LinkState, _ o: inout ProbeObservation) {
+    func measure(_ m: ProbeCase.Measure, _ c: ProbeCase, _ link: ProbeLink, _ state: inout LinkState, _ o: inout ProbeObservation) {
         o.actionAt = state.establishedAt ?? clock.now
         switch m {
         case .idle:
@@ -218,209 +218,4 @@ public final class ProbeRunner: Sendable {
     }
 
     static func format(_ ms: Double) -> String { String(format: ms < 10 ? "%.2f" : "%.0f", ms) }
-
-    // MARK: - Connections
-
-    private struct LinkState {
-        var established = false
-        var establishedAt: Double?
-        var peerVersion: VersionMessage?
-        var followUpNonce: UInt64?
-        var followUpVersion = false
-        var awaitedPong: UInt64?
-        var pongAt: Double?
-        /// Send nothing more, not even a pong: the case left the stream mid-frame.
-        var mute = false
-    }
-
-    private func makeVersion() -> VersionMessage {
-        VersionMessage(
-            version: VersionMessage.currentProtocol, services: [], timestamp: Int64(Date().timeIntervalSince1970),
-            receiver: NetworkAddress(ip: IPAddress(target.host) ?? .unspecified, port: target.port),
-            nonce: UInt64.random(in: 1...UInt64.max), userAgent: settings.userAgent, startHeight: 0, relay: false)
-    }
-
-    /// A new connection, or nil with the reason in `o` (the address refused us).
-    private var checkFraming: ProbeFraming { settings.transport == .v2 ? .v2() : .v1 }
-
-    /// The frame hook's tap for case `name`'s connection; nil when nobody listens.
-    private func tap(_ name: String) -> ProbeLinkTap? {
-        guard let onFrame else { return nil }
-        let clock = clock
-        return { direction, unit, origin in
-            onFrame(ProbeFrame(caseName: name, direction: direction, time: clock.now, unit: unit, origin: origin))
-        }
-    }
-
-    private func open(_ o: inout ProbeObservation, framing: ProbeFraming, tap: ProbeLinkTap? = nil) -> ProbeLink? {
-        switch ProbeLink.open(target, magic: settings.network.magic, framing: framing, timeout: settings.connectTimeout, tap: tap) {
-        case let .failure(e):
-            o.notRun = "cannot connect: \(e); an earlier case may have got the address refused"
-            o.refusedLater = true
-            return nil
-        case let .success(link):
-            return link
-        }
-    }
-
-    private func openEstablished(_ o: inout ProbeObservation, framing: ProbeFraming) -> (ProbeLink, VersionMessage)? {
-        guard let link = open(&o, framing: framing) else { return nil }
-        guard let peer = handshake(link, version: makeVersion(), observation: &o) else {
-            link.close()
-            return nil
-        }
-        return (link, peer)
-    }
-
-    /// The transport's own handshake (v2), then our version, the peer's version and verack,
-    /// our verack: the peer's version, or nil with the reason in `o`.
-    private func handshake(_ link: ProbeLink, version: VersionMessage, observation o: inout ProbeObservation, timeout: Double? = nil) -> VersionMessage? {
-        let seconds = timeout ?? settings.handshakeTimeout
-        let deadline = clock.now + seconds
-        var peer: VersionMessage?
-        var verack = false
-        var sentVersion = false
-        while peer == nil || !verack {
-            if link.isReady && !sentVersion {
-                sentVersion = true
-                guard link.send(.version(version)) else {
-                    o.notRun = "the connection ended as our version went out"
-                    return nil
-                }
-            }
-            switch link.next(until: deadline, clock: clock) {
-            case .timeout:
-                o.notRun = "no handshake within \(Int(seconds)) s"
-                return nil
-            case .closed where link.unreadable:
-                o.notRun = "the peer's answer to our handshake is no \(link.framingName) (\(link.endNote ?? "unreadable"))"
-                return nil
-            case .closed:
-                o.notRun = "the peer closed during our handshake (\(link.endNote ?? "closed")); an earlier case may have got the address refused"
-                o.refusedLater = true
-                return nil
-            case .ready:
-                continue
-            case let .unit(_, message):
-                switch message {
-                case let .version(v)? where peer == nil:
-                    peer = v
-                    link.send(.verack)
-                case .verack?:
-                    verack = true
-                case let .ping(nonce)? where peer != nil:
-                    link.send(.pong(nonce: nonce))
-                default:
-                    break
-                }
-            }
-        }
-        return peer
-    }
-
-    /// Reads until `deadline`, recording what arrives, answering pings once established,
-    /// noting the follow-up's answer and the close.
-    /// Returns early once `stop` holds after a frame.
-    private func pump(
-        _ link: ProbeLink, until deadline: Double, _ state: inout LinkState, _ o: inout ProbeObservation,
-        stop: (LinkState, ProbeObservation) -> Bool = { _, _ in false }
-    ) {
-        while o.closedAt == nil && !stop(state, o) {
-            switch link.next(until: deadline, clock: clock) {
-            case .timeout:
-                return
-            case .closed:
-                noteClosed(link, &o)
-                return
-            case .ready:
-                continue
-            case let .unit(command, message):
-                let now = clock.now
-                switch message {
-                case let .pong(nonce) where nonce == state.followUpNonce:
-                    if o.followUpAnsweredAt == nil { o.followUpAnsweredAt = now }
-                    continue
-                case let .pong(nonce) where nonce == state.awaitedPong:
-                    state.pongAt = now
-                case let .ping(nonce) where (state.established || state.peerVersion != nil) && !state.mute:
-                    link.send(.pong(nonce: nonce))
-                case let .version(v) where state.followUpVersion && o.followUpAt != nil:
-                    if state.peerVersion == nil {
-                        state.peerVersion = v
-                        link.send(.verack)
-                    }
-                    if o.followUpAnsweredAt == nil { o.followUpAnsweredAt = now }
-                case let .version(v) where state.peerVersion == nil:
-                    state.peerVersion = v
-                default:
-                    break
-                }
-                o.received.append(.init(time: now, command: command))
-            }
-        }
-    }
-
-    private func noteClosed(_ link: ProbeLink, _ o: inout ProbeObservation) {
-        guard o.closedAt == nil else { return }
-        o.closedAt = clock.now
-        o.closeNote = link.endNote
-        if link.unreadable { o.unreadableAt = o.closedAt }
-    }
-}
-
-/// One unit on a case's connection, for ``ProbeRunner/onFrame``. Raw bytes a case wrote
-/// come as the v1 frame they start with (however broken) or as a unit of command `?`.
-public struct ProbeFrame: Sendable {
-    public var caseName: String
-    public var direction: FrameDirection
-    /// Seconds on the runner's ``ProbeRunner/clock``.
-    public var time: Double
-    public var unit: WireUnit
-    /// `.protocol` for the handshake and follow-ups; `.injected` or `.corrupted` for the
-    /// case's own bytes.
-    public var origin: FrameOrigin
-
-    public init(caseName: String, direction: FrameDirection, time: Double, unit: WireUnit, origin: FrameOrigin) {
-        self.caseName = caseName
-        self.direction = direction
-        self.time = time
-        self.unit = unit
-        self.origin = origin
-    }
-}
-
-/// A flag set once, from any thread.
-private final class LockedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-
-    func set() {
-        lock.lock()
-        value = true
-        lock.unlock()
-    }
-
-    var isSet: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
-    }
-}
-
-/// Results by case name, set from the cases' threads.
-private final class LockedResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var byName: [String: ProbeResult] = [:]
-
-    func set(_ r: ProbeResult) {
-        lock.lock()
-        byName[r.name] = r
-        lock.unlock()
-    }
-
-    func get(_ name: String) -> ProbeResult? {
-        lock.lock()
-        defer { lock.unlock() }
-        return byName[name]
-    }
 }

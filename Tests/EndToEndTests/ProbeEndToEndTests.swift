@@ -22,7 +22,7 @@ import Glibc
         let pid = try Shell.spawn(
             verack, ["serve", "--listen", "127.0.0.1:0", "--network", "regtest", "--json", "--quiet"] + extra,
             stdout: out, stderr: dir.appendingPathComponent("serve.err").path)
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(20 * Sanitizer.slowdown)
         while Date() < deadline {
             let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
             if let line = text.split(separator: "\n").first(where: { $0.contains("\"listening\"") }),

@@ -147,15 +147,10 @@ import Glibc
         let dir = NSTemporaryDirectory() + "verack-sniff-v2-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let port = 40_000 + Int(getpid() % 20_000)
-        let serve = try Shell.spawn(verack, ["serve", "--network", "regtest", "--listen", "127.0.0.1:\(port)", "--json"], stdout: dir + "/serve.jsonl", stderr: dir + "/serve.err")
-        defer {
-            kill(serve, SIGTERM)
-            var status: Int32 = 0
-            _ = waitpid(serve, &status, 0)
-        }
-        let listening = Date().addingTimeInterval(20)
-        while Date() < listening && !((try? String(contentsOfFile: dir + "/serve.jsonl", encoding: .utf8)) ?? "").contains("listening") { usleep(20_000) }
+        // A free port, read from serve's own listening line (a port picked here may be taken).
+        let server = try ProbeEndToEndTests.serve(verack)
+        defer { ProbeEndToEndTests.stop(server.pid) }
+        let port = server.port
         let sniff = try Sniffing(verack: verack, ["-i", "lo", "--network", "regtest", "--port", String(port)], dir: dir)
         let run = try Shell.run(verack, ["handshake", "--network", "regtest", "--transport", "v2", "127.0.0.1:\(port)"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")

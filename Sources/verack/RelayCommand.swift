@@ -61,23 +61,10 @@ struct RelayCommand: ParsableCommand {
         let ready = config, capture = capture, listen = listen, target = target, json = json, quiet = quiet
         let options = RelayOptions(inbound: inbound, outbound: outbound)
         MainQueue.start {
-            let printer = EventPrinter(json: json, quiet: quiet)
-            let tapBox = TapBox()
-            let engine = PeerEngine(configuration: ready, eventQueue: .main) { event in
-                MainActor.assumeIsolated {
-                    printer.handle(event)
-                    for error in tapBox.taps?.handle(event) ?? [] { Output.error("verack: \(error)") }
-                }
-            }
-            tapBox.taps = try Taps(capture: capture, network: ready.network, epoch: engine.epoch)
+            let engine = try HeadlessEngine.start(ready, capture: capture, json: json, quiet: quiet)
             if case let .failure(e) = engine.relay(listen: listen, to: target, options: options) {
                 Output.error("verack relay: \(e)")
                 throw ExitCode(2)
-            }
-            SignalExit.install {
-                engine.shutdown()
-                printer.flush()
-                Foundation.exit(0)
             }
         }
     }

@@ -41,15 +41,7 @@ struct ServeCommand: ParsableCommand {
         v2.apply(to: &config)
         let ready = config, capture = capture, listen = listen, json = json, quiet = quiet
         MainQueue.start {
-            let printer = EventPrinter(json: json, quiet: quiet)
-            let tapBox = TapBox()
-            let engine = PeerEngine(configuration: ready, eventQueue: .main) { event in
-                MainActor.assumeIsolated {
-                    printer.handle(event)
-                    for error in tapBox.taps?.handle(event) ?? [] { Output.error("verack: \(error)") }
-                }
-            }
-            tapBox.taps = try Taps(capture: capture, network: ready.network, epoch: engine.epoch)
+            let engine = try HeadlessEngine.start(ready, capture: capture, json: json, quiet: quiet)
             switch engine.listen(listen) {
             case let .failure(e):
                 Output.error("verack serve: \(e)")
@@ -62,11 +54,6 @@ struct ServeCommand: ParsableCommand {
                     ? listening.line
                     : "   0.000 verack  listening on port \(port) (\(ready.network.name), magic \(ready.network.magic))"
                 Output.line(line)
-            }
-            SignalExit.install {
-                engine.shutdown()
-                printer.flush()
-                Foundation.exit(0)
             }
         }
     }

@@ -12,6 +12,11 @@ public protocol CaptureImport: AnyObject {
     var errors: Int { get }
     /// The network the capture turned out to be (or was said to be).
     var foundNetwork: Network? { get }
+    /// Frames that failed to decode.
+    var invalidFrames: Int { get }
+    /// Whether each frame also emits its peer's updated counters (off for a reader that
+    /// prints frames).
+    var peerUpdates: Bool { get set }
 }
 
 extension PcapImporter: CaptureImport {

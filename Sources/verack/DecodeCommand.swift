@@ -89,15 +89,7 @@ struct DecodeCommand: ParsableCommand {
             FileHandle.standardError.write(Data("verack decode: \(error.message)\n".utf8))
             throw ExitCode(1)
         }
-        importer.peerUpdates = false
-        let json = self.json
-        let failed = MainActor.assumeIsolated {
-            let printer = EventPrinter(json: json, sink: BufferedLines())
-            importer.run { printer.handle($0) }
-            printer.flush()
-            return importer.errors > 0 || importer.invalidFrames > 0
-        }
-        if failed { throw ExitCode(1) }
+        try printEvents(of: importer)
     }
 
     /// `--core-capture DIR`: every event of Core's capture, one line each, as it is read.
@@ -110,6 +102,12 @@ struct DecodeCommand: ParsableCommand {
             FileHandle.standardError.write(Data("verack decode: \(error.message)\n".utf8))
             throw ExitCode(1)
         }
+        try printEvents(of: importer)
+    }
+
+    /// Prints every event of a capture as it is read; exit status 1 when any of it was
+    /// broken (an error event or a frame that did not decode).
+    private func printEvents(of importer: sending some CaptureImport) throws {
         importer.peerUpdates = false
         let json = self.json
         let failed = MainActor.assumeIsolated {

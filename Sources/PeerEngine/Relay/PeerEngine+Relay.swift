@@ -33,7 +33,7 @@ extension PeerEngine {
         case let .failure(error):
             return .failure(error)
         case let .success(listener):
-            relayHub.add(RelayHub.Relay(listen: listen, target: targetEndpoint, options: options, listener: listener))
+            relayHub.add(RelayHub.Relay(listen: listen, listener: listener))
             post(.relay(.listening(listen: listen, port: listener.port, target: targetEndpoint.description)))
             return .success(listener.port)
         }
@@ -53,9 +53,6 @@ extension PeerEngine {
         for relay in relays { post(.relay(.stopped(listen: relay.listen, pairs: live.count))) }
         return .success(live.count)
     }
-
-    /// Whether a relay listener is open.
-    public var isRelaying: Bool { !relayHub.activeRelays.isEmpty }
 
     private func acceptedRelay(fd: Int32, address: SocketAddress, target: Endpoint, route: ProxyRoute, options: RelayOptions) {
         let pair = relayHub.newPair(target: target.description)
@@ -117,7 +114,6 @@ extension PeerEngine {
             for (heldID, held) in taken {
                 var message = held.message
                 message.corruption = corruption
-                message.released = heldID
                 if let corruption { message.origin = .corrupted(corruption) }
                 let note = corruption.map { "forwarded with a corrupted \($0)" } ?? "forwarded"
                 post(.relay(.released(held: heldID, pair: held.pair.id, sequence: message.sequence, forwarded: true, note: note)))

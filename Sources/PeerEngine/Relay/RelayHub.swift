@@ -11,8 +11,6 @@ final class RelayHub: @unchecked Sendable {
 
     struct Relay {
         var listen: String
-        var target: Endpoint
-        var options: RelayOptions
         var listener: Listener
     }
 
@@ -38,12 +36,6 @@ final class RelayHub: @unchecked Sendable {
         let all = relays
         relays = []
         return (all, Array(pairs.values))
-    }
-
-    var activeRelays: [Relay] {
-        lock.lock()
-        defer { lock.unlock() }
-        return relays
     }
 
     func newPair(target: String) -> RelayPair {

@@ -9,8 +9,6 @@ struct RelayedUnit: Sendable {
     var sequence: Int
     var origin: FrameOrigin = .protocol
     var corruption: Corruption?
-    /// Set when a held message is released: its held id.
-    var released: Int?
     /// Bytes counted in the pair's in-flight total while the message is on its way to the
     /// other leg's queue (0: not counted).
     var inFlightBytes = 0

@@ -266,8 +266,6 @@ final class PeerSocket: @unchecked Sendable {
         queue.async { [weak self] in self?.readAvailable() }
     }
 
-    var isReadingPaused: Bool { readPaused }
-
     /// One `read(2)` of at most ``readChunk`` bytes, into the space the delegate gives.
     private func readOnce() -> (count: Int, error: Int32) {
         let fd = self.fd

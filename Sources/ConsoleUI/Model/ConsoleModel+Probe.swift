@@ -215,12 +215,8 @@ extension ConsoleModel {
         case .tab:
             focus = focus.next
             return []
-        case .up: selection -= 1
-        case .down: selection += 1
-        case .pgUp: selection -= page
-        case .pgDown: selection += page
-        case .home: selection = 0
-        case .end: selection = p.rows.count - 1
+        case .up, .down, .pgUp, .pgDown, .home, .end:
+            selection = ScrollWindow.moved(selection, by: key, count: p.rows.count, page: page) ?? selection
         case .enter:
             guard !p.rows.isEmpty else { return [] }
             p.ladder = p.selection
@@ -230,9 +226,8 @@ extension ConsoleModel {
         default:
             return []
         }
-        p.selection = min(max(0, selection), max(0, p.rows.count - 1))
-        if p.selection < p.top { p.top = p.selection }
-        if p.selection >= p.top + page { p.top = p.selection - page + 1 }
+        p.selection = ScrollWindow.clamped(selection, count: p.rows.count)
+        p.top = ScrollWindow.top(p.top, showing: p.selection, rows: page)
         probe = p
         return []
     }

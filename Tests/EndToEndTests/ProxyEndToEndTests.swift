@@ -28,16 +28,10 @@ import Glibc
         private func waitUntilListening() throws {
             let deadline = Date().addingTimeInterval(10)
             while Date() < deadline {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                var addr = sockaddr_in()
-                addr.sin_family = sa_family_t(AF_INET)
-                addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-                addr.sin_port = port.bigEndian
-                let rc = withUnsafePointer(to: &addr) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                if let fd = try? LoopbackSocket.dial(port: Int(port)) {
+                    close(fd)
+                    return
                 }
-                close(fd)
-                if rc == 0 { return }
                 var status: Int32 = 0
                 if waitpid(pid, &status, WNOHANG) == pid { throw SpawnError("microsocks exited: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")") }
                 _ = poll(nil, 0, 20)

@@ -146,7 +146,7 @@ import Glibc
         defer { parked.close() }
         let relay = try RelayProcess(verack, to: target.address, ["--magic", "dab5bffa", "--in", "v1", "--out", "v1", "--quiet"])
         defer { _ = try? relay.stop() }
-        let fd = try LoopbackFlood.dial(port: relay.port)
+        let fd = try LoopbackSocket.dial(port: relay.port)
         defer { close(fd) }
         var payload = [UInt8](repeating: 0, count: 1 << 20)
         for i in payload.indices { payload[i] = UInt8(truncatingIfNeeded: i &* 31) }

@@ -11,20 +11,7 @@ public final class FakePeer: @unchecked Sendable {
     public static let magic = Magic(0xda, 0xb5, 0xbf, 0xfa)
 
     public init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, len) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &len) == 0
-            }
-        }
-        guard ok else { throw SpawnError("fake peer cannot listen") }
-        listenFD = fd
-        port = UInt16(bigEndian: addr.sin_port)
+        (listenFD, port) = try LoopbackSocket.listen(backlog: 16)
     }
 
     public var address: String { "127.0.0.1:\(port)" }

@@ -180,24 +180,7 @@ public final class SimulatedNetwork: @unchecked Sendable {
     }
 
     private static func listenSocket(_ host: String, port: UInt16) throws -> (Int32, UInt16) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr(host)
-        addr.sin_port = port.bigEndian
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, len) == 0 && listen(fd, 128) == 0 && getsockname(fd, $0, &len) == 0
-            }
-        }
-        guard ok else {
-            close(fd)
-            throw SpawnError("simulated node cannot listen on \(host):\(port)")
-        }
-        return (fd, UInt16(bigEndian: addr.sin_port))
+        try LoopbackSocket.listen(host: host, port: port, backlog: 128, reuseAddress: true)
     }
 
     private func acceptLoop() {

@@ -326,5 +326,5 @@ import Glibc
                 "a leg ended instead of pausing: \(String(describing: EventCollector.phase(of: 2, in: events)))")
     }
 
-    static func dial(_ address: String) throws -> Int32 { try LoopbackFlood.dial(port: LoopbackFlood.port(of: address)) }
+    static func dial(_ address: String) throws -> Int32 { try LoopbackSocket.dial(port: LoopbackSocket.port(of: address)) }
 }

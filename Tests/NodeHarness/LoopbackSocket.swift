@@ -3,16 +3,34 @@ import Foundation
 import Glibc
 #endif
 
-/// A sender that writes as fast as a blocking socket takes, to see where a receiver (or a
-/// relay before it) makes it wait.
-public enum LoopbackFlood {
+/// Plain IPv4 TCP sockets on loopback for the harness's fake nodes and test clients: one
+/// place for the `sockaddr_in` dance.
+public enum LoopbackSocket {
+    /// A listening socket on `host:port` (0: any free port); returns it and its port.
+    public static func listen(host: String = "127.0.0.1", port: UInt16 = 0, backlog: Int32, reuseAddress: Bool = false) throws -> (fd: Int32, port: UInt16) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if reuseAddress {
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var addr = address(host, port)
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, len) == 0 && Glibc.listen(fd, backlog) == 0 && getsockname(fd, $0, &len) == 0
+            }
+        }
+        guard ok else {
+            close(fd)
+            throw SpawnError("cannot listen on \(host):\(port)")
+        }
+        return (fd, UInt16(bigEndian: addr.sin_port))
+    }
+
     /// A blocking TCP connection to `127.0.0.1:port`.
     public static func dial(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(port).bigEndian
+        var addr = address("127.0.0.1", UInt16(port))
         let ok = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
@@ -28,6 +46,18 @@ public enum LoopbackFlood {
         address.split(separator: ":").last.flatMap { Int($0) } ?? 0
     }
 
+    private static func address(_ host: String, _ port: UInt16) -> sockaddr_in {
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr(host)
+        addr.sin_port = port.bigEndian
+        return addr
+    }
+}
+
+/// A sender that writes as fast as a blocking socket takes, to see where a receiver (or a
+/// relay before it) makes it wait.
+public enum LoopbackFlood {
     /// Sends `frame` again and again until `limit` bytes went out, or a send waited
     /// `stallSeconds` without taking a byte (the receiver side stopped reading), or failed.
     public static func send(_ frame: [UInt8], to fd: Int32, limit: Int, stallSeconds: Int) -> (written: Int, stalled: Bool, error: Int32) {

@@ -64,14 +64,14 @@ import Glibc
         let a: RealNode, b: RealNode
         do { a = try RealNode.start() } catch { return try unavailable("the test node did not start: \(error)") }
         defer { a.stop() }
-        do { b = try RealNode.start() } catch { return try unavailable("the second node did not start: \(error)") }
-        defer { b.stop() }
         try a.mine(toHeight: 110)
         let relay = try RelayProcess(verack, to: a.address, ["--magic", RealNode.magicHex, "--in", "v1", "--out", "v1"])
         var lines: [[String: Any]] = []
         defer { if lines.isEmpty { _ = try? relay.stop() } }
-
-        try b.cli("addnode", relay.address, "onetry")
+        // B connects to the relay and to nothing else: A's address, gossiped through the
+        // relay, must not give B a way around it.
+        do { b = try RealNode.start(arguments: ["-connect=\(relay.address)"]) } catch { return try unavailable("the second node did not start: \(error)") }
+        defer { b.stop() }
         let tip = try a.text("getbestblockhash")
         #expect(try b.poll(timeout: 60) { try b.text("getbestblockhash") == tip }, "B did not sync A's chain through the relay")
         #expect(try b.blockCount() == a.blockCount())
@@ -84,6 +84,7 @@ import Glibc
         let aPeers = try #require(try a.json("getpeerinfo") as? [[String: Any]])
         let bPeers = try #require(try b.json("getpeerinfo") as? [[String: Any]])
         #expect(aPeers.count == 1 && bPeers.count == 1)
+        #expect(bPeers.first?["addr"] as? String == relay.address, "B's one peer is not the relay: \(bPeers)")
         let bAgent = try #require((try b.json("getnetworkinfo") as? [String: Any])?["subversion"] as? String)
         #expect(aPeers.first?["subver"] as? String == bAgent, "A did not see B's own version")
 

@@ -25,7 +25,7 @@ let package = Package(
         ),
         .target(
             name: "PeerEngine",
-            dependencies: ["BitcoinWire", "BIP324"]
+            dependencies: ["BitcoinWire", "BIP324", "CEpoll"]
         ),
         .target(
             name: "Capture",
@@ -38,6 +38,7 @@ let package = Package(
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
+        .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
         .target(
             name: "BIP324",
             dependencies: [

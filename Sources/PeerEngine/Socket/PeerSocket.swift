@@ -24,12 +24,12 @@ extension PeerSocketDelegate {
     func socketDrained() {}
 }
 
-/// One TCP connection: the file descriptor, its Dispatch sources, the send buffer, and
-/// trying each resolved address in turn. It knows no protocol.
+/// One TCP connection: the file descriptor, its registration with the ``Reactor``, the
+/// send buffer, and trying each resolved address in turn. It knows no protocol.
 ///
 /// Confined to `queue` (the peer's), like everything of a peer (hence `@unchecked
-/// Sendable`: Dispatch handlers capture it weakly and run on that queue).
-final class PeerSocket: @unchecked Sendable {
+/// Sendable`: the reactor holds it weakly and calls it on that queue).
+final class PeerSocket: ReactorHandler, @unchecked Sendable {
     /// Largest read from the socket at once.
     static let readChunk = 64 * 1024
     /// A peer that does not read what we send is failed past this many queued bytes.
@@ -69,11 +69,10 @@ final class PeerSocket: @unchecked Sendable {
     weak var delegate: PeerSocketDelegate?
 
     private var fd: Int32 = -1
-    private var readSource: DispatchSourceRead?
-    private var writeSource: DispatchSourceWrite?
-    private var writeSourceSuspended = true
-    /// Set by ``pauseReading()``: the read source is suspended (the kernel's receive
-    /// buffer fills and TCP tells the peer to wait).
+    /// The descriptor's place in the reactor, from the connect (or the open) to the close.
+    private var registration: Reactor.Registration?
+    /// Set by ``pauseReading()``: readiness is ignored and nothing is read (the kernel's
+    /// receive buffer fills and TCP tells the peer to wait).
     private var readPaused = false
     /// Resolved addresses not yet tried.
     private var candidates: [SocketAddress] = []
@@ -99,17 +98,9 @@ final class PeerSocket: @unchecked Sendable {
         state = .connecting
     }
 
-    /// Dispatch traps on releasing a suspended source: resume the write source first.
     deinit {
-        if let writeSource, writeSourceSuspended {
-            writeSource.resume()
-            writeSource.cancel()
-        }
-        if let readSource, readPaused {
-            readSource.resume()
-            readSource.cancel()
-        }
-        if fd >= 0 && readSource == nil && writeSource == nil { Syscalls.close(fd) }
+        if let registration { Reactor.shared.unregister(registration) }
+        if fd >= 0 { Syscalls.close(fd) }
     }
 
     var isOpen: Bool { state == .open }
@@ -151,10 +142,8 @@ final class PeerSocket: @unchecked Sendable {
             if code == 0 {
                 becameOpen()
             } else if code == EINPROGRESS {
-                // One write source serves the socket: first it reports the connect's
-                // completion, then it drives writes.
-                makeWriteSource()
-                setWriteInterest(true)
+                // Writability reports the connect's completion (or its failure).
+                if !register() { return }
             } else {
                 Syscalls.close(socketFD)
                 fd = -1
@@ -163,19 +152,32 @@ final class PeerSocket: @unchecked Sendable {
         }
     }
 
-    private func makeWriteSource() {
-        let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-        write.setEventHandler { [weak self] in self?.writable() }
-        writeSource = write
-        writeSourceSuspended = true
+    /// Adds the descriptor to the reactor, once; false (and the socket ended) if it cannot.
+    private func register() -> Bool {
+        if registration != nil { return true }
+        switch Reactor.shared.register(fd, queue: queue, handler: self) {
+        case let .success(r):
+            registration = r
+            return true
+        case let .failure(error):
+            end(state == .connecting ? .connectFailed(error.message) : .error(error.message))
+            return false
+        }
     }
 
-    private func writable() {
-        switch state {
-        case .open: flush()
-        case .connecting: connectCompleted()
-        case .resolving, .closed: break
+    /// Readiness from the reactor (edge-triggered: each edge is read, or sent, to `EAGAIN`).
+    func reactorEvents(_ events: UInt32) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        if state == .connecting {
+            guard events & Reactor.Bits.writable != 0 else { return }
+            connectCompleted()
+            // Bytes that came with the connect raised no edge of their own.
+            if state == .open && events & Reactor.Bits.readable != 0 { readAvailable() }
+            return
         }
+        guard state == .open else { return }
+        if events & Reactor.Bits.readable != 0 { readAvailable() }
+        if events & Reactor.Bits.output != 0 && unsentByteCount > 0 { flush() }
     }
 
     private func connectCompleted() {
@@ -184,29 +186,19 @@ final class PeerSocket: @unchecked Sendable {
             becameOpen()
             return
         }
-        // This address refused: release its socket and sources, try the next one.
-        let failed = fd
+        // This address refused: release its socket, try the next one.
+        if let registration { Reactor.shared.unregister(registration) }
+        registration = nil
+        Syscalls.close(fd)
         fd = -1
-        if let writeSource {
-            if writeSourceSuspended { writeSource.resume() }
-            writeSource.setCancelHandler { Syscalls.close(failed) }
-            writeSource.cancel()
-            self.writeSource = nil
-        } else {
-            Syscalls.close(failed)
-        }
         connectToNextCandidate(lastError: err)
     }
 
     private func becameOpen() {
         state = .open
         localAddress = Syscalls.localAddress(fd)?.description
-        if writeSource == nil { makeWriteSource() }
-        setWriteInterest(false)
-        let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        read.setEventHandler { [weak self] in self?.readAvailable() }
-        readSource = read
-        if !readPaused { read.resume() }
+        // Accepted, or connected at once: registering reports what is already there.
+        if !register() { return }
         holdingSends = true
         delegate?.socketOpened()
         holdingSends = false
@@ -215,9 +207,9 @@ final class PeerSocket: @unchecked Sendable {
 
     // MARK: - Reading
 
-    /// Reads until the socket would block (Dispatch may report readiness only once per
-    /// arrival), but at most 16 chunks in a row: then the rest is read in a new block on
-    /// the queue, so commands for this peer are not starved by a flood.
+    /// Reads until the socket would block (the reactor reports each arrival once), but at
+    /// most 16 chunks in a row: then the rest is read in a new block on the queue, so
+    /// commands for this peer are not starved by a flood.
     private func readAvailable() {
         dispatchPrecondition(condition: .onQueue(queue))
         var gotBytes = false
@@ -250,9 +242,7 @@ final class PeerSocket: @unchecked Sendable {
     /// and TCP's window makes the peer wait too. Idempotent.
     func pauseReading() {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard !readPaused else { return }
         readPaused = true
-        if state == .open { readSource?.suspend() }
     }
 
     /// Reads again after ``pauseReading()``. Idempotent.
@@ -260,9 +250,8 @@ final class PeerSocket: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         guard readPaused else { return }
         readPaused = false
-        guard state == .open, let readSource else { return }
-        readSource.resume()
-        // Bytes that arrived while paused raised no new event: read them now.
+        guard state == .open else { return }
+        // Bytes that arrived while paused raised their edge then: read them now.
         queue.async { [weak self] in self?.readAvailable() }
     }
 
@@ -321,21 +310,9 @@ final class PeerSocket: @unchecked Sendable {
             end(.notReading(unsent: unsentByteCount))
             return
         }
-        setWriteInterest(unsentByteCount > 0)
         if let threshold = drainThreshold, unsentByteCount <= threshold {
             drainThreshold = nil
             delegate?.socketDrained()
-        }
-    }
-
-    private func setWriteInterest(_ wanted: Bool) {
-        guard let writeSource else { return }
-        if wanted && writeSourceSuspended {
-            writeSource.resume()
-            writeSourceSuspended = false
-        } else if !wanted && !writeSourceSuspended {
-            writeSource.suspend()
-            writeSourceSuspended = true
         }
     }
 
@@ -347,38 +324,20 @@ final class PeerSocket: @unchecked Sendable {
         delegate?.socketEnded(how)
     }
 
-    /// Cancels the sources and closes the descriptor once all of them are cancelled
-    /// (closing earlier would let a new socket reuse the descriptor under a live source).
+    /// Leaves the reactor and closes the descriptor. An event the reactor already drew
+    /// for it is not delivered (the registration is looked up again on this queue), so a
+    /// new socket that gets the same descriptor number hears only its own.
     func close() {
         dispatchPrecondition(condition: .onQueue(queue))
         guard state != .closed else { return }
         state = .closed
         candidates = []
-        let fdToClose = fd
+        if let registration { Reactor.shared.unregister(registration) }
+        registration = nil
+        if fd >= 0 { Syscalls.close(fd) }
         fd = -1
-        if let writeSource, writeSourceSuspended {
-            writeSource.resume()
-            writeSourceSuspended = false
-        }
-        // A suspended source never runs its cancel handler: resume it first.
-        if let readSource, readPaused { readSource.resume() }
         readPaused = false
-        let sources: [any DispatchSourceProtocol] = [writeSource, readSource].compactMap { $0 }
-        writeSource = nil
-        readSource = nil
         sendBuffer = []
         sent = 0
-        guard fdToClose >= 0 else { return }
-        if sources.isEmpty {
-            Syscalls.close(fdToClose)
-            return
-        }
-        let group = DispatchGroup()
-        for source in sources {
-            group.enter()
-            source.setCancelHandler { group.leave() }
-            source.cancel()
-        }
-        group.notify(queue: queue) { Syscalls.close(fdToClose) }
     }
 }

@@ -12,7 +12,10 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses `host`, `host:port`, `1.2.3.4:port`, `[v6]:port` or a bare IPv6 address.
     public static func parse(_ text: String, defaultPort: UInt16, allowPortZero: Bool = false) -> Result<Endpoint, EngineError> {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        // Most addresses come untrimmed-clean (thousands at once from a script): Foundation's
+        // trimming only when an end is not plain ASCII.
+        let t = text.utf8.first.map(Self.isPlainASCII) == true && text.utf8.last.map(Self.isPlainASCII) == true
+            ? text : text.trimmingCharacters(in: .whitespaces)
         guard !t.isEmpty else { return .failure(EngineError("empty address")) }
         var host = t
         var portText: Substring?
@@ -27,7 +30,7 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
                 guard rest.first == ":" else { return .failure(EngineError("bad address '\(text)': expected ':PORT' after ']'")) }
                 portText = rest.dropFirst()
             }
-        } else if t.filter({ $0 == ":" }).count == 1, let colon = t.firstIndex(of: ":") {
+        } else if t.utf8.lazy.filter({ $0 == UInt8(ascii: ":") }).count == 1, let colon = t.firstIndex(of: ":") {
             host = String(t[..<colon])
             portText = t[t.index(after: colon)...]
         }
@@ -35,7 +38,7 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         if host.contains(":") && IPAddress(host) == nil {
             return .failure(EngineError("bad address '\(text)': not an IPv6 address (write [IPv6]:PORT, or HOST:PORT)"))
         }
-        guard host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._:".contains($0)) }) else {
+        guard host.utf8.allSatisfy(Self.isHostByte) else {
             return .failure(EngineError("bad address '\(text)': invalid characters in host"))
         }
         var port = defaultPort
@@ -46,6 +49,20 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
             port = p
         }
         return .success(Endpoint(host: host, port: port))
+    }
+
+    /// A printable ASCII byte other than a space.
+    private static func isPlainASCII(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7f }
+
+    /// A letter, a digit, or one of `-._:`.
+    private static func isHostByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"):
+            return true
+        default:
+            return false
+        }
     }
 
     /// A place to listen: `HOST:PORT`, or a bare `PORT` meaning loopback (0 picks a free

@@ -1,3 +1,4 @@
+import CEpoll
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -101,11 +102,11 @@ enum Syscalls {
         var peerAddress = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let client = withUnsafeMutablePointer(to: &peerAddress) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listener, $0, &len) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                verack_accept4(listener, $0, &len, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+            }
         }
         guard client >= 0 else { return .failure(Errno(code: errno)) }
-        _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
-        _ = fcntl(client, F_SETFD, FD_CLOEXEC)
         setNoDelay(client)
         return .success((client, SocketAddress(storage: peerAddress, length: len)))
     }

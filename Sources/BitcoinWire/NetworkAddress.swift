@@ -76,7 +76,7 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     static func parseIPv6(_ text: String) -> [UInt8]? {
-        guard text.contains(":"), text.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return nil }
+        guard text.utf8.contains(UInt8(ascii: ":")), text.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return nil }
         let halves = text.components(separatedBy: "::")
         guard halves.count <= 2 else { return nil }
         func groups(_ s: String) -> [UInt8]? {

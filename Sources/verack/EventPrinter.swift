@@ -41,7 +41,7 @@ final class EventPrinter {
         case .peerRemoved:
             break
         case let .frame(f):
-            write(f.peer, f.time, frameText(f))
+            writeFrame(f)
         case let .framesDropped(count):
             write(nil, now, "\(count) frame events dropped (output too slow)")
         case let .notice(message):
@@ -87,14 +87,72 @@ final class EventPrinter {
         return "\(arrow) \(relay)\(f.summary)  (\(f.size) bytes, \(verdict))\(tag)"
     }
 
-    /// One human-readable line.
+    /// One human-readable line: `TIME #ID ADDRESS  TEXT`.
     private func write(_ id: PeerID?, _ t: Double, _ text: String) {
-        let who = id.map { "#\($0) \(lines.address(of: $0))" } ?? "verack"
-        // A peer's user agent must not reach the terminal with its escape sequences.
-        output.line(DisplayText.sanitize("\(formatTime(t)) \(who)  \(text)"))
+        startLine(id, t)
+        scratch.append(contentsOf: text.utf8)
+        endLine()
     }
 
-    private func formatTime(_ t: Double) -> String { CFormat.fixed(t, decimals: 3, width: 8) }
+    /// A frame's line, built as bytes: with thousands of peers these are most of the output.
+    private func writeFrame(_ f: FrameEvent) {
+        guard f.kind == .message, f.relay == nil, f.corruption == nil, f.origin != .injected else {
+            write(f.peer, f.time, frameText(f))
+            return
+        }
+        startLine(f.peer, f.time)
+        scratch.append(contentsOf: f.direction == .sent ? Self.sentArrow : Self.receivedArrow)
+        scratch.append(contentsOf: f.summary.utf8)
+        scratch.append(contentsOf: Self.sizeOpen)
+        CFormat.appendDecimal(f.size, to: &scratch)
+        scratch.append(contentsOf: f.transport == .v2 ? Self.v2Verdict : (f.checksumOK ? Self.okVerdict : Self.badVerdict))
+        endLine()
+    }
+
+    private static let sentArrow = Array("→ ".utf8)
+    private static let receivedArrow = Array("← ".utf8)
+    private static let sizeOpen = Array("  (".utf8)
+    private static let v2Verdict = Array(" bytes, v2)".utf8)
+    private static let okVerdict = Array(" bytes, checksum ok)".utf8)
+    private static let badVerdict = Array(" bytes, checksum BAD)".utf8)
+
+    /// The line being built (its capacity is kept from line to line).
+    private var scratch: [UInt8] = []
+
+    private func startLine(_ id: PeerID?, _ t: Double) {
+        scratch.removeAll(keepingCapacity: true)
+        CFormat.appendFixed(t, decimals: 3, width: 8, to: &scratch)
+        scratch.append(UInt8(ascii: " "))
+        if let id {
+            scratch.append(UInt8(ascii: "#"))
+            CFormat.appendDecimal(id, to: &scratch)
+            scratch.append(UInt8(ascii: " "))
+            scratch.append(contentsOf: lines.address(of: id).utf8)
+        } else {
+            scratch.append(contentsOf: "verack".utf8)
+        }
+        scratch.append(contentsOf: "  ".utf8)
+    }
+
+    /// A peer's user agent must not reach the terminal with its escape sequences: a line
+    /// with a control character (C0, DEL, or C1 as UTF-8's C2 80–9F) goes through
+    /// ``DisplayText/sanitize(_:)``.
+    private func endLine() {
+        var clean = true
+        var previous: UInt8 = 0
+        for byte in scratch {
+            if byte < 0x20 || byte == 0x7f || (previous == 0xc2 && byte >= 0x80 && byte < 0xa0) {
+                clean = false
+                break
+            }
+            previous = byte
+        }
+        if clean {
+            output.line(utf8: scratch)
+        } else {
+            output.line(DisplayText.sanitize(String(decoding: scratch, as: UTF8.self)))
+        }
+    }
     private func formatMs(_ ms: Double) -> String { CFormat.fixed(ms, decimals: 1) }
 
     /// Writes the lines printed so far (call before exiting).

@@ -1,5 +1,8 @@
 import Dispatch
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Output lines gathered during one turn of the main queue and written together at its
 /// end: one `write` for all the lines a batch of engine events prints, instead of one per
@@ -8,7 +11,13 @@ import Foundation
 @MainActor
 protocol LineSink: AnyObject {
     func line(_ text: String)
+    /// One line as UTF-8 bytes, without its newline.
+    func line(utf8 bytes: [UInt8])
     func flush()
+}
+
+extension LineSink {
+    func line(utf8 bytes: [UInt8]) { line(String(decoding: bytes, as: UTF8.self)) }
 }
 
 @MainActor
@@ -20,6 +29,15 @@ final class LineBatch: LineSink {
 
     func line(_ text: String) {
         pending.append(contentsOf: text.utf8)
+        ended()
+    }
+
+    func line(utf8 bytes: [UInt8]) {
+        pending.append(contentsOf: bytes)
+        ended()
+    }
+
+    private func ended() {
         pending.append(UInt8(ascii: "\n"))
         if pending.count >= Self.limit {
             flush()
@@ -32,9 +50,28 @@ final class LineBatch: LineSink {
     func flush() {
         scheduled = false
         guard !pending.isEmpty else { return }
-        let bytes = pending
+        StandardOutput.write(pending)
         pending.removeAll(keepingCapacity: true)
-        FileHandle.standardOutput.write(Data(bytes))
+    }
+}
+
+/// `write(2)` to standard output until every byte is out (Foundation's `FileHandle` costs a
+/// `Data` copy per batch). A closed pipe loses the rest, as `FileHandle` would.
+enum StandardOutput {
+    static func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                if n > 0 {
+                    offset += n
+                } else if n < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
     }
 }
 
@@ -63,6 +100,58 @@ enum CFormat {
         return text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
     }
 
+    /// ``fixed(_:decimals:width:)`` appended to `out` as bytes, without a String on the
+    /// fast path.
+    static func appendFixed(_ value: Double, decimals: Int, width: Int, to out: inout [UInt8]) {
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = value * scale
+        let fraction = scaled - scaled.rounded(.down)
+        guard value.sign == .plus, scaled < 1e9, abs(fraction - 0.5) > 1e-6, (1...6).contains(decimals) else {
+            out.append(contentsOf: printf(value, decimals: decimals, width: width).utf8)
+            return
+        }
+        var units = Int(scaled.rounded())
+        // Digits from the right: the decimals, the point, then the whole part.
+        var digits: (UInt64, UInt64) = (0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            for _ in 0..<decimals {
+                d[15 - count] = UInt8(ascii: "0") + UInt8(units % 10)
+                units /= 10
+                count += 1
+            }
+            d[15 - count] = UInt8(ascii: ".")
+            count += 1
+            repeat {
+                d[15 - count] = UInt8(ascii: "0") + UInt8(units % 10)
+                units /= 10
+                count += 1
+            } while units > 0
+            for _ in count..<max(count, width) { out.append(UInt8(ascii: " ")) }
+            out.append(contentsOf: d[(16 - count)...])
+        }
+    }
+
+    /// `value` in decimal, appended to `out`.
+    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        guard value >= 0 else {
+            out.append(contentsOf: String(value).utf8)
+            return
+        }
+        var v = value
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[23 - count] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+                count += 1
+            } while v > 0
+            out.append(contentsOf: d[(24 - count)...])
+        }
+    }
+
     /// The same through `vsnprintf`.
     static func printf(_ value: Double, decimals: Int, width: Int) -> String {
         let format = "%\(width > 0 ? String(width) : "").\(decimals)f"
@@ -88,7 +177,7 @@ final class BufferedLines: LineSink {
 
     func flush() {
         guard !pending.isEmpty else { return }
-        FileHandle.standardOutput.write(Data(pending))
+        StandardOutput.write(pending)
         pending.removeAll(keepingCapacity: true)
     }
 }

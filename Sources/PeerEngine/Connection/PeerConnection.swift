@@ -144,8 +144,8 @@ final class PeerConnection: @unchecked Sendable, PeerSocketDelegate {
         // Through a proxy we dial the proxy; the target's name goes in the SOCKS5 request.
         let endpoint: Endpoint
         if case let .proxy(server) = route { endpoint = server.endpoint } else { endpoint = target }
-        if IPAddress(endpoint.host) != nil {
-            resolved(SocketAddress.resolve(endpoint, numericOnly: true))
+        if let ip = IPAddress(endpoint.host) {
+            resolved(.success([SocketAddress(ip: ip, port: endpoint.port)]))
             return
         }
         // getaddrinfo blocks: keep it off this queue, so the connect timeout and `drop`

@@ -303,7 +303,9 @@ public struct PeerEvent: Sendable {
         self.kind = kind
     }
 
-    public enum Kind: Sendable {
+    /// Indirect: an event is copied several times on its way to the consumer (mailbox,
+    /// batch, handlers), and a boxed payload copies as one retain instead of one per field.
+    public indirect enum Kind: Sendable {
         case peerAdded(PeerInfo)
         /// The phase changed (the info carries the new one).
         case phaseChanged(PeerInfo, from: PeerPhase)

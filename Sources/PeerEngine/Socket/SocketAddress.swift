@@ -22,7 +22,7 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         if t.hasPrefix("[") {
             guard let close = t.firstIndex(of: "]") else { return .failure(EngineError("bad address '\(text)': missing ']'")) }
             host = String(t[t.index(after: t.startIndex)..<close])
-            guard host.contains(":"), IPAddress(host) != nil else {
+            guard host.utf8.contains(UInt8(ascii: ":")), IPAddress(host) != nil else {
                 return .failure(EngineError("bad address '\(text)': brackets are for IPv6 addresses"))
             }
             let rest = t[t.index(after: close)...]
@@ -35,7 +35,7 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
             portText = t[t.index(after: colon)...]
         }
         guard !host.isEmpty else { return .failure(EngineError("bad address '\(text)': no host")) }
-        if host.contains(":") && IPAddress(host) == nil {
+        if host.utf8.contains(UInt8(ascii: ":")) && IPAddress(host) == nil {
             return .failure(EngineError("bad address '\(text)': not an IPv6 address (write [IPv6]:PORT, or HOST:PORT)"))
         }
         guard host.utf8.allSatisfy(Self.isHostByte) else {
@@ -78,7 +78,7 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `host:port`, or `[v6]:port`.
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    public var description: String { host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
 /// A resolved IPv4 or IPv6 socket address.
@@ -116,6 +116,37 @@ struct SocketAddress: Sendable, CustomStringConvertible {
     var description: String {
         let ip = self.ip
         return ip.ipv4 != nil ? "\(ip):\(port)" : "[\(ip)]:\(port)"
+    }
+
+    /// The socket address of a numeric `ip` and `port`, built directly (getaddrinfo costs
+    /// more than the connect it serves when thousands of peers are dialled at once).
+    init(ip: IPAddress, port: UInt16) {
+        var storage = sockaddr_storage()
+        if let v4 = ip.ipv4 {
+            length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                    sin.pointee.sin_family = sa_family_t(AF_INET)
+                    sin.pointee.sin_port = port.bigEndian
+                    withUnsafeMutableBytes(of: &sin.pointee.sin_addr) { $0.copyBytes(from: v4) }
+                }
+            }
+        } else {
+            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+            withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
+                    sin6.pointee.sin6_family = sa_family_t(AF_INET6)
+                    sin6.pointee.sin6_port = port.bigEndian
+                    withUnsafeMutableBytes(of: &sin6.pointee.sin6_addr) { $0.copyBytes(from: ip.bytes) }
+                }
+            }
+        }
+        self.storage = storage
+    }
+
+    init(storage: sockaddr_storage, length: socklen_t) {
+        self.storage = storage
+        self.length = length
     }
 
     /// Resolves `endpoint` (blocking: call it off the main queue).

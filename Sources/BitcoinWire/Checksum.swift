@@ -9,8 +9,16 @@ public struct Checksum: Hashable, Sendable, CustomStringConvertible {
 
     /// The checksum of `payload`.
     public init(of payload: UnsafeRawBufferPointer) {
+        // Half of a handshake's messages are empty (verack, wtxidrelay, sendaddrv2, …).
+        if payload.isEmpty {
+            self = Self.ofEmpty
+            return
+        }
         self.init(firstDigest: Self.sha256(payload))
     }
+
+    /// The checksum of an empty payload, `5df6e0e2`.
+    static let ofEmpty = Checksum(firstDigest: sha256(UnsafeRawBufferPointer(start: nil, count: 0)))
 
     /// The checksum of a payload whose SHA-256 is `firstDigest` (hashed as it arrived).
     init(firstDigest: SHA256.Digest) {

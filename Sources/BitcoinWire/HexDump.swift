@@ -43,6 +43,13 @@ public struct FrameLayout: Sendable, Equatable {
 
     /// A v1 frame of `count` bytes (shorter than a header: what is there).
     public static func v1(count: Int) -> FrameLayout {
+        // The usual case, a whole header: its four parts are always the same (one array,
+        // copied only when a payload part is added).
+        if count >= MessageHeader.size {
+            var parts = v1HeaderParts
+            if count > MessageHeader.size { parts.append(Part(.payload, MessageHeader.size..<count)) }
+            return FrameLayout(parts)
+        }
         let header: [(FrameRegion, Range<Int>)] = [
             (.magic, MessageHeader.magicRange), (.command, MessageHeader.commandRange),
             (.length, MessageHeader.lengthRange), (.checksum, MessageHeader.checksumRange),
@@ -53,6 +60,11 @@ public struct FrameLayout: Sendable, Equatable {
         if count > MessageHeader.size { parts.append(Part(.payload, MessageHeader.size..<count)) }
         return FrameLayout(parts)
     }
+
+    private static let v1HeaderParts = [
+        Part(.magic, MessageHeader.magicRange), Part(.command, MessageHeader.commandRange),
+        Part(.length, MessageHeader.lengthRange), Part(.checksum, MessageHeader.checksumRange),
+    ]
 
     /// A v2 packet of `count` bytes: 3 length bytes, 1 header byte, contents, 16 tag bytes.
     public static func v2Packet(count: Int) -> FrameLayout {

@@ -172,11 +172,12 @@ public struct PeerSession: Sendable {
     /// The next time ``tick(now:)`` has something to do.
     public var nextDeadline: Double? {
         guard !phase.isEnd else { return nil }
-        var deadlines: [Double] = []
-        if !isEstablished { deadlines.append(startedAt + settings.handshakeTimeout) }
-        if let nextPingAt { deadlines.append(nextPingAt) }
-        if let awaiting, silence == nil { deadlines.append(awaiting.since + settings.silenceTimeout) }
-        return deadlines.min()
+        var earliest: Double?
+        func consider(_ t: Double) { earliest = min(earliest ?? t, t) }
+        if !isEstablished { consider(startedAt + settings.handshakeTimeout) }
+        if let nextPingAt { consider(nextPingAt) }
+        if let awaiting, silence == nil { consider(awaiting.since + settings.silenceTimeout) }
+        return earliest
     }
 
     // MARK: - Watching a connection of others

@@ -79,8 +79,13 @@ public struct TrafficCounters: Sendable, Equatable {
     public mutating func count(command: String, bytes n: Int) {
         bytes += n
         messages += 1
-        let old = perCommand[command] ?? (0, 0)
-        perCommand[command] = (old.messages + 1, old.bytes + n)
+        Self.add(n, to: &perCommand[command, default: (0, 0)])
+    }
+
+    /// One message of `n` bytes more (one dictionary access, in place).
+    private static func add(_ n: Int, to entry: inout (messages: Int, bytes: Int)) {
+        entry.messages += 1
+        entry.bytes += n
     }
 
     public static func == (a: TrafficCounters, b: TrafficCounters) -> Bool {

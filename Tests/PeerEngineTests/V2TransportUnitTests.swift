@@ -61,6 +61,24 @@ struct V2TransportUnitTests {
         }
     }
 
+    /// Garbage and decoys take 8 random bytes from each draw of the generator (a `getrandom`
+    /// call for the system's), not one draw per byte.
+    @Test(arguments: [0, 1, 7, 8, 9, 4095])
+    func randomBytesTakeEightBytesPerDraw(count: Int) {
+        struct CountingGenerator: RandomNumberGenerator {
+            var draws = 0
+            mutating func next() -> UInt64 {
+                draws += 1
+                return 0x0807_0605_0403_0201
+            }
+        }
+        var rng = CountingGenerator()
+        let bytes = V2Transport.randomBytes(count, using: &rng)
+        #expect(bytes.count == count)
+        #expect(rng.draws == (count + 7) / 8)
+        #expect(bytes == (0..<count).map { UInt8($0 % 8 + 1) })
+    }
+
     /// Bytes before the key is whole leave the transport in the key exchange.
     @Test func theKeyExchangeLastsUntilSixtyFourBytes() {
         var (_, r) = Self.pair()

@@ -61,6 +61,19 @@ struct V2TransportUnitTests {
         }
     }
 
+    /// A responder opened at accept (inbound in `v2` mode) makes its key then, sends nothing
+    /// until the initiator's key is in, and then answers with that key.
+    @Test func aResponderOpenedFirstSendsItsKeyOnlyWithItsAnswer() throws {
+        var (i, r) = Self.pair()
+        #expect(r.open().isEmpty)
+        #expect(r.inKeyExchange)
+        let answer = Self.pump(i.open(), into: &r)
+        let sentKeys = answer.compactMap { if case let .send(u, _) = $0, u.kind == .v2Key { return u.raw } else { return nil } }
+        #expect(sentKeys.count == 1 && sentKeys.first?.count == 64)
+        _ = Self.pump(Self.pump(answer, into: &i), into: &r)
+        #expect(i.sessionID != nil && i.sessionID == r.sessionID)
+    }
+
     /// Garbage and decoys take 8 random bytes from each draw of the generator (a `getrandom`
     /// call for the system's), not one draw per byte.
     @Test(arguments: [0, 1, 7, 8, 9, 4095])

@@ -94,20 +94,33 @@ struct V2Transport: Transport {
 
     // MARK: - Handshake
 
+    /// The initiator makes and sends its key. The responder makes its key here too but sends
+    /// it only once theirs is in, as Core does: inbound in `v2` mode, `open()` comes at
+    /// accept, so our key is made while the initiator makes and sends its own instead of
+    /// after, and only the ECDH is left when their key arrives. (Inbound in `auto` mode,
+    /// ``SniffingTransport`` opens this transport only when the first bytes are in.)
     mutating func open() -> [TransportOutput] {
-        initiating ? sendKeyAndGarbage() : []
+        guard case .awaitingKey = state else { return [] }
+        if let failure = makeKey() { return [failure] }
+        return initiating ? sendKeyAndGarbage() : []
+    }
+
+    /// Makes our ephemeral key unless it is made: nil, or the failure.
+    private mutating func makeKey() -> TransportOutput? {
+        guard ours == nil else { return nil }
+        do {
+            ours = try V2EphemeralKey.generate()
+            return nil
+        } catch {
+            state = .failed
+            return .failed("cannot make a v2 key: \(error)")
+        }
     }
 
     /// Our key (corrupted if asked) and our garbage.
     private mutating func sendKeyAndGarbage() -> [TransportOutput] {
-        let key: V2EphemeralKey
-        do {
-            key = try V2EphemeralKey.generate()
-        } catch {
-            state = .failed
-            return [.failed("cannot make a v2 key: \(error)")]
-        }
-        ours = key
+        if let failure = makeKey() { return [failure] }
+        guard let key = ours else { return [] }
         var wireKey = key.ellswift
         var origin = FrameOrigin.protocol
         if settings.handshakeCorruption == .key {

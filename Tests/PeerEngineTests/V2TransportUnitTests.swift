@@ -61,6 +61,37 @@ struct V2TransportUnitTests {
         }
     }
 
+    /// A responder opened at accept (inbound in `v2` mode) makes its key then, sends nothing
+    /// until the initiator's key is in, and then answers with that key.
+    @Test func aResponderOpenedFirstSendsItsKeyOnlyWithItsAnswer() throws {
+        var (i, r) = Self.pair()
+        #expect(r.open().isEmpty)
+        #expect(r.inKeyExchange)
+        let answer = Self.pump(i.open(), into: &r)
+        let sentKeys = answer.compactMap { if case let .send(u, _) = $0, u.kind == .v2Key { return u.raw } else { return nil } }
+        #expect(sentKeys.count == 1 && sentKeys.first?.count == 64)
+        _ = Self.pump(Self.pump(answer, into: &i), into: &r)
+        #expect(i.sessionID != nil && i.sessionID == r.sessionID)
+    }
+
+    /// Garbage and decoys take 8 random bytes from each draw of the generator (a `getrandom`
+    /// call for the system's), not one draw per byte.
+    @Test(arguments: [0, 1, 7, 8, 9, 4095])
+    func randomBytesTakeEightBytesPerDraw(count: Int) {
+        struct CountingGenerator: RandomNumberGenerator {
+            var draws = 0
+            mutating func next() -> UInt64 {
+                draws += 1
+                return 0x0807_0605_0403_0201
+            }
+        }
+        var rng = CountingGenerator()
+        let bytes = V2Transport.randomBytes(count, using: &rng)
+        #expect(bytes.count == count)
+        #expect(rng.draws == (count + 7) / 8)
+        #expect(bytes == (0..<count).map { UInt8($0 % 8 + 1) })
+    }
+
     /// Bytes before the key is whole leave the transport in the key exchange.
     @Test func theKeyExchangeLastsUntilSixtyFourBytes() {
         var (_, r) = Self.pair()

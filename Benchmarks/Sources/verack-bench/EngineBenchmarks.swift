@@ -19,11 +19,12 @@ enum EngineBenchmarks {
 
     static func run() {
         raiseFileLimit()
-        concurrentHandshakes(transport: .v1)
-        concurrentHandshakes(transport: .v2)
-        sequentialServeHandshakes(transport: .v1)
-        sequentialServeHandshakes(transport: .v2)
-        realNodeHandshakes()
+        // With VERACK_BENCH_FILTER, only the parts that report a matching name run.
+        if Bench.included("handshakes_per_s") { concurrentHandshakes(transport: .v1) }
+        if Bench.included("v2_handshakes_per_s") { concurrentHandshakes(transport: .v2) }
+        if Bench.included("v1_serve_handshake_ms_median") { sequentialServeHandshakes(transport: .v1) }
+        if Bench.included("v2_handshake_ms_median") { sequentialServeHandshakes(transport: .v2) }
+        if Bench.included("handshake_ms_median") { realNodeHandshakes() }
     }
 
     static func raiseFileLimit() {

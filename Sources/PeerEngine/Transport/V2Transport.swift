@@ -94,20 +94,33 @@ struct V2Transport: Transport {
 
     // MARK: - Handshake
 
+    /// The initiator makes and sends its key. The responder makes its key here too but sends
+    /// it only once theirs is in, as Core does: inbound in `v2` mode, `open()` comes at
+    /// accept, so our key is made while the initiator makes and sends its own instead of
+    /// after, and only the ECDH is left when their key arrives. (Inbound in `auto` mode,
+    /// ``SniffingTransport`` opens this transport only when the first bytes are in.)
     mutating func open() -> [TransportOutput] {
-        initiating ? sendKeyAndGarbage() : []
+        guard case .awaitingKey = state else { return [] }
+        if let failure = makeKey() { return [failure] }
+        return initiating ? sendKeyAndGarbage() : []
+    }
+
+    /// Makes our ephemeral key unless it is made: nil, or the failure.
+    private mutating func makeKey() -> TransportOutput? {
+        guard ours == nil else { return nil }
+        do {
+            ours = try V2EphemeralKey.generate()
+            return nil
+        } catch {
+            state = .failed
+            return .failed("cannot make a v2 key: \(error)")
+        }
     }
 
     /// Our key (corrupted if asked) and our garbage.
     private mutating func sendKeyAndGarbage() -> [TransportOutput] {
-        let key: V2EphemeralKey
-        do {
-            key = try V2EphemeralKey.generate()
-        } catch {
-            state = .failed
-            return [.failed("cannot make a v2 key: \(error)")]
-        }
-        ours = key
+        if let failure = makeKey() { return [failure] }
+        guard let key = ours else { return [] }
         var wireKey = key.ellswift
         var origin = FrameOrigin.protocol
         if settings.handshakeCorruption == .key {
@@ -116,7 +129,7 @@ struct V2Transport: Transport {
         }
         var rng = SystemRandomNumberGenerator()
         let count = Int.random(in: settings.garbageLength.clamped(to: 0...Self.maxGarbage), using: &rng)
-        ourGarbage = (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        ourGarbage = Self.randomBytes(count, using: &rng)
         let keyNote = "our ElligatorSwift key (64 bytes)" + (origin == .protocol ? "" : ", 8 bytes inverted")
         return [
             .send(.step(.key, raw: wireKey, layout: .whole(.key, count: wireKey.count), note: keyNote), origin: origin),
@@ -154,7 +167,7 @@ struct V2Transport: Transport {
             var rng = SystemRandomNumberGenerator()
             for n in 0..<settings.decoys {
                 let size = Int.random(in: 0...64, using: &rng)
-                let contents = (0..<size).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                let contents = Self.randomBytes(size, using: &rng)
                 let packet = try cipher.encrypt(contents: contents, aad: nextAAD(), ignore: true)
                 out.append(.send(.step(.decoy, raw: packet, layout: .v2Packet(count: packet.count), size: size,
                                        note: "decoy \(n + 1) of \(settings.decoys): \(size) bytes the peer must skip")))
@@ -170,6 +183,26 @@ struct V2Transport: Transport {
         state = .awaitingTerminator
         out.append(.ready)
         return out
+    }
+
+    /// `count` random bytes, 8 from each draw of `rng`. (`UInt8.random(in:using:)` draws a
+    /// whole `UInt64` per byte, and each draw of the system generator is a `getrandom`
+    /// system call: up to 4,095 calls for one side's garbage, on the handshake's critical
+    /// path, where these are at most 512.)
+    static func randomBytes<R: RandomNumberGenerator>(_ count: Int, using rng: inout R) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let out = UnsafeMutableRawBufferPointer(buffer)
+            var filled = 0
+            while filled < count {
+                let n = min(8, count - filled)
+                withUnsafeBytes(of: rng.next()) { word in
+                    UnsafeMutableRawBufferPointer(rebasing: out[filled..<(filled + n)])
+                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: word[..<n]))
+                }
+                filled += n
+            }
+            initialized = count
+        }
     }
 
     /// Our garbage authenticates with our first packet; later packets have no AAD.

@@ -116,6 +116,9 @@ final class EventPrinter {
     private static let okVerdict = Array(" bytes, checksum ok)".utf8)
     private static let badVerdict = Array(" bytes, checksum BAD)".utf8)
 
+    /// Who speaks on a line of no peer's (the program, not the message of that name).
+    private static let programName = Array(Verack.configuration.commandName.map(\.utf8) ?? "verack".utf8)
+
     /// The line being built (its capacity is kept from line to line).
     private var scratch: [UInt8] = []
 
@@ -129,7 +132,7 @@ final class EventPrinter {
             scratch.append(UInt8(ascii: " "))
             scratch.append(contentsOf: lines.address(of: id).utf8)
         } else {
-            scratch.append(contentsOf: "verack".utf8)
+            scratch.append(contentsOf: Self.programName)
         }
         scratch.append(contentsOf: "  ".utf8)
     }

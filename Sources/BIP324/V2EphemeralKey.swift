@@ -17,13 +17,11 @@ public struct V2EphemeralKey: Sendable {
 
     /// A key drawn from `rng`; only for tests and benchmarks unless `rng` is cryptographic.
     public static func generate<R: RandomNumberGenerator>(using rng: inout R) throws(BIP324Error) -> V2EphemeralKey {
-        let field = try Secp256k1()
         while true {
             let candidate = randomBytes(32, using: &rng)
-            let scalar = try BigNum(bigEndian: candidate)
-            if scalar.isZero || !(scalar < field.n) { continue }
-            let x = try field.multiplyGenerator(scalar)
-            return V2EphemeralKey(checkedPrivateKey: candidate, ellswift: try ElligatorSwift.encode(x, field, using: &rng))
+            guard let scalar = Scalar(bigEndian: candidate) else { continue }
+            let x = GeneratorTable.multiply(scalar).affineX
+            return V2EphemeralKey(checkedPrivateKey: candidate, ellswift: ElligatorSwift.encode(x, using: &rng))
         }
     }
 
@@ -32,9 +30,7 @@ public struct V2EphemeralKey: Sendable {
     public init(privateKey: [UInt8], ellswift: [UInt8]) throws(BIP324Error) {
         try BIP324Error.check(privateKey, "private key", 32)
         try BIP324Error.check(ellswift, "ellswift", 64)
-        let field = try Secp256k1()
-        let scalar = try BigNum(bigEndian: privateKey)
-        if scalar.isZero || !(scalar < field.n) { throw .privateKeyOutOfRange }
+        if Scalar(bigEndian: privateKey) == nil { throw .privateKeyOutOfRange }
         self.init(checkedPrivateKey: privateKey, ellswift: ellswift)
     }
 
@@ -46,9 +42,9 @@ public struct V2EphemeralKey: Sendable {
     /// x(privateKey · lift_x(decode(theirs))): the x-only ECDH result, 32 bytes.
     func xOnlyECDH(theirs ellswift: [UInt8]) throws(BIP324Error) -> [UInt8] {
         try BIP324Error.check(ellswift, "ellswift", 64)
-        let field = try Secp256k1()
-        let x = try ElligatorSwift.decode(ellswift, field)
-        return try field.multiply(x: x, by: BigNum(bigEndian: privateKey)).bigEndian32()
+        guard let scalar = Scalar(bigEndian: privateKey) else { throw .privateKeyOutOfRange }
+        let point = ElligatorSwift.decodePoint(ellswift)
+        return PointMultiplication.multiply(point, by: scalar).affineX.bigEndian
     }
 }
 

@@ -8,14 +8,14 @@ public enum ElligatorSwift {
     /// The X coordinate (32 bytes) that a 64-byte encoding `u || t` decodes to.
     public static func decode(_ encoding: [UInt8]) throws(BIP324Error) -> [UInt8] {
         try BIP324Error.check(encoding, "ellswift", 64)
-        return decodePoint(encoding).x.bigEndian
+        return decodeX(encoding).bigEndian
     }
 
     /// XSwiftEC(u, t): the X coordinate that the field elements u and t (reduced mod p) map to.
     public static func xSwiftEC(u: [UInt8], t: [UInt8]) throws(BIP324Error) -> [UInt8] {
         try BIP324Error.check(u, "u", 32)
         try BIP324Error.check(t, "t", 32)
-        return xSwiftEC(FieldElement(bigEndian: u), FieldElement(bigEndian: t)).x.bigEndian
+        return xSwiftEC(FieldElement(bigEndian: u), FieldElement(bigEndian: t)).bigEndian
     }
 
     /// XSwiftECInv(x, u, case): the t with XSwiftEC(u, t) = x for this case (0...7), or nil
@@ -46,17 +46,16 @@ public enum ElligatorSwift {
     /// 1/2 = (p + 1) / 2.
     static let half = FieldElement(0xFFFF_FFFF_7FFF_FE18, 0xFFFF_FFFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF_FFFF, 0x7FFF_FFFF_FFFF_FFFF)
 
-    /// The point an encoding (64 bytes, checked by the caller) decodes to.
-    static func decodePoint(_ encoding: [UInt8]) -> AffinePoint {
+    /// The X coordinate an encoding (64 bytes, checked by the caller) decodes to.
+    static func decodeX(_ encoding: [UInt8]) -> FieldElement {
         xSwiftEC(FieldElement(bigEndian: encoding, at: 0), FieldElement(bigEndian: encoding, at: 32))
     }
 
-    /// XSwiftEC(u, t) with a Y coordinate for it (BIP324's square root of x³ + 7).
-    static func xSwiftEC(_ uIn: FieldElement, _ tIn: FieldElement) -> AffinePoint {
+    static func xSwiftEC(_ uIn: FieldElement, _ tIn: FieldElement) -> FieldElement {
         let u = uIn.isZero ? .one : uIn
         var t = tIn.isZero ? .one : tIn
         let g = u.curveRHS
-        if (g + t.squared()).isZero { t = t.times(2) }
+        if (g + t.squared()).isZero { t = t + t }
         let t2 = t.squared()
         // X = (g - t²) / (2t) and Y = (X + t) / (c u) = (g + t²) / (2t c u), so with
         // N = g - t², M = g + t² (not zero, by the adjustment of t above), D = 2t c u:
@@ -69,35 +68,38 @@ public enum ElligatorSwift {
         let d2 = d.squared()
         let inverse = (d2 * m).inverse()
         let x3 = u + (m.squared() * m * inverse).times(4)
-        if let y = x3.curveRHS.squareRoot() { return AffinePoint(x: x3, y: y) }
+        if x3.curveRHS.isSquareVariableTime { return x3 }
         let xOverY = n * cu * d2 * inverse
         let x2 = (-xOverY - u) * half
-        if let y = x2.curveRHS.squareRoot() { return AffinePoint(x: x2, y: y) }
+        if x2.curveRHS.isSquareVariableTime { return x2 }
         // The BIP proves one of the three is valid.
-        let x1 = (xOverY - u) * half
-        return AffinePoint(x: x1, y: x1.curveRHS.sqrtCandidate())
+        return (xOverY - u) * half
     }
 
     static func xSwiftECInv(_ x: FieldElement, _ u: FieldElement, _ branch: Int) -> FieldElement? {
         let s: FieldElement
         let v: FieldElement
         if branch & 2 == 0 {
-            if (-x - u).curveRHS.isSquare { return nil }
+            if (-x - u).curveRHS.isSquareVariableTime { return nil }
             v = x
-            // s = -(u³ + 7) / (u² + uv + v²)
+            // s = -(u³ + 7) / (u² + uv + v²), a square exactly when -(u³ + 7)(u² + uv + v²)
+            // is: checked before the inversion and the square root, as it fails half the time.
             let denominator = u.squared() + u * v + v.squared()
             if denominator.isZero { return nil }
-            s = -(u.curveRHS * denominator.inverse())
+            let g = u.curveRHS
+            if !(-(g * denominator)).isSquareVariableTime { return nil }
+            s = -(g * denominator.inverse())
             guard let w = s.squareRoot() else { return nil }
             return finish(w, u, v, branch)
         } else {
             s = x - u
             if s.isZero { return nil }
-            // r = √(-s (4 (u³ + 7) + 3 u² s))
-            let inner = u.curveRHS.times(4) + u.squared().times(3) * s
-            guard let r = (-(s * inner)).squareRoot() else { return nil }
+            // r = √(-s (4 (u³ + 7) + 3 u² s)); both square roots are checked for existence
+            // first, the cheap way, as each fails half the time.
+            let rSquared = -(s * (u.curveRHS.times(4) + u.squared().times(3) * s))
+            if !rSquared.isSquareVariableTime || !s.isSquareVariableTime { return nil }
+            guard let r = rSquared.squareRoot() else { return nil }
             if branch & 1 == 1 && r.isZero { return nil }
-            // √s before 1/s: it fails half the time, and then the inversion is saved.
             guard let w = s.squareRoot() else { return nil }
             v = (r * s.inverse() - u) * half
             return finish(w, u, v, branch)

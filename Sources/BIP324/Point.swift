@@ -46,11 +46,18 @@ struct JacobianPoint: Sendable {
         let a = x.squared()
         let b = y.squared()
         let c = b.squared()
-        let d = ((x + b).squared() - a - c).times(2)
-        let e = a.times(3)
-        let x3 = e.squared() - d.times(2)
-        return JacobianPoint(x: x3, y: e * (d - x3) - c.times(8), z: (y * z).times(2))
+        let halfD = (x + b).squared() - a - c
+        let d = halfD + halfD
+        let e = a + a + a
+        let x3 = e.squared() - (d + d)
+        let c2 = c + c
+        let c4 = c2 + c2
+        let yz = y * z
+        return JacobianPoint(x: x3, y: e * (d - x3) - (c4 + c4), z: yz + yz)
     }
+
+    // None of these formulas uses the curve's b (7): they work as well on y² = x³ + b' for
+    // any b', which the x-only multiplication relies on.
 
     /// P + Q by the general formula alone: wrong when either is infinity or P = ±Q. 12M + 4S.
     @inline(__always)
@@ -76,7 +83,7 @@ struct JacobianPoint: Sendable {
         let hh = h.squared()
         let hhh = h * hh
         let v = u1 * hh
-        let x3 = r.squared() - hhh - v.times(2)
+        let x3 = r.squared() - hhh - (v + v)
         return JacobianPoint(x: x3, y: r * (v - x3) - s1 * hhh, z: z * h)
     }
 

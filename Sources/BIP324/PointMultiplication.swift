@@ -8,6 +8,17 @@
 /// The other special cases cannot occur: before adding window value d the accumulator is
 /// m·P with 16 <= m and m + d <= k < n, so it is never ±d·P.
 enum PointMultiplication {
+    /// x(k·P) for either point P with X coordinate x (which must be on the curve), without
+    /// computing P's Y: with g = x³ + 7, the point (g·x, g²) lies on y² = x³ + 7g³, which
+    /// is isomorphic to secp256k1 by (X, Y) ↦ (X/g, Y/g^(3/2)), and the point formulas do not
+    /// involve the curve's constant. So x(k·P) = X'/(Z'² g) for k·(g·x, g²) = (X', Y', Z'),
+    /// and no square root is needed.
+    static func multiply(x: FieldElement, by k: Scalar) -> FieldElement {
+        let g = x.curveRHS
+        let product = multiply(AffinePoint(x: x * g, y: g.squared()), by: k)
+        return product.x * (product.z.squared() * g).inverse()
+    }
+
     static func multiply(_ p: AffinePoint, by k: Scalar) -> JacobianPoint {
         // table[d] = d·P for d in 1...15; table[0] is a placeholder that is never kept.
         var table = [JacobianPoint](repeating: JacobianPoint(p), count: 16)

@@ -43,8 +43,7 @@ public struct V2EphemeralKey: Sendable {
     func xOnlyECDH(theirs ellswift: [UInt8]) throws(BIP324Error) -> [UInt8] {
         try BIP324Error.check(ellswift, "ellswift", 64)
         guard let scalar = Scalar(bigEndian: privateKey) else { throw .privateKeyOutOfRange }
-        let point = ElligatorSwift.decodePoint(ellswift)
-        return PointMultiplication.multiply(point, by: scalar).affineX.bigEndian
+        return PointMultiplication.multiply(x: ElligatorSwift.decodeX(ellswift), by: scalar).bigEndian
     }
 }
 

@@ -56,6 +56,7 @@ struct FieldDifferentialTests {
             let inverse = try f.inv(bx)
             #expect(x.inverse().bigEndian == (try inverse?.bigEndian32() ?? [UInt8](repeating: 0, count: 32)), "inv \(context)")
             #expect(x.isSquare == (try f.isSquare(bx)), "isSquare \(context)")
+            #expect(x.isSquareVariableTime == (try f.isSquare(bx)), "isSquareVariableTime \(context)")
             #expect(x.squareRoot()?.bigEndian == (try f.sqrt(bx)?.bigEndian32()), "sqrt \(context)")
         }
     }
@@ -108,6 +109,7 @@ struct FieldDifferentialTests {
                 let scalar = try #require(Scalar(bigEndian: k))
                 let expected = try f.multiply(x: f.element(x.bigEndian), by: BigNum(bigEndian: k)).bigEndian32()
                 #expect(PointMultiplication.multiply(point, by: scalar).affineX.bigEndian == expected)
+                #expect(PointMultiplication.multiply(x: x, by: scalar).bigEndian == expected)
             }
         }
     }

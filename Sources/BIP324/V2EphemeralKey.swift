@@ -1,3 +1,5 @@
+import COpenSSL
+
 /// An ephemeral secp256k1 key for one v2 handshake: the private key and the 64-byte
 /// ElligatorSwift encoding of its public key's X coordinate, which is what goes on the wire.
 ///
@@ -8,22 +10,20 @@ public struct V2EphemeralKey: Sendable {
     /// The 64 bytes sent to the peer: `u || t`.
     public let ellswift: [UInt8]
 
-    /// A fresh key from the system's cryptographic random number generator (getrandom on
-    /// Linux), with a freshly sampled encoding.
+    /// A fresh key from libcrypto's cryptographic random number generator (seeded from the
+    /// system's, getrandom on Linux), with a freshly sampled encoding.
     public static func generate() throws(BIP324Error) -> V2EphemeralKey {
-        var rng = SystemRandomNumberGenerator()
+        var rng = try CryptographicRandom()
         return try generate(using: &rng)
     }
 
     /// A key drawn from `rng`; only for tests and benchmarks unless `rng` is cryptographic.
     public static func generate<R: RandomNumberGenerator>(using rng: inout R) throws(BIP324Error) -> V2EphemeralKey {
-        let field = try Secp256k1()
         while true {
             let candidate = randomBytes(32, using: &rng)
-            let scalar = try BigNum(bigEndian: candidate)
-            if scalar.isZero || !(scalar < field.n) { continue }
-            let x = try field.multiplyGenerator(scalar)
-            return V2EphemeralKey(checkedPrivateKey: candidate, ellswift: try ElligatorSwift.encode(x, field, using: &rng))
+            guard let scalar = Scalar(bigEndian: candidate) else { continue }
+            let x = GeneratorTable.multiply(scalar).affineX
+            return V2EphemeralKey(checkedPrivateKey: candidate, ellswift: ElligatorSwift.encode(x, using: &rng))
         }
     }
 
@@ -32,9 +32,7 @@ public struct V2EphemeralKey: Sendable {
     public init(privateKey: [UInt8], ellswift: [UInt8]) throws(BIP324Error) {
         try BIP324Error.check(privateKey, "private key", 32)
         try BIP324Error.check(ellswift, "ellswift", 64)
-        let field = try Secp256k1()
-        let scalar = try BigNum(bigEndian: privateKey)
-        if scalar.isZero || !(scalar < field.n) { throw .privateKeyOutOfRange }
+        if Scalar(bigEndian: privateKey) == nil { throw .privateKeyOutOfRange }
         self.init(checkedPrivateKey: privateKey, ellswift: ellswift)
     }
 
@@ -46,9 +44,8 @@ public struct V2EphemeralKey: Sendable {
     /// x(privateKey · lift_x(decode(theirs))): the x-only ECDH result, 32 bytes.
     func xOnlyECDH(theirs ellswift: [UInt8]) throws(BIP324Error) -> [UInt8] {
         try BIP324Error.check(ellswift, "ellswift", 64)
-        let field = try Secp256k1()
-        let x = try ElligatorSwift.decode(ellswift, field)
-        return try field.multiply(x: x, by: BigNum(bigEndian: privateKey)).bigEndian32()
+        guard let scalar = Scalar(bigEndian: privateKey) else { throw .privateKeyOutOfRange }
+        return PointMultiplication.multiply(x: ElligatorSwift.decodeX(ellswift), by: scalar).bigEndian
     }
 }
 
@@ -62,4 +59,35 @@ extension V2EphemeralKey: CustomStringConvertible, CustomDebugStringConvertible,
 func hexPrefix(_ bytes: [UInt8]) -> String {
     let digits: [Character] = Array("0123456789abcdef")
     return String(bytes.prefix(8).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+}
+
+/// libcrypto's `RAND_bytes`, read 256 bytes at a time: the system generator
+/// (`SystemRandomNumberGenerator`) makes one getrandom call per 8 bytes, and a key with its
+/// encoding takes about 25 of those.
+struct CryptographicRandom: RandomNumberGenerator {
+    private var pool = [UInt64](repeating: 0, count: 32)
+    private var used = 32
+
+    init() throws(BIP324Error) {
+        try refill()
+    }
+
+    private mutating func refill() throws(BIP324Error) {
+        let ok = pool.withUnsafeMutableBytes { RAND_bytes($0.baseAddress, Int32($0.count)) == 1 }
+        if !ok { throw .openSSL("RAND_bytes") }
+        used = 0
+    }
+
+    mutating func next() -> UInt64 {
+        if used == pool.count {
+            // RAND_bytes fails only when libcrypto cannot seed at all; then fall back to
+            // the system generator rather than return anything predictable.
+            do { try refill() } catch {
+                var system = SystemRandomNumberGenerator()
+                return system.next()
+            }
+        }
+        defer { used += 1 }
+        return pool[used]
+    }
 }

@@ -1,5 +1,5 @@
-// libcrypto from Debian's libssl-dev (OpenSSL 3): big numbers and secp256k1 for BIP324's
-// ElligatorSwift and ECDH, and the ChaCha20-Poly1305 AEAD. No file-scope statics here
+// libcrypto from Debian's libssl-dev (OpenSSL 3): the ChaCha20-Poly1305 AEAD and RAND_bytes
+// for BIP324, and big numbers and secp256k1 for the BIP324 tests' reference arithmetic. No file-scope statics here
 // (they fail to link from Swift); add `static inline` functions if a shim is needed.
 #ifndef VERACK_COPENSSL_SHIM_H
 #define VERACK_COPENSSL_SHIM_H

@@ -1,10 +1,12 @@
-import BIP324
+@_spi(Benchmarks) import BIP324
+import CBenchOpenSSL
 import Crypto
 import Foundation
 import NodeHarness
 
 /// BIP324 v2 transport: decrypting big packets beside swift-crypto's ChaChaPoly alone,
-/// small (ping-sized) packets, and one handshake's key work. MB are 10^6 bytes.
+/// small (ping-sized) packets, one handshake's key work, and one field multiplication. MB are
+/// 10^6 bytes.
 enum V2Benchmarks {
     static let magic: [UInt8] = [0xf9, 0xbe, 0xb4, 0xd9]
 
@@ -18,6 +20,7 @@ enum V2Benchmarks {
         decryptSmallPackets(pair)
         chachaPolySmallReference()
         keyExchange()
+        fieldMultiplication()
     }
 
     /// Whether `VERACK_BENCH_FILTER` lets the measurement `name` run.
@@ -162,5 +165,34 @@ enum V2Benchmarks {
             } catch { Bench.fail("ECDH failed: \(error)") }
         }
         Bench.report("v2_ecdh_derive_us", 1e6 / ecdh, "us")
+    }
+
+    /// One multiplication modulo p, as a chain of dependent ones: OpenSSL's BN_mod_mul with a
+    /// BN_CTX (how BIP324's key work multiplied before it had its own field type), then the
+    /// own field type.
+    static func fieldMultiplication() {
+        if !["field_mul_bn_ns", "field_mul_own_ns"].contains(where: included) { return }
+        var rng = SeededRNG(seed: 14)
+        // Both below p: the top byte of p is 0xff.
+        let a = [0x7f] + rng.bytes(31)
+        let b = [0x7f] + rng.bytes(31)
+        let count = 20_000
+        let p: [UInt8] = [UInt8](repeating: 0xff, count: 27) + [0xfe, 0xff, 0xff, 0xfc, 0x2f]
+        guard let ctx = BN_CTX_new(), let x = BN_new(), let y = BN_new(), let modulus = BN_new() else {
+            Bench.fail("BN allocation failed")
+        }
+        defer { BN_free(x); BN_free(y); BN_free(modulus); BN_CTX_free(ctx) }
+        _ = BN_bin2bn(a, 32, x)
+        _ = BN_bin2bn(b, 32, y)
+        _ = BN_bin2bn(p, 32, modulus)
+        let bn = Bench.bestRate(unitsPerCall: Double(count)) {
+            for _ in 0..<count where BN_mod_mul(x, x, y, modulus, ctx) != 1 { Bench.fail("BN_mod_mul failed") }
+            Bench.consume(BN_is_odd(x))
+        }
+        Bench.report("field_mul_bn_ns", 1e9 / bn, "ns")
+        let own = Bench.bestRate(unitsPerCall: Double(count)) {
+            Bench.consume(FieldBenchmark.multiplyChain(a, b, count: count)[0])
+        }
+        Bench.report("field_mul_own_ns", 1e9 / own, "ns")
     }
 }

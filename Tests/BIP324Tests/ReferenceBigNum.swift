@@ -1,4 +1,5 @@
 import COpenSSL
+@testable import BIP324
 
 /// An OpenSSL `BIGNUM` owned by Swift: cleared and freed with its last reference.
 ///

@@ -1,4 +1,5 @@
 import COpenSSL
+@testable import BIP324
 
 /// secp256k1 arithmetic over libcrypto for one computation: field operations modulo p and
 /// the x-only point multiplications BIP324 needs.

@@ -1,0 +1,44 @@
+/// k·P for a secret k and a public P: the x-only ECDH of BIP324.
+///
+/// Fixed 4-bit windows from the top: four doublings and one addition per window, whatever
+/// the scalar. The addend is read from a 16-entry table by touching every entry and keeping
+/// the wanted one with a mask, and the two special cases (the accumulator still at infinity
+/// while the scalar's leading windows are zero; a zero window) are resolved by masked
+/// selection after the addition, so neither time nor memory access depends on the scalar.
+/// The other special cases cannot occur: before adding window value d the accumulator is
+/// m·P with 16 <= m and m + d <= k < n, so it is never ±d·P.
+enum PointMultiplication {
+    /// x(k·P) for either point P with X coordinate x (which must be on the curve), without
+    /// computing P's Y: with g = x³ + 7, the point (g·x, g²) lies on y² = x³ + 7g³, which
+    /// is isomorphic to secp256k1 by (X, Y) ↦ (X/g, Y/g^(3/2)), and the point formulas do not
+    /// involve the curve's constant. So x(k·P) = X'/(Z'² g) for k·(g·x, g²) = (X', Y', Z'),
+    /// and no square root is needed.
+    static func multiply(x: FieldElement, by k: Scalar) -> FieldElement {
+        let g = x.curveRHS
+        let product = multiply(AffinePoint(x: x * g, y: g.squared()), by: k)
+        return product.x * (product.z.squared() * g).inverse()
+    }
+
+    static func multiply(_ p: AffinePoint, by k: Scalar) -> JacobianPoint {
+        // table[d] = d·P for d in 1...15; table[0] is a placeholder that is never kept.
+        var table = [JacobianPoint](repeating: JacobianPoint(p), count: 16)
+        table[2] = table[1].doubled()
+        for d in 3..<16 { table[d] = table[d - 1].addingDistinct(p) }
+
+        var acc = JacobianPoint.infinity
+        var accIsInfinity: UInt64 = ~0
+        for index in stride(from: 63, through: 0, by: -1) {
+            if index != 63 { acc = acc.doubled().doubled().doubled().doubled() }
+            let d = k.window(index)
+            var addend = table[0]
+            for candidate in 1..<16 {
+                addend = .select(equalMask(UInt64(candidate), d), table[candidate], addend)
+            }
+            let sum = acc.addingDistinct(addend)
+            let dIsZero = equalMask(d, 0)
+            acc = .select(dIsZero, acc, .select(accIsInfinity, addend, sum))
+            accIsInfinity &= dIsZero
+        }
+        return acc
+    }
+}

@@ -77,15 +77,26 @@ final class Reactor: Sendable {
     }
 
     /// One epoll set and the thread that waits on it.
-    fileprivate final class Loop: Sendable {
-        private struct Entry: Sendable {
+    ///
+    /// Its table is guarded by an `NSLock` (a pthread mutex, which ThreadSanitizer sees),
+    /// not Synchronization's `Mutex`, whose futex TSan cannot see (it reported the table's
+    /// accesses as races). Hence `@unchecked Sendable`: every access is under `lock`.
+    fileprivate final class Loop: @unchecked Sendable {
+        private struct Entry {
             weak var handler: (any ReactorHandler)?
             let queue: DispatchQueue
         }
 
         private let epollFD: Int32
-        private let entries = Mutex<[UInt64: Entry]>([:])
-        private let nextToken = Atomic<UInt64>(1)
+        private let lock = NSLock()
+        private var entries: [UInt64: Entry] = [:]
+        private var nextToken: UInt64 = 1
+
+        private func entry(_ token: UInt64) -> Entry? {
+            lock.lock()
+            defer { lock.unlock() }
+            return entries[token]
+        }
 
         init(index: Int) {
             epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -96,9 +107,12 @@ final class Reactor: Sendable {
         }
 
         func add(_ fd: Int32, queue: DispatchQueue, handler: any ReactorHandler, events: UInt32) -> Result<Registration, EngineError> {
-            let token = nextToken.wrappingAdd(1, ordering: .relaxed).oldValue
             // The entry goes in first: an event may come the moment the descriptor is added.
-            entries.withLock { $0[token] = Entry(handler: handler, queue: queue) }
+            lock.lock()
+            let token = nextToken
+            nextToken += 1
+            entries[token] = Entry(handler: handler, queue: queue)
+            lock.unlock()
             var event = epoll_event()
             event.events = events
             event.data.u64 = token
@@ -111,7 +125,9 @@ final class Reactor: Sendable {
         }
 
         func remove(_ token: UInt64) {
-            _ = entries.withLock { $0.removeValue(forKey: token) }
+            lock.lock()
+            entries[token] = nil
+            lock.unlock()
         }
 
         private func run() {
@@ -127,11 +143,11 @@ final class Reactor: Sendable {
                 for i in 0..<Int(n) {
                     let token = events[i].data.u64
                     let bits = events[i].events
-                    guard let entry = entries.withLock({ $0[token] }), let handler = entry.handler else { continue }
+                    guard let entry = entry(token), let handler = entry.handler else { continue }
                     // Owners unregister on their queue: looked up again there, a token
                     // removed since the event was drawn is not delivered.
                     entry.queue.sync {
-                        guard entries.withLock({ $0[token] != nil }) else { return }
+                        guard self.entry(token) != nil else { return }
                         handler.reactorEvents(bits)
                     }
                 }

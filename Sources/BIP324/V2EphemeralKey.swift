@@ -60,34 +60,3 @@ func hexPrefix(_ bytes: [UInt8]) -> String {
     let digits: [Character] = Array("0123456789abcdef")
     return String(bytes.prefix(8).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
 }
-
-/// libcrypto's `RAND_bytes`, read 256 bytes at a time: the system generator
-/// (`SystemRandomNumberGenerator`) makes one getrandom call per 8 bytes, and a key with its
-/// encoding takes about 25 of those.
-struct CryptographicRandom: RandomNumberGenerator {
-    private var pool = [UInt64](repeating: 0, count: 32)
-    private var used = 32
-
-    init() throws(BIP324Error) {
-        try refill()
-    }
-
-    private mutating func refill() throws(BIP324Error) {
-        let ok = pool.withUnsafeMutableBytes { RAND_bytes($0.baseAddress, Int32($0.count)) == 1 }
-        if !ok { throw .openSSL("RAND_bytes") }
-        used = 0
-    }
-
-    mutating func next() -> UInt64 {
-        if used == pool.count {
-            // RAND_bytes fails only when libcrypto cannot seed at all; then fall back to
-            // the system generator rather than return anything predictable.
-            do { try refill() } catch {
-                var system = SystemRandomNumberGenerator()
-                return system.next()
-            }
-        }
-        defer { used += 1 }
-        return pool[used]
-    }
-}

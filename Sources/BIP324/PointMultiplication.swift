@@ -14,9 +14,19 @@ enum PointMultiplication {
     /// involve the curve's constant. So x(k·P) = X'/(Z'² g) for k·(g·x, g²) = (X', Y', Z'),
     /// and no square root is needed.
     static func multiply(x: FieldElement, by k: Scalar) -> FieldElement {
-        let g = x.curveRHS
-        let product = multiplyWithEndomorphism(AffinePoint(x: x * g, y: g.squared()), by: k)
-        return product.x * (product.z.squared() * g).inverse()
+        multiply(x: x, over: .one, by: k)
+    }
+
+    /// x(k·P) for X coordinate x = numerator / denominator (denominator not zero), without
+    /// inverting the denominator: with G = N³ + 7D³ and h = G·D (g·D⁴, a square as g is),
+    /// the point (G·N, G²) lies on y² = x³ + 7h³, isomorphic to secp256k1 by
+    /// (X, Y) ↦ (X/h, Y/h^(3/2)), and maps to a point with X coordinate N/D.
+    static func multiply(x numerator: FieldElement, over denominator: FieldElement, by k: Scalar) -> FieldElement {
+        let d2 = denominator.squared()
+        let g = numerator.squared() * numerator + (d2 * denominator).times(7)
+        let h = g * denominator
+        let product = multiplyWithEndomorphism(AffinePoint(x: g * numerator, y: g.squared()), by: k)
+        return product.x * (product.z.squared() * h).inverse()
     }
 
     static func multiply(_ p: AffinePoint, by k: Scalar) -> JacobianPoint {

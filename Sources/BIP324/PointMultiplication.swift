@@ -55,7 +55,13 @@ enum PointMultiplication {
     /// k·P as k1·P + k2·(λ·P) (``Endomorphism``): one ladder over 33 4-bit windows of both
     /// halves, four doublings and two additions per window, constant time as ``multiply(_:by:)``
     /// is (every table entry read, signs applied and special cases resolved with masks). The
-    /// table of d·P serves both halves: λ·(d·P) is (β·X, Y, Z).
+    /// table of d·P serves both halves: λ·(x, y) is (β·x, y).
+    ///
+    /// The table's entries are brought to one common Z (from the ratios of the Z of
+    /// successive entries, no inversion) and then taken as affine points on the isomorphic
+    /// curve y² = x³ + 7Z⁶, (x, y) ↦ (x·Z², y·Z³); the ladder runs there with the cheaper
+    /// mixed additions (the formulas do not involve the curve's constant), and the result
+    /// comes back by multiplying its Z by that common Z.
     ///
     /// Here the accumulator is a·P + b·λ·P with a and b below 2^132, and for a handful of
     /// scalars (about 2^8 lattice points in that range, against 2^256 scalars) it could meet
@@ -64,19 +70,32 @@ enum PointMultiplication {
     /// the one branch on the secret, taken with negligible probability.
     static func multiplyWithEndomorphism(_ p: AffinePoint, by k: Scalar) -> JacobianPoint {
         let (k1, negative1, k2, negative2) = Endomorphism.split(k)
-        var table = [JacobianPoint](repeating: JacobianPoint(p), count: 16)
-        table[2] = table[1].doubled()
-        for d in 3..<16 { table[d] = table[d - 1].addingDistinct(p) }
+        // d·P in Jacobian coordinates, with ratios[d] = Z(d·P) / Z((d - 1)·P).
+        var jacobian = [JacobianPoint](repeating: JacobianPoint(p), count: 16)
+        var ratios = [FieldElement](repeating: .one, count: 16)
+        jacobian[2] = jacobian[1].doubled()
+        ratios[2] = p.y + p.y
+        for d in 3..<16 { (jacobian[d], ratios[d]) = jacobian[d - 1].addingDistinctWithRatio(p) }
+        // Each entry to the common Z = Z(15·P): scaled by r = Z(15·P) / Z(d·P).
+        let commonZ = jacobian[15].z
+        var table = [AffinePoint](repeating: p, count: 16)
+        var r = FieldElement.one
+        for d in stride(from: 15, through: 1, by: -1) {
+            let r2 = r.squared()
+            table[d] = AffinePoint(x: jacobian[d].x * r2, y: jacobian[d].y * r2 * r)
+            r = r * ratios[d]
+        }
+        table[0] = table[1]
 
         var acc = JacobianPoint.infinity
         var accIsInfinity: UInt64 = ~0
         var degenerate: UInt64 = 0
         @inline(__always)
-        func add(_ addend: JacobianPoint, window d: UInt64) {
+        func add(_ addend: AffinePoint, window d: UInt64) {
             let sum = acc.addingDistinct(addend)
             let dIsZero = equalMask(d, 0)
             degenerate |= sum.z.zeroMask & ~dIsZero & ~accIsInfinity
-            acc = .select(dIsZero, acc, .select(accIsInfinity, addend, sum))
+            acc = .select(dIsZero, acc, .select(accIsInfinity, JacobianPoint(addend), sum))
             accIsInfinity &= dIsZero
         }
         table.withUnsafeBufferPointer { table in
@@ -87,8 +106,11 @@ enum PointMultiplication {
                 var e1 = table[0]
                 var e2 = table[0]
                 for candidate in 1..<16 {
-                    e1 = .select(equalMask(UInt64(candidate), d1), table[candidate], e1)
-                    e2 = .select(equalMask(UInt64(candidate), d2), table[candidate], e2)
+                    let m1 = equalMask(UInt64(candidate), d1)
+                    let m2 = equalMask(UInt64(candidate), d2)
+                    let entry = table[candidate]
+                    e1 = AffinePoint(x: .select(m1, entry.x, e1.x), y: .select(m1, entry.y, e1.y))
+                    e2 = AffinePoint(x: .select(m2, entry.x, e2.x), y: .select(m2, entry.y, e2.y))
                 }
                 e1.y = .select(negative1, -e1.y, e1.y)
                 e2.y = .select(negative2, -e2.y, e2.y)
@@ -98,6 +120,7 @@ enum PointMultiplication {
             }
         }
         if degenerate != 0 { return multiply(p, by: k) }
+        acc.z = acc.z * commonZ
         return acc
     }
 }

@@ -48,32 +48,52 @@ public enum ElligatorSwift {
 
     /// The X coordinate an encoding (64 bytes, checked by the caller) decodes to.
     static func decodeX(_ encoding: [UInt8]) -> FieldElement {
-        xSwiftEC(FieldElement(bigEndian: encoding, at: 0), FieldElement(bigEndian: encoding, at: 32))
+        let (numerator, denominator) = decodeFraction(encoding)
+        return numerator * denominator.inverse()
     }
 
-    static func xSwiftEC(_ uIn: FieldElement, _ tIn: FieldElement) -> FieldElement {
+    /// The X coordinate an encoding decodes to as a fraction numerator / denominator (the
+    /// denominator not zero), without an inversion: the ECDH takes it as it is.
+    static func decodeFraction(_ encoding: [UInt8]) -> (FieldElement, FieldElement) {
+        xSwiftECFraction(FieldElement(bigEndian: encoding, at: 0), FieldElement(bigEndian: encoding, at: 32))
+    }
+
+    static func xSwiftEC(_ u: FieldElement, _ t: FieldElement) -> FieldElement {
+        let (numerator, denominator) = xSwiftECFraction(u, t)
+        return numerator * denominator.inverse()
+    }
+
+    /// XSwiftEC(u, t) as a fraction N / D. With g = u³ + 7, N' = g - t², M = g + t² (not
+    /// zero, by the adjustment of t) and D' = 2t·c·u, the BIP's candidates are
+    ///   x3 = u + 4Y² = (u·D'² + 4M²) / D'²,
+    ///   x2 = (-X/Y - u) / 2 = (-N'·c·u - u·M) / 2M,  x1 = (N'·c·u - u·M) / 2M,
+    /// and N / D is a valid X coordinate exactly when (N³ + 7D³)·D is a square (that is
+    /// g(N/D) times D⁴).
+    static func xSwiftECFraction(_ uIn: FieldElement, _ tIn: FieldElement) -> (FieldElement, FieldElement) {
         let u = uIn.isZero ? .one : uIn
         var t = tIn.isZero ? .one : tIn
         let g = u.curveRHS
         if (g + t.squared()).isZero { t = t + t }
         let t2 = t.squared()
-        // X = (g - t²) / (2t) and Y = (X + t) / (c u) = (g + t²) / (2t c u), so with
-        // N = g - t², M = g + t² (not zero, by the adjustment of t above), D = 2t c u:
-        //   4Y² = 4M² / D²  and  X / Y = N c u / M,
-        // and one inversion of D² M gives both 1/D² and 1/M.
         let n = g - t2
         let m = g + t2
         let cu = c * u
         let d = (t * cu).times(2)
         let d2 = d.squared()
-        let inverse = (d2 * m).inverse()
-        let x3 = u + (m.squared() * m * inverse).times(4)
-        if x3.curveRHS.isSquareVariableTime { return x3 }
-        let xOverY = n * cu * d2 * inverse
-        let x2 = (-xOverY - u) * half
-        if x2.curveRHS.isSquareVariableTime { return x2 }
+        func isValid(_ numerator: FieldElement, _ denominator: FieldElement) -> Bool {
+            let denominator2 = denominator.squared()
+            let rhs = numerator.squared() * numerator + (denominator2 * denominator).times(7)
+            return (rhs * denominator).isSquareVariableTime
+        }
+        let x3 = u * d2 + m.squared().times(4)
+        if isValid(x3, d2) { return (x3, d2) }
+        let ncu = n * cu
+        let um = u * m
+        let twoM = m + m
+        let x2 = -ncu - um
+        if isValid(x2, twoM) { return (x2, twoM) }
         // The BIP proves one of the three is valid.
-        return (xOverY - u) * half
+        return (ncu - um, twoM)
     }
 
     static func xSwiftECInv(_ x: FieldElement, _ u: FieldElement, _ branch: Int) -> FieldElement? {

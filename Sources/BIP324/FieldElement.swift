@@ -138,6 +138,15 @@ struct FieldElement: Equatable, Sendable {
     @inline(__always)
     static func reduce(_ t0: UInt64, _ t1: UInt64, _ t2: UInt64, _ t3: UInt64,
                        _ t4: UInt64, _ t5: UInt64, _ t6: UInt64, _ t7: UInt64) -> FieldElement {
+        reducePartially(t0, t1, t2, t3, t4, t5, t6, t7).normalized()
+    }
+
+    /// The 512-bit product t0...t7 (any value) brought below 2^256 and congruent modulo p,
+    /// but not always below p: only for ``squared(times:)``'s chain, whose multiplication
+    /// takes any 256-bit operands.
+    @inline(__always)
+    static func reducePartially(_ t0: UInt64, _ t1: UInt64, _ t2: UInt64, _ t3: UInt64,
+                       _ t4: UInt64, _ t5: UInt64, _ t6: UInt64, _ t7: UInt64) -> FieldElement {
         // high · 2^256 = high · (2^32 + 977): a 290-bit sum r4 · 2^256 + r3...r0.
         let (h0, r0) = mulAdd(t4, c, t0, 0)
         let (h1, r1) = mulAdd(t5, c, t1, h0)
@@ -153,11 +162,19 @@ struct FieldElement: Equatable, Sendable {
         let (u0, d0) = addCarry(s0, (0 &- c3) & c, 0)
         let (u1, d1) = addCarry(s1, 0, d0)
         let (u2, d2) = addCarry(s2, 0, d1)
-        return FieldElement(u0, u1, u2, s3 &+ d2).normalized()
+        return FieldElement(u0, u1, u2, s3 &+ d2)
     }
 
     @inline(__always)
     static func mul(_ a: FieldElement, _ b: FieldElement) -> FieldElement {
+        let (t0, t1, t2, t3, t4, t5, t6, t7) = product(a, b)
+        return reduce(t0, t1, t2, t3, t4, t5, t6, t7)
+    }
+
+    /// The 512-bit a · b (any 256-bit operands).
+    @inline(__always)
+    static func product(_ a: FieldElement, _ b: FieldElement)
+        -> (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) {
         // Schoolbook, one row per limb of a.
         var (c, t0) = mulAdd(a.l0, b.l0, 0, 0)
         var t1: UInt64, t2: UInt64, t3: UInt64, t4: UInt64, t5: UInt64, t6: UInt64, t7: UInt64
@@ -179,7 +196,7 @@ struct FieldElement: Equatable, Sendable {
         (c, t4) = mulAdd(a.l3, b.l1, t4, c)
         (c, t5) = mulAdd(a.l3, b.l2, t5, c)
         (t7, t6) = mulAdd(a.l3, b.l3, t6, c)
-        return reduce(t0, t1, t2, t3, t4, t5, t6, t7)
+        return (t0, t1, t2, t3, t4, t5, t6, t7)
     }
 
     /// a². The schoolbook product: a dedicated squaring (six cross products, doubled, plus
@@ -188,12 +205,17 @@ struct FieldElement: Equatable, Sendable {
     @inline(__always)
     func squared() -> FieldElement { Self.mul(self, self) }
 
-    /// self^(2^count), by repeated squaring.
+    /// self^(2^count), by repeated squaring. The intermediate squares stay below 2^256 but
+    /// not necessarily below p (the multiplication does not need that), saving the final
+    /// reduction step of each; the result is reduced once at the end.
     @inline(__always)
     func squared(times count: Int) -> FieldElement {
         var r = self
-        for _ in 0..<count { r = r.squared() }
-        return r
+        for _ in 0..<count {
+            let (t0, t1, t2, t3, t4, t5, t6, t7) = Self.product(r, r)
+            r = Self.reducePartially(t0, t1, t2, t3, t4, t5, t6, t7)
+        }
+        return r.normalized()
     }
 }
 

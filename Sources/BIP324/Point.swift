@@ -77,6 +77,14 @@ struct JacobianPoint: Sendable {
         return finish(u1: x, s1: y, h: q.x * z1z1 - x, r: q.y * z * z1z1 - y, z: z)
     }
 
+    /// ``addingDistinct(_:)-(AffinePoint)`` with H, the ratio of the sum's Z to this Z.
+    @inline(__always)
+    func addingDistinctWithRatio(_ q: AffinePoint) -> (JacobianPoint, FieldElement) {
+        let z1z1 = z.squared()
+        let h = q.x * z1z1 - x
+        return (finish(u1: x, s1: y, h: h, r: q.y * z * z1z1 - y, z: z), h)
+    }
+
     /// The shared end of the additions: H = U2 - U1, R = S2 - S1, z = Z1·Z2.
     @inline(__always)
     private func finish(u1: FieldElement, s1: FieldElement, h: FieldElement, r: FieldElement, z: FieldElement) -> JacobianPoint {

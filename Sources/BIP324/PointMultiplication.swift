@@ -14,9 +14,19 @@ enum PointMultiplication {
     /// involve the curve's constant. So x(k·P) = X'/(Z'² g) for k·(g·x, g²) = (X', Y', Z'),
     /// and no square root is needed.
     static func multiply(x: FieldElement, by k: Scalar) -> FieldElement {
-        let g = x.curveRHS
-        let product = multiply(AffinePoint(x: x * g, y: g.squared()), by: k)
-        return product.x * (product.z.squared() * g).inverse()
+        multiply(x: x, over: .one, by: k)
+    }
+
+    /// x(k·P) for X coordinate x = numerator / denominator (denominator not zero), without
+    /// inverting the denominator: with G = N³ + 7D³ and h = G·D (g·D⁴, a square as g is),
+    /// the point (G·N, G²) lies on y² = x³ + 7h³, isomorphic to secp256k1 by
+    /// (X, Y) ↦ (X/h, Y/h^(3/2)), and maps to a point with X coordinate N/D.
+    static func multiply(x numerator: FieldElement, over denominator: FieldElement, by k: Scalar) -> FieldElement {
+        let d2 = denominator.squared()
+        let g = numerator.squared() * numerator + (d2 * denominator).times(7)
+        let h = g * denominator
+        let product = multiplyWithEndomorphism(AffinePoint(x: g * numerator, y: g.squared()), by: k)
+        return product.x * (product.z.squared() * h).inverse()
     }
 
     static func multiply(_ p: AffinePoint, by k: Scalar) -> JacobianPoint {
@@ -39,6 +49,78 @@ enum PointMultiplication {
             acc = .select(dIsZero, acc, .select(accIsInfinity, addend, sum))
             accIsInfinity &= dIsZero
         }
+        return acc
+    }
+
+    /// k·P as k1·P + k2·(λ·P) (``Endomorphism``): one ladder over 33 4-bit windows of both
+    /// halves, four doublings and two additions per window, constant time as ``multiply(_:by:)``
+    /// is (every table entry read, signs applied and special cases resolved with masks). The
+    /// table of d·P serves both halves: λ·(x, y) is (β·x, y).
+    ///
+    /// The table's entries are brought to one common Z (from the ratios of the Z of
+    /// successive entries, no inversion) and then taken as affine points on the isomorphic
+    /// curve y² = x³ + 7Z⁶, (x, y) ↦ (x·Z², y·Z³); the ladder runs there with the cheaper
+    /// mixed additions (the formulas do not involve the curve's constant), and the result
+    /// comes back by multiplying its Z by that common Z.
+    ///
+    /// Here the accumulator is a·P + b·λ·P with a and b below 2^132, and for a handful of
+    /// scalars (about 2^8 lattice points in that range, against 2^256 scalars) it could meet
+    /// ±addend, which the general addition gets wrong. Such an addition gives Z = 0; that is
+    /// recorded with a mask, and only then, at the end, is the product redone the plain way:
+    /// the one branch on the secret, taken with negligible probability.
+    static func multiplyWithEndomorphism(_ p: AffinePoint, by k: Scalar) -> JacobianPoint {
+        let (k1, negative1, k2, negative2) = Endomorphism.split(k)
+        // d·P in Jacobian coordinates, with ratios[d] = Z(d·P) / Z((d - 1)·P).
+        var jacobian = [JacobianPoint](repeating: JacobianPoint(p), count: 16)
+        var ratios = [FieldElement](repeating: .one, count: 16)
+        jacobian[2] = jacobian[1].doubled()
+        ratios[2] = p.y + p.y
+        for d in 3..<16 { (jacobian[d], ratios[d]) = jacobian[d - 1].addingDistinctWithRatio(p) }
+        // Each entry to the common Z = Z(15·P): scaled by r = Z(15·P) / Z(d·P).
+        let commonZ = jacobian[15].z
+        var table = [AffinePoint](repeating: p, count: 16)
+        var r = FieldElement.one
+        for d in stride(from: 15, through: 1, by: -1) {
+            let r2 = r.squared()
+            table[d] = AffinePoint(x: jacobian[d].x * r2, y: jacobian[d].y * r2 * r)
+            r = r * ratios[d]
+        }
+        table[0] = table[1]
+
+        var acc = JacobianPoint.infinity
+        var accIsInfinity: UInt64 = ~0
+        var degenerate: UInt64 = 0
+        @inline(__always)
+        func add(_ addend: AffinePoint, window d: UInt64) {
+            let sum = acc.addingDistinct(addend)
+            let dIsZero = equalMask(d, 0)
+            degenerate |= sum.z.zeroMask & ~dIsZero & ~accIsInfinity
+            acc = .select(dIsZero, acc, .select(accIsInfinity, JacobianPoint(addend), sum))
+            accIsInfinity &= dIsZero
+        }
+        table.withUnsafeBufferPointer { table in
+            for index in stride(from: 32, through: 0, by: -1) {
+                if index != 32 { acc = acc.doubled().doubled().doubled().doubled() }
+                let d1 = k1.window(index)
+                let d2 = k2.window(index)
+                var e1 = table[0]
+                var e2 = table[0]
+                for candidate in 1..<16 {
+                    let m1 = equalMask(UInt64(candidate), d1)
+                    let m2 = equalMask(UInt64(candidate), d2)
+                    let entry = table[candidate]
+                    e1 = AffinePoint(x: .select(m1, entry.x, e1.x), y: .select(m1, entry.y, e1.y))
+                    e2 = AffinePoint(x: .select(m2, entry.x, e2.x), y: .select(m2, entry.y, e2.y))
+                }
+                e1.y = .select(negative1, -e1.y, e1.y)
+                e2.y = .select(negative2, -e2.y, e2.y)
+                e2.x = e2.x * Endomorphism.beta
+                add(e1, window: d1)
+                add(e2, window: d2)
+            }
+        }
+        if degenerate != 0 { return multiply(p, by: k) }
+        acc.z = acc.z * commonZ
         return acc
     }
 }

@@ -22,6 +22,11 @@ struct Scalar: Sendable {
         (l3, l2, l1, l0) = (limbs[0], limbs[1], limbs[2], limbs[3])
     }
 
+    /// Limbs taken as they are (the endomorphism's half-size parts, which may be zero).
+    init(unchecked l0: UInt64, _ l1: UInt64, _ l2: UInt64, _ l3: UInt64) {
+        (self.l0, self.l1, self.l2, self.l3) = (l0, l1, l2, l3)
+    }
+
     /// Bits 4·index ..< 4·index + 4, for index in 0..<64. The index is public; the value is
     /// read without a branch on it.
     @inline(__always)

@@ -45,7 +45,8 @@ public struct V2EphemeralKey: Sendable {
     func xOnlyECDH(theirs ellswift: [UInt8]) throws(BIP324Error) -> [UInt8] {
         try BIP324Error.check(ellswift, "ellswift", 64)
         guard let scalar = Scalar(bigEndian: privateKey) else { throw .privateKeyOutOfRange }
-        return PointMultiplication.multiply(x: ElligatorSwift.decodeX(ellswift), by: scalar).bigEndian
+        let (numerator, denominator) = ElligatorSwift.decodeFraction(ellswift)
+        return PointMultiplication.multiply(x: numerator, over: denominator, by: scalar).bigEndian
     }
 }
 

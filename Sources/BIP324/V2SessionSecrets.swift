@@ -36,9 +36,14 @@ public struct V2SessionSecrets: Sendable {
 
         let salt = Array("bitcoin_v2_shared_secret".utf8) + magic
         let prk = HKDF<SHA256>.extract(inputKeyMaterial: SymmetricKey(data: secret), salt: salt)
+        // HKDF-Expand for 32 bytes (one hash length) is the single block T(1) =
+        // HMAC(PRK, info || 0x01); HMAC directly avoids HKDF.expand's generic byte-by-byte
+        // buffer building, which cost about as much as the six HMACs themselves.
+        let base = HMAC<SHA256>(key: SymmetricKey(data: prk))
         func expand(_ info: String) -> [UInt8] {
-            HKDF<SHA256>.expand(pseudoRandomKey: prk, info: Array(info.utf8), outputByteCount: 32)
-                .withUnsafeBytes { Array($0) }
+            var hmac = base
+            hmac.update(data: Array(info.utf8) + [1])
+            return Array(hmac.finalize())
         }
         self.initiating = initiating
         sharedSecret = secret

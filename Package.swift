@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "BitcoinWireTests", dependencies: ["BitcoinWire", "NodeHarness"], resources: [.copy("Vectors")]),
         .target(name: "NodeHarness", dependencies: ["BitcoinWire", "PeerEngine"], path: "Tests/NodeHarness"),
         .executableTarget(name: "simnet", dependencies: ["NodeHarness"], path: "Tests/SimNet"),
-        .testTarget(name: "PeerEngineTests", dependencies: ["PeerEngine", "BitcoinWire", "NodeHarness"]),
+        .testTarget(name: "PeerEngineTests", dependencies: ["PeerEngine", "BitcoinWire", "BIP324", "NodeHarness"]),
         .testTarget(name: "ConsoleUITests", dependencies: ["ConsoleUI", "PeerEngine", "BitcoinWire", "NodeHarness"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "PeerEngine", "BitcoinWire", "NodeHarness"]),
         .testTarget(name: "EndToEndTests", dependencies: ["verack", "BitcoinWire", "NodeHarness"]),

@@ -109,7 +109,7 @@ struct V2Transport: Transport {
     private mutating func makeKey() -> TransportOutput? {
         guard ours == nil else { return nil }
         do {
-            ours = try V2EphemeralKey.generate()
+            ours = try V2KeyPool.shared.take()
             return nil
         } catch {
             state = .failed

@@ -99,12 +99,7 @@ struct FieldDifferentialTests {
 
     @Test func variableBaseMultiplesMatchOpenSSL() throws {
         let f = try Secp256k1()
-        var rng = SeededRNG(seed: 47)
-        var checked = 0
-        while checked < 12 {
-            let x = FieldElement(bigEndian: rng.bytes(32))
-            guard let point = AffinePoint.lift(x: x) else { continue }
-            checked += 1
+        for (x, point) in randomCurvePoints(seed: 47, count: 12) {
             for k in Self.scalars.prefix(4) + Self.scalars.suffix(4) {
                 let scalar = try #require(Scalar(bigEndian: k))
                 let expected = try f.multiply(x: f.element(x.bigEndian), by: BigNum(bigEndian: k)).bigEndian32()

@@ -1,3 +1,4 @@
+@testable import BIP324
 import NodeHarness
 import Foundation
 import Testing
@@ -61,4 +62,16 @@ enum Vectors {
     static let ellswiftDecode = load("ellswift_decode_test_vectors")
     static let xswiftecInv = load("xswiftec_inv_test_vectors")
     static let packetEncoding = load("packet_encoding_test_vectors")
+}
+
+/// `count` points on the curve with their X coordinates, from random X values drawn with a
+/// seeded generator (about half of all X values are on the curve).
+func randomCurvePoints(seed: UInt64, count: Int) -> [(x: FieldElement, point: AffinePoint)] {
+    var rng = SeededRNG(seed: seed)
+    var out: [(x: FieldElement, point: AffinePoint)] = []
+    while out.count < count {
+        let x = FieldElement(bigEndian: rng.bytes(32))
+        if let point = AffinePoint.lift(x: x) { out.append((x, point)) }
+    }
+    return out
 }

@@ -11,7 +11,7 @@ final class ChaCha20Poly1305Context {
     let encrypting: Bool
 
     init(encrypting: Bool) throws(BIP324Error) {
-        guard let ctx = EVP_CIPHER_CTX_new() else { throw .openSSL("EVP_CIPHER_CTX_new") }
+        guard LibCrypto.ready, let ctx = EVP_CIPHER_CTX_new() else { throw .openSSL("EVP_CIPHER_CTX_new") }
         guard EVP_CipherInit_ex(ctx, EVP_chacha20_poly1305(), nil, nil, nil, encrypting ? 1 : 0) == 1 else {
             EVP_CIPHER_CTX_free(ctx)
             throw .openSSL("EVP_CipherInit_ex(chacha20-poly1305)")

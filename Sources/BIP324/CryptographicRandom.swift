@@ -12,7 +12,7 @@ public struct CryptographicRandom: RandomNumberGenerator {
     }
 
     private mutating func refill() throws(BIP324Error) {
-        let ok = pool.withUnsafeMutableBytes { RAND_bytes($0.baseAddress, Int32($0.count)) == 1 }
+        let ok = LibCrypto.ready && pool.withUnsafeMutableBytes { RAND_bytes($0.baseAddress, Int32($0.count)) == 1 }
         if !ok { throw .openSSL("RAND_bytes") }
         used = 0
     }
@@ -37,7 +37,7 @@ extension CryptographicRandom {
     public static func bytes(_ count: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
         guard count > 0 else { return out }
-        let ok = out.withUnsafeMutableBytes { RAND_bytes($0.baseAddress, Int32($0.count)) == 1 }
+        let ok = LibCrypto.ready && out.withUnsafeMutableBytes { RAND_bytes($0.baseAddress, Int32($0.count)) == 1 }
         if !ok {
             var system = SystemRandomNumberGenerator()
             for i in out.indices { out[i] = UInt8.random(in: 0...255, using: &system) }

@@ -1,4 +1,3 @@
-import COpenSSL
 
 /// An ephemeral secp256k1 key for one v2 handshake: the private key and the 64-byte
 /// ElligatorSwift encoding of its public key's X coordinate, which is what goes on the wire.

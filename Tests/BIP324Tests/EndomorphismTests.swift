@@ -37,6 +37,7 @@ struct EndomorphismTests {
     }()
 
     @Test func splitRecombinesAndIsHalfSize() throws {
+        #expect(LibCrypto.ready)  // libcrypto without its exit handler, as verack runs it
         let ctx = try #require(BN_CTX_new())
         defer { BN_CTX_free(ctx) }
         let order = try BigNum(bigEndian: Self.n)

@@ -8,6 +8,7 @@ final class BigNum {
     let pointer: OpaquePointer
 
     init() throws(BIP324Error) {
+        guard LibCrypto.ready else { throw .openSSL("OPENSSL_init_crypto") }  // without its exit handler, as verack runs it
         guard let pointer = BN_new() else { throw .openSSL("BN_new") }
         self.pointer = pointer
     }

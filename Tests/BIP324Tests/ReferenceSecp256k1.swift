@@ -30,6 +30,7 @@ final class Secp256k1 {
     ]
 
     init() throws(BIP324Error) {
+        guard LibCrypto.ready else { throw .openSSL("OPENSSL_init_crypto") }  // without its exit handler, as verack runs it
         guard let ctx = BN_CTX_new() else { throw .openSSL("BN_CTX_new") }
         guard let group = EC_GROUP_new_by_curve_name(NID_secp256k1) else {
             BN_CTX_free(ctx)

@@ -224,7 +224,11 @@ struct CoreCaptureTests {
         }
         #expect(frames == 300)
         #expect(order == [1, 2, 1, 2], "the two files interleave by time")
-        #expect(peak - before < 64 << 20, "grew by \((peak - before) >> 20) MB reading 300 MB")
+        // Under AddressSanitizer freed blocks wait in its quarantine (256 MB by default) and
+        // count in the resident set, as do other tests' allocations in this process (it grew
+        // by 88 MB once): the bound still tells a reader that holds the 300 MB file apart.
+        let limit = Sanitizer.active == "address" ? 200 << 20 : 64 << 20
+        #expect(peak - before < limit, "grew by \((peak - before) >> 20) MB reading 300 MB")
     }
 
     /// The resident set size, from /proc/self/statm.

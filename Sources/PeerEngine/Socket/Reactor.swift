@@ -91,6 +91,10 @@ final class Reactor: Sendable {
         private let lock = NSLock()
         private var entries: [UInt64: Entry] = [:]
         private var nextToken: UInt64 = 1
+        /// Why this loop cannot serve (epoll could not be created, or its wait failed for
+        /// good): every later registration fails with it, as a one-line error, instead of
+        /// the process stopping.
+        private var failure: String?
 
         private func entry(_ token: UInt64) -> Entry? {
             lock.lock()
@@ -100,7 +104,10 @@ final class Reactor: Sendable {
 
         init(index: Int) {
             epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
-            precondition(epollFD >= 0, "epoll_create1: \(Syscalls.errorText(errno))")
+            if epollFD < 0 {
+                failure = "epoll_create1: \(Syscalls.errorText(errno))"
+                return
+            }
             let thread = Thread { [self] in run() }
             thread.name = "verack.reactor.\(index)"
             thread.start()
@@ -109,6 +116,10 @@ final class Reactor: Sendable {
         func add(_ fd: Int32, queue: DispatchQueue, handler: any ReactorHandler, events: UInt32) -> Result<Registration, EngineError> {
             // The entry goes in first: an event may come the moment the descriptor is added.
             lock.lock()
+            if let failure {
+                lock.unlock()
+                return .failure(EngineError(failure))
+            }
             let token = nextToken
             nextToken += 1
             entries[token] = Entry(handler: handler, queue: queue)
@@ -138,7 +149,10 @@ final class Reactor: Sendable {
                 let n = epoll_wait(epollFD, events, Int32(capacity), -1)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    fatalError("epoll_wait: \(Syscalls.errorText(errno))")
+                    lock.lock()
+                    failure = "epoll_wait: \(Syscalls.errorText(errno))"
+                    lock.unlock()
+                    return
                 }
                 for i in 0..<Int(n) {
                     let token = events[i].data.u64

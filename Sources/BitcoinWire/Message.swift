@@ -113,6 +113,12 @@ public enum Message: Hashable, Sendable {
     /// The payload bytes.
     public func encodePayload() -> [UInt8] {
         var w = WireWriter()
+        encodePayload(into: &w)
+        return w.bytes
+    }
+
+    /// Appends the payload bytes to `w`.
+    public func encodePayload(into w: inout WireWriter) {
         switch self {
         case let .version(v): v.encode(&w)
         case .verack, .sendheaders, .wtxidrelay, .sendaddrv2, .getaddr, .mempool, .filterclear: break
@@ -143,9 +149,8 @@ public enum Message: Hashable, Sendable {
         case let .cfcheckpt(m): m.encode(&w)
         case let .sendtxrcncl(m): m.encode(&w)
         case let .feature(m): m.encode(&w)
-        case let .unknown(_, payload): return Array(payload)
+        case let .unknown(_, payload): w.write(bytes: payload)
         }
-        return w.bytes
     }
 
     /// Decodes the payload of a `command` message. `offset` is the payload's position in

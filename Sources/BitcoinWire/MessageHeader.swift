@@ -91,25 +91,59 @@ public struct MessageHeader: Hashable, Sendable {
 
     /// The 24 bytes.
     public func encode() -> [UInt8] {
-        var w = WireWriter(capacity: Self.size)
-        w.write(magic.value)
-        w.write(bytes: command.wireBytes)
-        w.write(length)
-        w.write(checksum.value)
-        return w.bytes
+        var bytes = [UInt8](repeating: 0, count: Self.size)
+        write(into: &bytes)
+        return bytes
+    }
+
+    /// Writes the 24 bytes over the start of `frame` (which holds at least that many).
+    func write(into frame: inout [UInt8]) {
+        frame.withUnsafeMutableBytes { out in
+            out.storeBytes(of: magic.value.littleEndian, toByteOffset: Self.magicRange.lowerBound, as: UInt32.self)
+            var i = Self.commandRange.lowerBound
+            for byte in command.name.utf8.prefix(Self.commandLength) {
+                out[i] = byte
+                i += 1
+            }
+            while i < Self.commandRange.upperBound {
+                out[i] = 0
+                i += 1
+            }
+            out.storeBytes(of: length.littleEndian, toByteOffset: Self.lengthRange.lowerBound, as: UInt32.self)
+            out.storeBytes(of: checksum.value.littleEndian, toByteOffset: Self.checksumRange.lowerBound, as: UInt32.self)
+        }
     }
 }
 
-/// Builds frames to send.
+/// Builds frames to send: each in one buffer, the header written in front of the payload
+/// once the payload is there (no separate header, payload and joined arrays).
 public enum FrameEncoder {
     /// Header and payload of `message` for a network with `magic`.
     public static func encode(_ message: Message, magic: Magic) -> [UInt8] {
-        frame(command: message.command, payload: message.encodePayload(), magic: magic)
+        var w = WireWriter(capacity: MessageHeader.size + 128)
+        w.write(bytes: headerSpace)
+        message.encodePayload(into: &w)
+        var frame = w.take()
+        finish(&frame, command: message.command, magic: magic)
+        return frame
     }
 
     public static func frame(command: Command, payload: [UInt8], magic: Magic) -> [UInt8] {
-        let header = MessageHeader(magic: magic, command: command, length: UInt32(payload.count), checksum: Checksum(of: payload))
-        return header.encode() + payload
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(MessageHeader.size + payload.count)
+        bytes.append(contentsOf: headerSpace)
+        bytes.append(contentsOf: payload)
+        finish(&bytes, command: command, magic: magic)
+        return bytes
+    }
+
+    private static let headerSpace = [UInt8](repeating: 0, count: MessageHeader.size)
+
+    /// `frame`: room for the header, then the payload; the header filled in.
+    private static func finish(_ frame: inout [UInt8], command: Command, magic: Magic) {
+        let payloadCount = frame.count - MessageHeader.size
+        let checksum = frame.withUnsafeBytes { Checksum(of: UnsafeRawBufferPointer(rebasing: $0[MessageHeader.size...])) }
+        MessageHeader(magic: magic, command: command, length: UInt32(payloadCount), checksum: checksum).write(into: &frame)
     }
 }
 

@@ -12,6 +12,12 @@ public struct WireWriter {
         withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
+    /// The bytes written, handed over (the writer is left empty): no copy on a later write.
+    public mutating func take() -> [UInt8] {
+        defer { bytes = [] }
+        return bytes
+    }
+
     public mutating func write(_ v: UInt8) { bytes.append(v) }
     public mutating func write(_ v: Bool) { bytes.append(v ? 1 : 0) }
     public mutating func write(_ v: UInt32) { writeLE(v) }

@@ -71,26 +71,40 @@ public struct Silence: Sendable, Equatable {
 public struct TrafficCounters: Sendable, Equatable {
     public var bytes = 0
     public var messages = 0
-    /// Messages and bytes per command.
-    public var perCommand: [String: (messages: Int, bytes: Int)] = [:]
+    /// Messages and bytes per command, in the order the commands first came. A short list,
+    /// not a dictionary: a peer speaks a handful of commands, and every event carries a copy
+    /// of these counters, so the next count after an event copies them (one small array,
+    /// no rehashing; a command's name is a small string, compared without hashing).
+    private var entries: [Entry] = []
+
+    private struct Entry: Sendable, Equatable {
+        var command: String
+        var messages: Int
+        var bytes: Int
+    }
 
     public init() {}
 
     public mutating func count(command: String, bytes n: Int) {
         bytes += n
         messages += 1
-        Self.add(n, to: &perCommand[command, default: (0, 0)])
+        if let i = entries.firstIndex(where: { $0.command == command }) {
+            entries[i].messages += 1
+            entries[i].bytes += n
+        } else {
+            if entries.isEmpty { entries.reserveCapacity(8) }
+            entries.append(Entry(command: command, messages: 1, bytes: n))
+        }
     }
 
-    /// One message of `n` bytes more (one dictionary access, in place).
-    private static func add(_ n: Int, to entry: inout (messages: Int, bytes: Int)) {
-        entry.messages += 1
-        entry.bytes += n
+    /// Messages and bytes per command.
+    public var perCommand: [String: (messages: Int, bytes: Int)] {
+        Dictionary(uniqueKeysWithValues: entries.map { ($0.command, ($0.messages, $0.bytes)) })
     }
 
     public static func == (a: TrafficCounters, b: TrafficCounters) -> Bool {
-        a.bytes == b.bytes && a.messages == b.messages && a.perCommand.count == b.perCommand.count
-            && a.perCommand.allSatisfy { k, v in b.perCommand[k].map { $0 == v } ?? false }
+        a.bytes == b.bytes && a.messages == b.messages && a.entries.count == b.entries.count
+            && a.entries.allSatisfy { e in b.entries.contains(e) }
     }
 }
 

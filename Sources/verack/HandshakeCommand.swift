@@ -221,7 +221,9 @@ final class HeadlessRun {
                 report(PeerEvent(time: now, .error(peer: nil, message: "\(established) of \(seedTarget) peers established; no candidates left")))
             }
         }
-        engine?.shutdown()
+        // No engine shutdown first: the process ends here, and its end closes every
+        // connection; dropping 2,000 peers one by one only raced the exit (their events
+        // would never be printed).
         printer.flush()
         Foundation.exit(ok ? 0 : 1)
     }

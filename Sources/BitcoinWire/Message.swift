@@ -1,7 +1,13 @@
 /// Every message verack understands; anything else is kept as `.unknown` with its raw
 /// payload, which re-encodes byte for byte.
+///
+/// Cases whose payload is a struct of more than a couple of words are `indirect`: a message
+/// is copied several times on its way from the socket to an event (the unit, the session,
+/// the event, the printer), and inline the enum was as large as its largest payload (a
+/// block's header and hash), so every copy moved a couple of hundred bytes. Boxed, a copy
+/// is one retain; decoding such a message allocates its box once.
 public enum Message: Hashable, Sendable {
-    case version(VersionMessage)
+    indirect case version(VersionMessage)
     case verack
     case ping(nonce: UInt64)
     case pong(nonce: UInt64)
@@ -20,48 +26,48 @@ public enum Message: Hashable, Sendable {
     case inv([InventoryItem])
     case getdata([InventoryItem])
     case notfound([InventoryItem])
-    case getheaders(BlockLocator)
-    case getblocks(BlockLocator)
+    indirect case getheaders(BlockLocator)
+    indirect case getblocks(BlockLocator)
     case headers([BlockHeader])
     case mempool
     /// BIP37.
     case filterclear
-    case reject(RejectMessage)
+    indirect case reject(RejectMessage)
     /// A transaction, legacy or segwit (BIP144).
-    case tx(Transaction)
+    indirect case tx(Transaction)
     /// A block: header and transactions.
-    case block(BlockMessage)
+    indirect case block(BlockMessage)
     /// BIP152.
-    case cmpctblock(CompactBlock)
+    indirect case cmpctblock(CompactBlock)
     /// BIP152.
-    case getblocktxn(BlockTransactionsRequest)
+    indirect case getblocktxn(BlockTransactionsRequest)
     /// BIP152.
-    case blocktxn(BlockTransactions)
+    indirect case blocktxn(BlockTransactions)
     /// BIP37.
-    case merkleblock(MerkleBlockMessage)
+    indirect case merkleblock(MerkleBlockMessage)
     /// BIP37.
-    case filterload(FilterLoadMessage)
+    indirect case filterload(FilterLoadMessage)
     /// BIP37.
-    case filteradd(FilterAddMessage)
+    indirect case filteradd(FilterAddMessage)
     /// BIP157.
-    case getcfilters(GetCFiltersMessage)
+    indirect case getcfilters(GetCFiltersMessage)
     /// BIP157.
-    case cfilter(CFilterMessage)
+    indirect case cfilter(CFilterMessage)
     /// BIP157.
-    case getcfheaders(GetCFHeadersMessage)
+    indirect case getcfheaders(GetCFHeadersMessage)
     /// BIP157.
-    case cfheaders(CFHeadersMessage)
+    indirect case cfheaders(CFHeadersMessage)
     /// BIP157.
-    case getcfcheckpt(GetCFCheckptMessage)
+    indirect case getcfcheckpt(GetCFCheckptMessage)
     /// BIP157.
-    case cfcheckpt(CFCheckptMessage)
+    indirect case cfcheckpt(CFCheckptMessage)
     /// BIP330.
-    case sendtxrcncl(SendTxRcnclMessage)
+    indirect case sendtxrcncl(SendTxRcnclMessage)
     /// BIP434.
-    case feature(FeatureMessage)
+    indirect case feature(FeatureMessage)
     /// A command verack does not decode; `payload` shares the storage of the frame it came
     /// from (one copy of a big message's bytes, not two).
-    case unknown(command: Command, payload: ArraySlice<UInt8>)
+    indirect case unknown(command: Command, payload: ArraySlice<UInt8>)
 
     /// The command on the wire.
     public var command: Command {

@@ -109,6 +109,7 @@ struct HandshakeCommand: ParsableCommand {
             session.taps = try Taps(capture: capture, network: ready.network, epoch: engine.epoch)
             session.engine = engine
             session.seedTarget = addresses.isEmpty ? count : nil
+            session.expectedPeers = addresses.count
             SignalExit.install { session.finish(interrupted: true) }
             for a in addresses {
                 if case let .failure(e) = engine.connect(a) {
@@ -131,6 +132,9 @@ final class HeadlessRun {
     var taps: Taps?
     /// In seed mode: how many established peers make a success.
     var seedTarget: Int?
+    /// With addresses: how many peers the run started. A peer counts once its first event
+    /// arrives (its queue reports it), so until then the others being done decides nothing.
+    var expectedPeers = 0
     private var phases: [PeerID: PeerPhase] = [:]
     /// Peers in `phases` that are established, and that are neither established nor ended
     /// (kept as counts: with 2,000 peers, counting them per event was quadratic).
@@ -184,7 +188,7 @@ final class HeadlessRun {
         case .error, .notice: break  // the seed lookup reports through these: decide below
         default: return
         }
-        let decided = !phases.isEmpty && undecidedCount == 0
+        let decided = !phases.isEmpty && phases.count >= expectedPeers && undecidedCount == 0
         if !sends.isEmpty {
             // Listen for the answers: the run ends `wait` seconds after the last handshake
             // is decided (or at --timeout).
@@ -209,7 +213,7 @@ final class HeadlessRun {
         guard !finished else { return }
         finished = true
         let established = phases.values.filter { $0 == .established }.count
-        let ok = seedTarget.map { established >= $0 } ?? (!phases.isEmpty && established == phases.count)
+        let ok = seedTarget.map { established >= $0 } ?? (!phases.isEmpty && established == max(phases.count, expectedPeers))
         if !ok && !interrupted {
             let pending = phases.filter { !$0.value.isEnd && $0.value != .established }.keys.sorted()
             let now = engine?.now ?? 0
@@ -217,6 +221,8 @@ final class HeadlessRun {
                 report(PeerEvent(time: now, .error(peer: nil, message: "timeout: no peer was reached (DNS seeds still resolving?)")))
             } else if !pending.isEmpty {
                 report(PeerEvent(time: now, .error(peer: nil, message: "timeout: peers \(pending.map(String.init).joined(separator: ", ")) did not complete the handshake")))
+            } else if phases.count < expectedPeers {
+                report(PeerEvent(time: now, .error(peer: nil, message: "timeout: \(expectedPeers - phases.count) of \(expectedPeers) peers never reported")))
             } else if let seedTarget {
                 report(PeerEvent(time: now, .error(peer: nil, message: "\(established) of \(seedTarget) peers established; no candidates left")))
             }

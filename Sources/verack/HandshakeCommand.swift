@@ -100,6 +100,8 @@ struct HandshakeCommand: ParsableCommand {
         config.proxy = try proxy.settings()
         v2.apply(to: &config)
         let messages = try composed(network: config.network)
+        // Without --send the run ends at the last handshake: a ping then would go unanswered.
+        config.pingsOnEstablish = !messages.isEmpty
         let ready = config, capture = capture, addresses = addresses, count = count, timeout = timeout, json = json, wait = wait
         MainQueue.start {
             let session = HeadlessRun(json: json, sends: messages, wait: wait)

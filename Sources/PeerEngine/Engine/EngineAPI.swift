@@ -15,6 +15,10 @@ public struct EngineConfiguration: Sendable {
     public var connectTimeout: Double = 10
     /// Seconds between our pings once established (Core: 120 s).
     public var pingInterval: Double = 120
+    /// Whether the first ping goes out as the handshake completes (as Core's does, so the
+    /// round trip shows at once); false: one `pingInterval` later (`handshake`, which ends
+    /// at the last handshake and would never see the pong).
+    public var pingsOnEstablish = true
     /// Frame events waiting for a slow consumer before further ones are dropped and counted.
     public var maxPendingFrameEvents: Int = 20_000
     /// Whether frame events are posted at all. A front end that shows no frame (`relay

@@ -59,6 +59,7 @@ public final class PeerEngine: @unchecked Sendable {
         settings.silenceTimeout = configuration.silenceTimeout
         settings.handshakeTimeout = configuration.handshakeTimeout
         settings.pingInterval = configuration.pingInterval
+        settings.pingsOnEstablish = configuration.pingsOnEstablish
         sessionSettings = settings
         mailbox = EventMailbox(queue: eventQueue, maxFrames: configuration.maxPendingFrameEvents, deliver: onEvent)
     }

@@ -28,6 +28,8 @@ public struct PeerSession: Sendable {
         public var silenceTimeout: Double = 5
         public var handshakeTimeout: Double = 60
         public var pingInterval: Double = 120
+        /// See ``EngineConfiguration/pingsOnEstablish``.
+        public var pingsOnEstablish = true
         public init() {}
     }
 
@@ -226,7 +228,7 @@ public struct PeerSession: Sendable {
     private mutating func establish(now: Double) -> [Action] {
         awaiting = nil
         var actions = [change(to: .established)]
-        actions.append(.send(makePing(now: now)))
+        if settings.pingsOnEstablish { actions.append(.send(makePing(now: now))) }
         nextPingAt = now + settings.pingInterval
         return actions
     }

@@ -137,6 +137,10 @@ final class HeadlessRun {
     /// With addresses: how many peers the run started. A peer counts once its first event
     /// arrives (its queue reports it), so until then the others being done decides nothing.
     var expectedPeers = 0
+    /// Close each peer once it is established, without reporting it (given addresses and no
+    /// `--send`: nothing more is wanted of the peer, and the exit would otherwise close them
+    /// all at the end, one after another).
+    var releasesEstablished: Bool { expectedPeers > 0 && seedTarget == nil && sends.isEmpty }
     private var phases: [PeerID: PeerPhase] = [:]
     /// Peers in `phases` that are established, and that are neither established nor ended
     /// (kept as counts: with 2,000 peers, counting them per event was quadratic).
@@ -182,6 +186,7 @@ final class HeadlessRun {
         case let .peerAdded(info): record(info.id, info.phase)
         case let .phaseChanged(info, _):
             record(info.id, info.phase)
+            if info.phase == .established, releasesEstablished { engine?.release(info.id) }
             if info.phase == .established, let engine {
                 for message in sends {
                     if case let .failure(e) = engine.send(info.id, message) { Output.error("verack handshake: --send: \(e)") }

@@ -126,4 +126,29 @@ struct RealNodeTests {
             #expect(count == 0)
         }
     }
+
+    @Test func releaseClosesTheConnectionWithoutAWord() throws {
+        try withNode { node, events, engine in
+            let id = try engine.connect(node.address).get()
+            #expect(events.wait { EventCollector.phase(of: id, in: $0) == .established })
+            let before = events.snapshot.count
+            engine.release(id)
+            // The node notices the connection gone: poll its RPC with a deadline.
+            let deadline = Date().addingTimeInterval(10)
+            var count = try node.peerCount()
+            while count != 0 && Date() < deadline { count = try node.peerCount() }
+            #expect(count == 0)
+            // The peer is gone from the engine, and said nothing of its end.
+            #expect(throws: EngineError.self) { try engine.drop(id).get() }
+            let ends = events.snapshot.dropFirst(before).filter {
+                switch $0.kind {
+                case let .phaseChanged(info, _): return info.id == id
+                case let .peerRemoved(removed): return removed == id
+                default: return false
+                }
+            }
+            #expect(ends.isEmpty, "\(ends)")
+            #expect(EventCollector.phase(of: id, in: events.snapshot) == .established)
+        }
+    }
 }

@@ -8,6 +8,18 @@ extension PeerConnection {
         queue.async { [self] in finish(.dropped(reason: reason)) }
     }
 
+    /// Closes the connection without a word (see ``PeerEngine/release(_:)``).
+    func release() {
+        queue.async { [self] in
+            guard !finished else { return }
+            finished = true
+            timer?.cancel()
+            timer = nil
+            socket.close()
+            engine.peerFinished(id, reported: false)
+        }
+    }
+
     /// Why a peer cannot take messages now.
     enum SendRefusal {
         case ended(PeerPhase)

@@ -102,6 +102,10 @@ struct HandshakeCommand: ParsableCommand {
         let messages = try composed(network: config.network)
         // Without --send the run ends at the last handshake: a ping then would go unanswered.
         config.pingsOnEstablish = !messages.isEmpty
+        // Given addresses and no --send, nothing more is wanted of an established peer: the
+        // engine closes it at once, without a word, instead of leaving every connection for
+        // the exit to close one after another.
+        config.releasesEstablished = messages.isEmpty && !addresses.isEmpty
         let ready = config, capture = capture, addresses = addresses, count = count, timeout = timeout, json = json, wait = wait
         MainQueue.start {
             let session = HeadlessRun(json: json, sends: messages, wait: wait)
@@ -137,10 +141,7 @@ final class HeadlessRun {
     /// With addresses: how many peers the run started. A peer counts once its first event
     /// arrives (its queue reports it), so until then the others being done decides nothing.
     var expectedPeers = 0
-    /// Close each peer once it is established, without reporting it (given addresses and no
-    /// `--send`: nothing more is wanted of the peer, and the exit would otherwise close them
-    /// all at the end, one after another).
-    var releasesEstablished: Bool { expectedPeers > 0 && seedTarget == nil && sends.isEmpty }
+
     private var phases: [PeerID: PeerPhase] = [:]
     /// Peers in `phases` that are established, and that are neither established nor ended
     /// (kept as counts: with 2,000 peers, counting them per event was quadratic).
@@ -186,7 +187,6 @@ final class HeadlessRun {
         case let .peerAdded(info): record(info.id, info.phase)
         case let .phaseChanged(info, _):
             record(info.id, info.phase)
-            if info.phase == .established, releasesEstablished { engine?.release(info.id) }
             if info.phase == .established, let engine {
                 for message in sends {
                     if case let .failure(e) = engine.send(info.id, message) { Output.error("verack handshake: --send: \(e)") }

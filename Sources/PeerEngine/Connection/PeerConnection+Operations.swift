@@ -10,14 +10,19 @@ extension PeerConnection {
 
     /// Closes the connection without a word (see ``PeerEngine/release(_:)``).
     func release() {
-        queue.async { [self] in
-            guard !finished else { return }
-            finished = true
-            timer?.cancel()
-            timer = nil
-            socket.close()
-            engine.peerFinished(id, reported: false)
-        }
+        queue.async { [self] in releaseNow() }
+    }
+
+    /// What we queued goes out first (when the release comes in the middle of a read
+    /// round, our verack may still be held for that round's one send); a peer whose kernel
+    /// buffer cannot take it now is left open, for the process's exit.
+    func releaseNow() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !finished, socket.closeAfterSending() else { return }
+        finished = true
+        timer?.cancel()
+        timer = nil
+        engine.peerFinished(id, reported: false)
     }
 
     /// Why a peer cannot take messages now.

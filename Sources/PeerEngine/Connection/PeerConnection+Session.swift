@@ -38,6 +38,10 @@ extension PeerConnection {
                 }
             case let .phaseChanged(phase):
                 enter(phase)
+                if phase == .established && engine.configuration.releasesEstablished && relay == nil {
+                    releaseNow()
+                    return
+                }
             case let .peerVersion(v):
                 if engine.isLocalNonce(v.nonce, except: id) {
                     finish(.failed(reason: "connected to ourselves (our own nonce came back)"))

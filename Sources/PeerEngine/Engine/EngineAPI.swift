@@ -19,6 +19,10 @@ public struct EngineConfiguration: Sendable {
     /// round trip shows at once); false: one `pingInterval` later (`handshake`, which ends
     /// at the last handshake and would never see the pong).
     public var pingsOnEstablish = true
+    /// Whether each outbound peer is released (``PeerEngine/release(_:)``: closed without
+    /// an event) right after its `established` event, on its own queue: for `handshake`,
+    /// which wants nothing more of a peer once it is established.
+    public var releasesEstablished = false
     /// Frame events waiting for a slow consumer before further ones are dropped and counted.
     public var maxPendingFrameEvents: Int = 20_000
     /// Whether frame events are posted at all. A front end that shows no frame (`relay

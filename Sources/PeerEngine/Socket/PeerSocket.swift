@@ -318,6 +318,21 @@ final class PeerSocket: ReactorHandler, @unchecked Sendable {
 
     // MARK: - Closing
 
+    /// Sends what is queued (a reply held during a read round included), then closes, if
+    /// the kernel takes it all now; false, and nothing closed, if some of it must wait.
+    func closeAfterSending() -> Bool {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard state != .closed else { return true }
+        let held = holdingSends
+        holdingSends = false
+        flush()
+        holdingSends = held
+        guard state != .closed else { return true }
+        guard unsentByteCount == 0 else { return false }
+        close()
+        return true
+    }
+
     private func end(_ how: End) {
         guard state != .closed else { return }
         close()

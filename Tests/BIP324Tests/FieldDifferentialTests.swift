@@ -55,6 +55,7 @@ struct FieldDifferentialTests {
             #expect(x.times(977).bigEndian == (try f.mul(bx, BigNum(word: 977)).bigEndian32()), "times \(context)")
             let inverse = try f.inv(bx)
             #expect(x.inverse().bigEndian == (try inverse?.bigEndian32() ?? [UInt8](repeating: 0, count: 32)), "inv \(context)")
+            #expect(x.inverseByFermat().bigEndian == (try inverse?.bigEndian32() ?? [UInt8](repeating: 0, count: 32)), "Fermat inv \(context)")
             #expect(x.isSquare == (try f.isSquare(bx)), "isSquare \(context)")
             #expect(x.isSquareVariableTime == (try f.isSquare(bx)), "isSquareVariableTime \(context)")
             #expect(x.squareRoot()?.bigEndian == (try f.sqrt(bx)?.bigEndian32()), "sqrt \(context)")
@@ -72,6 +73,8 @@ struct FieldDifferentialTests {
         #expect(pMinusOne * pMinusOne == .one)
         #expect(FieldElement.zero - .one == pMinusOne)
         #expect(FieldElement.zero.inverse() == .zero)
+        #expect(FieldElement.zero.inverseByFermat() == .zero)
+        #expect(FieldElement.zero.inverseVariableTime() == .zero)
     }
 
     static let scalars: [[UInt8]] = {

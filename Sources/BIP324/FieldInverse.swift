@@ -104,13 +104,13 @@ struct Transition {
 
     /// 62 divsteps as ``divsteps59(_:_:_:)`` computes them, but **variable time**: runs of
     /// zero bits of g are skipped at once, and so is each run of steps without a swap (δ ≤ 0),
-    /// as one addition g ← g + w·f with w = -g/f modulo 2^k. Only for public values.
+    /// as one addition g ← g + w·f with w = -g/f modulo 2^k (k at most 6). Only for public values.
     static func divsteps62VariableTime(_ delta2In: Int64, _ fIn: Int64, _ gIn: Int64) -> (Int64, Transition) {
         var (f, g) = (UInt64(bitPattern: fIn), UInt64(bitPattern: gIn))
         var (u, v, q, r): (Int64, Int64, Int64, Int64) = (1, 0, 0, 1)
         var delta2 = delta2In
         var left = 62
-        var fInverse = inverse64(f)
+        var fInverse = inverse6(f)
         while true {
             let zeros = (g | (1 << UInt64(left))).trailingZeroBitCount
             g >>= UInt64(zeros)
@@ -124,10 +124,10 @@ struct Transition {
                 delta2 = -delta2
                 (f, g) = (g, 0 &- f)
                 (u, v, q, r) = (q, r, -u, -v)
-                fInverse = inverse64(f)
+                fInverse = inverse6(f)
             }
             // δ ≤ 0 for the next k steps: k steps without a swap add w·f (w < 2^k) to g.
-            let k = min(left, Int((1 - delta2) / 2))
+            let k = min(left, Int((1 - delta2) / 2), 6)
             let mask: UInt64 = (1 << UInt64(k)) &- 1
             let w = ((0 &- g) &* fInverse) & mask
             g = (g &+ w &* f) >> UInt64(k)
@@ -142,12 +142,9 @@ struct Transition {
         return (delta2, Transition(u: u, v: v, q: q, r: r))
     }
 
-    /// 1/f modulo 2^64 for an odd f, by Newton's iteration (f·f ≡ 1 mod 8 to start; each
-    /// round doubles the correct bits: 3, 6, 12, 24, 48, 96).
+    /// 1/f modulo 2^6 for an odd f: f·f ≡ 1 (mod 8), and one Newton step doubles the correct
+    /// bits. The shortcut steps take at most 6 divsteps at a time for it (runs without a
+    /// swap are short in practice, and a longer inverse would cost more than it saves).
     @inline(__always)
-    static func inverse64(_ f: UInt64) -> UInt64 {
-        var x = f
-        for _ in 0..<5 { x = x &* (2 &- f &* x) }
-        return x
-    }
+    static func inverse6(_ f: UInt64) -> UInt64 { f &* (2 &- f &* f) }
 }

@@ -74,7 +74,7 @@ enum PointMultiplication {
         var jacobian = [JacobianPoint](repeating: JacobianPoint(p), count: 16)
         var ratios = [FieldElement](repeating: .one, count: 16)
         jacobian[2] = jacobian[1].doubled()
-        ratios[2] = p.y + p.y
+        ratios[2] = p.y  // Z(2P) / Z(P) = Y, see ``JacobianPoint/doubled()``
         for d in 3..<16 { (jacobian[d], ratios[d]) = jacobian[d - 1].addingDistinctWithRatio(p) }
         // Each entry to the common Z = Z(15·P): scaled by r = Z(15·P) / Z(d·P).
         let commonZ = jacobian[15].z

@@ -52,6 +52,7 @@ struct FieldDifferentialTests {
             #expect((x + y).bigEndian == (try f.add(bx, by).bigEndian32()), "add \(context)")
             #expect((x - y).bigEndian == (try f.sub(bx, by).bigEndian32()), "sub \(context)")
             #expect((-x).bigEndian == (try f.neg(bx).bigEndian32()), "neg \(context)")
+            #expect(x.halved().bigEndian == (try f.mul(bx, f.half).bigEndian32()), "halved \(context)")
             #expect(x.times(977).bigEndian == (try f.mul(bx, BigNum(word: 977)).bigEndian32()), "times \(context)")
             let inverse = try f.inv(bx)
             #expect(x.inverse().bigEndian == (try inverse?.bigEndian32() ?? [UInt8](repeating: 0, count: 32)), "inv \(context)")

@@ -23,7 +23,7 @@ extension FieldElement {
         return (x223.squared(times: 23) * x22, x2)
     }
 
-    /// 1/a = a^(p - 2); zero for zero. Constant time but about three times slower than the
+    /// 1/a = a^(p - 2); zero for zero. Constant time but about twice as slow as the
     /// divsteps of ``inverse()``; kept as a second, independent inversion for the tests.
     func inverseByFermat() -> FieldElement {
         let (t, x2) = commonPrefix()

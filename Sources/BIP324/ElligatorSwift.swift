@@ -3,7 +3,10 @@
 /// encodings sampled with ``encode(x:)`` are indistinguishable from random bytes.
 ///
 /// Numbers are 32 big-endian bytes. None of this is constant time; the BIP does not ask for
-/// it, as no secret goes through these functions (a public key's X coordinate does).
+/// it, as no secret goes through these functions (a public key's X coordinate does). So the
+/// variable-time inversion and square test are used throughout: every value they see is a
+/// function of the public X coordinate, of the encoding sent or received, or of the random u
+/// that becomes half of the encoding on the wire.
 public enum ElligatorSwift {
     /// The X coordinate (32 bytes) that a 64-byte encoding `u || t` decodes to.
     public static func decode(_ encoding: [UInt8]) throws(BIP324Error) -> [UInt8] {
@@ -49,7 +52,7 @@ public enum ElligatorSwift {
     /// The X coordinate an encoding (64 bytes, checked by the caller) decodes to.
     static func decodeX(_ encoding: [UInt8]) -> FieldElement {
         let (numerator, denominator) = decodeFraction(encoding)
-        return numerator * denominator.inverse()
+        return numerator * denominator.inverseVariableTime()
     }
 
     /// The X coordinate an encoding decodes to as a fraction numerator / denominator (the
@@ -60,7 +63,7 @@ public enum ElligatorSwift {
 
     static func xSwiftEC(_ u: FieldElement, _ t: FieldElement) -> FieldElement {
         let (numerator, denominator) = xSwiftECFraction(u, t)
-        return numerator * denominator.inverse()
+        return numerator * denominator.inverseVariableTime()
     }
 
     /// XSwiftEC(u, t) as a fraction N / D. With g = u³ + 7, N' = g - t², M = g + t² (not
@@ -108,7 +111,7 @@ public enum ElligatorSwift {
             if denominator.isZero { return nil }
             let g = u.curveRHS
             if !(-(g * denominator)).isSquareVariableTime { return nil }
-            s = -(g * denominator.inverse())
+            s = -(g * denominator.inverseVariableTime())
             guard let w = s.squareRoot() else { return nil }
             return finish(w, u, v, branch)
         } else {
@@ -121,7 +124,7 @@ public enum ElligatorSwift {
             guard let r = rSquared.squareRoot() else { return nil }
             if branch & 1 == 1 && r.isZero { return nil }
             guard let w = s.squareRoot() else { return nil }
-            v = (r * s.inverse() - u) * half
+            v = (r * s.inverseVariableTime() - u) * half
             return finish(w, u, v, branch)
         }
     }

@@ -114,6 +114,19 @@ struct FieldElement: Equatable, Sendable {
     @inline(__always)
     static func * (a: FieldElement, b: FieldElement) -> FieldElement { mul(a, b) }
 
+    /// a / 2: a itself when even, else a + p (odd, so the sum is even), shifted right by one
+    /// bit with the sum's carry out as the top bit. Constant time (the choice is a mask).
+    @inline(__always)
+    func halved() -> FieldElement {
+        let odd = 0 &- (l0 & 1)
+        let (s0, c0) = addCarry(l0, Self.pLimbs.0 & odd, 0)
+        let (s1, c1) = addCarry(l1, Self.pLimbs.1 & odd, c0)
+        let (s2, c2) = addCarry(l2, Self.pLimbs.2 & odd, c1)
+        let (s3, c3) = addCarry(l3, Self.pLimbs.3 & odd, c2)
+        // (a + p) / 2 < p for a < p, so no reduction is needed.
+        return FieldElement(s0 >> 1 | s1 << 63, s1 >> 1 | s2 << 63, s2 >> 1 | s3 << 63, s3 >> 1 | c3 << 63)
+    }
+
     /// a · b for a small b (below 2^32).
     @inline(__always)
     func times(_ small: UInt64) -> FieldElement {

@@ -40,20 +40,20 @@ struct JacobianPoint: Sendable {
     }
 
     /// 2P (secp256k1 has no point of order 2, so only infinity doubles to infinity, and it
-    /// does so here as Z stays zero). 2M + 5S.
+    /// does so here as Z stays zero). 3M + 3S and a halving: with the slope's numerator taken
+    /// as L = 3X²/2 (the point scaled by 1/2, which Jacobian coordinates allow), the sum is
+    ///   Z3 = Y·Z,  S = Y²,  T = -X·S,  X3 = L² + 2T,  Y3 = -(L·(X3 + T) + S²),
+    /// (x3 = m² - 2x and y3 = m(x - x3) - y for m = 3x²/2y, multiplied out). So Z(2P) / Z(P)
+    /// is Y.
     @inline(__always)
     func doubled() -> JacobianPoint {
-        let a = x.squared()
-        let b = y.squared()
-        let c = b.squared()
-        let halfD = (x + b).squared() - a - c
-        let d = halfD + halfD
-        let e = a + a + a
-        let x3 = e.squared() - (d + d)
-        let c2 = c + c
-        let c4 = c2 + c2
-        let yz = y * z
-        return JacobianPoint(x: x3, y: e * (d - x3) - (c4 + c4), z: yz + yz)
+        let xx = x.squared()
+        let l = (xx + xx + xx).halved()
+        let s = y.squared()
+        let t = -(x * s)
+        let x3 = l.squared() + (t + t)
+        let y3 = -(l * (x3 + t) + s.squared())
+        return JacobianPoint(x: x3, y: y3, z: y * z)
     }
 
     // None of these formulas uses the curve's b (7): they work as well on y² = x³ + b' for

@@ -52,10 +52,17 @@ enum PointMultiplication {
         return acc
     }
 
-    /// k·P as k1·P + k2·(λ·P) (``Endomorphism``): one ladder over 33 4-bit windows of both
-    /// halves, four doublings and two additions per window, constant time as ``multiply(_:by:)``
-    /// is (every table entry read, signs applied and special cases resolved with masks). The
-    /// table of d·P serves both halves: λ·(x, y) is (β·x, y).
+    /// k·P as k1·P + k2·(λ·P) (``Endomorphism``): one ladder over 27 signed 5-bit digits of
+    /// both halves, five doublings and two additions per digit, constant time as
+    /// ``multiply(_:by:)`` is (every table entry read, signs applied and special cases
+    /// resolved with masks). The table of d·P (d = 1...16) serves both halves: λ·(x, y) is
+    /// (β·x, y).
+    ///
+    /// The digits: each half (below 2^132) is rewritten as the sum of d_i·32^i, i in 0..<27,
+    /// with d_i in -15...16, from its 5-bit windows w_i and the carry c_i from the window
+    /// below: v = w_i + c_i (0...32) becomes v - 32 with a carry of 1 above 16, else stays v
+    /// with none; the top digit (bits 130...134, all but two zero) never carries. All with
+    /// masks. A digit's sign and its half's sign together choose the entry's sign.
     ///
     /// The table's entries are brought to one common Z (from the ratios of the Z of
     /// successive entries, no inversion) and then taken as affine points on the isomorphic
@@ -63,29 +70,41 @@ enum PointMultiplication {
     /// mixed additions (the formulas do not involve the curve's constant), and the result
     /// comes back by multiplying its Z by that common Z.
     ///
-    /// Here the accumulator is a·P + b·λ·P with a and b below 2^132, and for a handful of
-    /// scalars (about 2^8 lattice points in that range, against 2^256 scalars) it could meet
-    /// ±addend, which the general addition gets wrong. Such an addition gives Z = 0; that is
-    /// recorded with a mask, and only then, at the end, is the product redone the plain way:
-    /// the one branch on the secret, taken with negligible probability.
+    /// Here the accumulator is a·P + b·λ·P with |a| and |b| below 2^135, and for a handful of
+    /// scalars (lattice points in that range, against 2^256 scalars) it could meet ±addend,
+    /// which the general addition gets wrong, or be infinity while digits so far are not all
+    /// zero. Such an addition gives Z = 0; that is recorded with a mask, and only then, at the
+    /// end, is the product redone the plain way: the one branch on the secret, taken with
+    /// negligible probability.
     static func multiplyWithEndomorphism(_ p: AffinePoint, by k: Scalar) -> JacobianPoint {
         let (k1, negative1, k2, negative2) = Endomorphism.split(k)
         // d·P in Jacobian coordinates, with ratios[d] = Z(d·P) / Z((d - 1)·P).
-        var jacobian = [JacobianPoint](repeating: JacobianPoint(p), count: 16)
-        var ratios = [FieldElement](repeating: .one, count: 16)
+        var jacobian = [JacobianPoint](repeating: JacobianPoint(p), count: 17)
+        var ratios = [FieldElement](repeating: .one, count: 17)
         jacobian[2] = jacobian[1].doubled()
-        ratios[2] = p.y + p.y
-        for d in 3..<16 { (jacobian[d], ratios[d]) = jacobian[d - 1].addingDistinctWithRatio(p) }
-        // Each entry to the common Z = Z(15·P): scaled by r = Z(15·P) / Z(d·P).
-        let commonZ = jacobian[15].z
-        var table = [AffinePoint](repeating: p, count: 16)
+        ratios[2] = p.y  // Z(2P) / Z(P) = Y, see ``JacobianPoint/doubled()``
+        for d in 3..<17 { (jacobian[d], ratios[d]) = jacobian[d - 1].addingDistinctWithRatio(p) }
+        // Each entry to the common Z = Z(16·P): scaled by r = Z(16·P) / Z(d·P).
+        let commonZ = jacobian[16].z
+        var table = [AffinePoint](repeating: p, count: 17)
         var r = FieldElement.one
-        for d in stride(from: 15, through: 1, by: -1) {
+        for d in stride(from: 16, through: 1, by: -1) {
             let r2 = r.squared()
             table[d] = AffinePoint(x: jacobian[d].x * r2, y: jacobian[d].y * r2 * r)
             r = r * ratios[d]
         }
         table[0] = table[1]
+
+        // The digits as (magnitude, sign mask), least significant first.
+        let windows = 27
+        var digits1 = [(UInt64, UInt64)](repeating: (0, 0), count: windows)
+        var digits2 = digits1
+        var carry1: UInt64 = 0
+        var carry2: UInt64 = 0
+        for index in 0..<windows {
+            (digits1[index], carry1) = signedDigit(k1.bits(at: 5 * index, count: 5) &+ carry1)
+            (digits2[index], carry2) = signedDigit(k2.bits(at: 5 * index, count: 5) &+ carry2)
+        }
 
         var acc = JacobianPoint.infinity
         var accIsInfinity: UInt64 = ~0
@@ -99,21 +118,21 @@ enum PointMultiplication {
             accIsInfinity &= dIsZero
         }
         table.withUnsafeBufferPointer { table in
-            for index in stride(from: 32, through: 0, by: -1) {
-                if index != 32 { acc = acc.doubled().doubled().doubled().doubled() }
-                let d1 = k1.window(index)
-                let d2 = k2.window(index)
+            for index in stride(from: windows - 1, through: 0, by: -1) {
+                if index != windows - 1 { acc = acc.doubled().doubled().doubled().doubled().doubled() }
+                let (d1, sign1) = digits1[index]
+                let (d2, sign2) = digits2[index]
                 var e1 = table[0]
                 var e2 = table[0]
-                for candidate in 1..<16 {
+                for candidate in 1..<17 {
                     let m1 = equalMask(UInt64(candidate), d1)
                     let m2 = equalMask(UInt64(candidate), d2)
                     let entry = table[candidate]
                     e1 = AffinePoint(x: .select(m1, entry.x, e1.x), y: .select(m1, entry.y, e1.y))
                     e2 = AffinePoint(x: .select(m2, entry.x, e2.x), y: .select(m2, entry.y, e2.y))
                 }
-                e1.y = .select(negative1, -e1.y, e1.y)
-                e2.y = .select(negative2, -e2.y, e2.y)
+                e1.y = .select(negative1 ^ sign1, -e1.y, e1.y)
+                e2.y = .select(negative2 ^ sign2, -e2.y, e2.y)
                 e2.x = e2.x * Endomorphism.beta
                 add(e1, window: d1)
                 add(e2, window: d2)
@@ -122,5 +141,16 @@ enum PointMultiplication {
         if degenerate != 0 { return multiply(p, by: k) }
         acc.z = acc.z * commonZ
         return acc
+    }
+
+    /// A window value v (0...32, the window plus the carry from below) as a signed 5-bit
+    /// digit: ((magnitude, sign mask), carry out). Above 16 the digit is v - 32, negative,
+    /// with a carry of 1. No branch.
+    @inline(__always)
+    static func signedDigit(_ v: UInt64) -> ((UInt64, UInt64), UInt64) {
+        let carry = (16 &- v) >> 63
+        let negative = 0 &- carry
+        let magnitude = v ^ (negative & (v ^ (32 &- v)))
+        return ((magnitude, negative), carry)
     }
 }

@@ -40,6 +40,28 @@ struct Scalar: Sendable {
         }
         return (limb >> UInt64(4 * (index & 15))) & 15
     }
+
+    /// Bits position ..< position + count (count at most 63) as a number, zeros above bit 255.
+    /// The position is public; the value is read without a branch on it.
+    @inline(__always)
+    func bits(at position: Int, count: Int) -> UInt64 {
+        let limbs = (l0, l1, l2, l3, UInt64(0))
+        func limb(_ i: Int) -> UInt64 {
+            switch i {
+            case 0: limbs.0
+            case 1: limbs.1
+            case 2: limbs.2
+            case 3: limbs.3
+            default: limbs.4
+            }
+        }
+        let word = position >> 6
+        let shift = UInt64(position & 63)
+        let low = limb(word) >> shift
+        // The next word's bits, when the window crosses into it (a shift by 64 would be 0).
+        let high = shift == 0 ? 0 : limb(word + 1) << (64 - shift)
+        return (low | high) & ((1 << UInt64(count)) - 1)
+    }
 }
 
 /// All ones when a == b, else zero; without a branch.

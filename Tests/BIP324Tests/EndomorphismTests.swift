@@ -62,6 +62,16 @@ struct EndomorphismTests {
         }
     }
 
+    /// Every window value the recoding can see: v = digit + 32·carry, |digit| <= 16.
+    @Test func signedDigitsRecombine() {
+        for v: UInt64 in 0...32 {
+            let ((magnitude, negative), carry) = PointMultiplication.signedDigit(v)
+            let digit = negative == 0 ? Int(magnitude) : -Int(magnitude)
+            #expect(negative == 0 || negative == ~0)
+            #expect(carry <= 1 && magnitude <= 16 && digit + 32 * Int(carry) == Int(v), "v=\(v)")
+        }
+    }
+
     @Test func betaIsLambdaOnTheCurve() throws {
         let lambda = try #require(Scalar(bigEndian: Self.bytes(Endomorphism.lambda)))
         let lambdaG = try #require(GeneratorTable.multiply(lambda).affine)

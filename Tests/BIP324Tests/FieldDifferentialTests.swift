@@ -52,9 +52,11 @@ struct FieldDifferentialTests {
             #expect((x + y).bigEndian == (try f.add(bx, by).bigEndian32()), "add \(context)")
             #expect((x - y).bigEndian == (try f.sub(bx, by).bigEndian32()), "sub \(context)")
             #expect((-x).bigEndian == (try f.neg(bx).bigEndian32()), "neg \(context)")
+            #expect(x.halved().bigEndian == (try f.mul(bx, f.half).bigEndian32()), "halved \(context)")
             #expect(x.times(977).bigEndian == (try f.mul(bx, BigNum(word: 977)).bigEndian32()), "times \(context)")
             let inverse = try f.inv(bx)
             #expect(x.inverse().bigEndian == (try inverse?.bigEndian32() ?? [UInt8](repeating: 0, count: 32)), "inv \(context)")
+            #expect(x.inverseByFermat().bigEndian == (try inverse?.bigEndian32() ?? [UInt8](repeating: 0, count: 32)), "Fermat inv \(context)")
             #expect(x.isSquare == (try f.isSquare(bx)), "isSquare \(context)")
             #expect(x.isSquareVariableTime == (try f.isSquare(bx)), "isSquareVariableTime \(context)")
             #expect(x.squareRoot()?.bigEndian == (try f.sqrt(bx)?.bigEndian32()), "sqrt \(context)")
@@ -72,6 +74,8 @@ struct FieldDifferentialTests {
         #expect(pMinusOne * pMinusOne == .one)
         #expect(FieldElement.zero - .one == pMinusOne)
         #expect(FieldElement.zero.inverse() == .zero)
+        #expect(FieldElement.zero.inverseByFermat() == .zero)
+        #expect(FieldElement.zero.inverseVariableTime() == .zero)
     }
 
     static let scalars: [[UInt8]] = {

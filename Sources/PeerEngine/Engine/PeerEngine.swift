@@ -93,46 +93,6 @@ public final class PeerEngine: @unchecked Sendable {
             nonce: UInt64.random(in: 1...UInt64.max), userAgent: configuration.userAgent, startHeight: 0, relay: configuration.relay)
     }
 
-    // MARK: - Transports
-
-    /// A transport for one connection; `decodeOnly`: decode only these commands' payloads.
-    func makeTransport(_ kind: TransportKind, initiating: Bool, decodeOnly: Set<Command>? = nil) -> any Transport {
-        switch kind {
-        case .v1: return V1Transport(magic: configuration.network.magic, decodeOnly: decodeOnly)
-        case .v2: return makeV2Transport(initiating: initiating, decodeOnly: decodeOnly)
-        }
-    }
-
-    /// An inbound peer's transport: as `policy` says, or told apart by its first bytes.
-    func makeInboundTransport(_ policy: TransportPolicy, decodeOnly: Set<Command>? = nil) -> any Transport {
-        switch policy {
-        case .v1: return V1Transport(magic: configuration.network.magic, decodeOnly: decodeOnly)
-        case .v2: return makeV2Transport(initiating: false, decodeOnly: decodeOnly)
-        case .auto:
-            return SniffingTransport(magic: configuration.network.magic, decodeOnly: decodeOnly) { [self] in
-                makeV2Transport(initiating: false, decodeOnly: decodeOnly)
-            }
-        }
-    }
-
-    /// How an outbound connection to `endpoint` starts under the policy, or as asked.
-    /// `auto` dials v2 only to a peer the address book knows to offer it: from its own
-    /// version on an earlier connection, or from an `addr`/`addrv2` entry.
-    func outboundTransport(for endpoint: Endpoint, asked: TransportKind?) -> PeerConnection.OutboundTransport {
-        switch asked {
-        case .v1: return .v1
-        case .v2: return .v2(fallback: false)
-        case nil: break
-        }
-        switch configuration.transport {
-        case .v1: return .v1
-        case .v2: return .v2(fallback: false)
-        case .auto:
-            let services = AddressKey(endpoint: endpoint.description).flatMap { addressBook.entry($0) }?.services
-            return services?.contains(.p2pV2) == true ? .v2(fallback: true) : .v1
-        }
-    }
-
     /// An outbound peer's version marks its address reachable, with the services it
     /// advertises, in the address book (an inbound peer's address has an ephemeral port,
     /// so it is not worth keeping).

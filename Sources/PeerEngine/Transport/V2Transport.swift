@@ -1,17 +1,6 @@
 import BIP324
 import BitcoinWire
 
-extension PeerEngine {
-    func makeV2Transport(initiating: Bool, decodeOnly: Set<Command>? = nil) -> any Transport {
-        var settings = V2Transport.Settings()
-        settings.decodeOnly = decodeOnly
-        settings.garbageLength = configuration.v2GarbageLength
-        settings.decoys = configuration.v2Decoys
-        if let c = configuration.corruptVersion, Corruption.v2HandshakeKinds.contains(c) { settings.handshakeCorruption = c }
-        return V2Transport(initiating: initiating, magic: configuration.network.magic, settings: settings)
-    }
-}
-
 /// BIP324, the v2 encrypted transport, in either role.
 ///
 /// The handshake is shown step by step, each step a unit of its own: our key and garbage,
@@ -334,43 +323,6 @@ struct V2Transport: Transport {
         }
         plaintext.removeFirst()  // the header: what is left is the contents, in place
         return Self.message(from: plaintext, raw: raw, layout: layout, decodeOnly: settings.decodeOnly)
-    }
-
-    /// The message in a packet's contents. An unknown short id is shown and skipped, as Core
-    /// does; contents with no readable message type are shown and dropped.
-    static func message(from contents: consuming [UInt8], raw: [UInt8], layout: FrameLayout, decodeOnly: Set<Command>? = nil) -> TransportOutput {
-        switch V2MessageType.decode(contents) {
-        case let .known(command, offset):
-            let result: Result<Message, WireError>
-            if let decodeOnly, !decodeOnly.contains(command) {
-                result = .success(.unknown(command: command, payload: contents[offset...]))
-            } else {
-                do {
-                    result = .success(try Message.decode(command: command, payload: contents[offset...], offset: 0))
-                } catch {
-                    result = .failure(error)
-                }
-            }
-            // The payload is the contents after the type: dropped in place, not copied.
-            var payload = consume contents
-            payload.removeFirst(offset)
-            let unit = WireUnit(
-                transport: .v2, raw: raw, layout: layout, command: command, size: payload.count, checksumOK: true,
-                message: result, plaintext: payload)
-            return .received(unit, deliver: try? result.get())
-        case let .unknownID(id):
-            var payload = consume contents
-            payload.removeFirst()
-            let unit = WireUnit(
-                content: .v2UnknownID(id), transport: .v2, raw: raw, layout: layout, size: payload.count, checksumOK: true,
-                plaintext: payload)
-            return .received(unit, deliver: nil)
-        case let .malformed(reason):
-            let unit = WireUnit(
-                transport: .v2, raw: raw, layout: layout, command: .unreadable, size: contents.count, checksumOK: true,
-                message: .failure(.invalidValue(field: "message type", offset: 0, reason: "\(reason)")), plaintext: Array(contents))
-            return .received(unit, deliver: nil)
-        }
     }
 
     // MARK: - Sending

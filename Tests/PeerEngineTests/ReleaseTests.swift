@@ -16,8 +16,11 @@ struct ReleaseTests {
         defer { pair.shutdown() }
         let id = try pair.clientEngine.connect(pair.address).get()
         #expect(pair.established(pair.client, id))
-        // The server got our verack (it was established too), then saw us hang up.
-        #expect(pair.ended(pair.server, 1) == .closed(reason: "peer closed the connection"))
+        // The server got our verack (it was established too), then saw us hang up: cleanly,
+        // or with a reset when its ping had reached our socket unread before our close (as a
+        // slow run under TSan showed once).
+        let end = pair.ended(pair.server, 1)
+        #expect(end == .closed(reason: "peer closed the connection") || end == .closed(reason: "connection reset by peer"), "\(String(describing: end))")
         let serverPhases = pair.server.snapshot.compactMap { if case let .phaseChanged(info, _) = $0.kind, info.id == 1 { return info.phase } else { return nil } }
         #expect(serverPhases.contains(.established), "\(serverPhases)")
         let received = EventCollector.frames(of: 1, .received, in: pair.server.snapshot).compactMap(\.command)

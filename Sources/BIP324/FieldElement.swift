@@ -2,8 +2,9 @@
 /// 64-bit limbs (least significant first), always reduced into 0..<p.
 ///
 /// Arithmetic has no branches and no memory accesses that depend on the values (carries are
-/// turned into 0/1 words and selections into masks), so it is constant time as far as the
-/// Swift source goes; the machine code is not checked. Nothing here allocates.
+/// computed as 0/1 words from top bits and selections are masks), so it is constant time;
+/// scripts/ct-check checks the release machine code for conditional jumps. Nothing here
+/// allocates.
 struct FieldElement: Equatable, Sendable {
     var l0: UInt64, l1: UInt64, l2: UInt64, l3: UInt64
 
@@ -233,27 +234,37 @@ struct FieldElement: Equatable, Sendable {
 }
 
 /// a + b + carry (carry 0 or 1), with the carry out as 0 or 1.
+///
+/// The carry out is computed from the top bits, not from the overflow flag: it is the
+/// majority of a's, b's and the sum's complement's top bits. The flag form (a Bool from
+/// `addingReportingOverflow` turned into a word) compiled to conditional jumps in the
+/// release build wherever a carry runs through a zero limb (`add; jae; inc; jne`), a branch
+/// on the data; this form is plain logic, which the compiler keeps as such
+/// (scripts/ct-check verifies it).
 @inline(__always)
 func addCarry(_ a: UInt64, _ b: UInt64, _ carry: UInt64) -> (UInt64, UInt64) {
-    // Overflow flags become 0/1 words through a zero-extension, not a branch.
-    let (s, o1) = a.addingReportingOverflow(b)
-    let (r, o2) = s.addingReportingOverflow(carry)
-    return (r, (o1 ? 1 : 0) | (o2 ? 1 : 0))
+    let s = a &+ b &+ carry
+    return (s, ((a & b) | ((a | b) & ~s)) >> 63)
 }
 
-/// a - b - borrow (borrow 0 or 1), with the borrow out as 0 or 1.
+/// a - b - borrow (borrow 0 or 1), with the borrow out as 0 or 1, from the top bits as
+/// ``addCarry(_:_:_:)`` does: a borrow out happens when a's top bit is 0 and b's is 1, or
+/// when they are equal and the difference's is 1.
 @inline(__always)
 func subBorrow(_ a: UInt64, _ b: UInt64, _ borrow: UInt64) -> (UInt64, UInt64) {
-    let (d, o1) = a.subtractingReportingOverflow(b)
-    let (r, o2) = d.subtractingReportingOverflow(borrow)
-    return (r, (o1 ? 1 : 0) | (o2 ? 1 : 0))
+    let d = a &- b &- borrow
+    return (d, ((~a & b) | (~(a ^ b) & d)) >> 63)
 }
 
 /// a · b + c + d as (high, low); it cannot overflow 128 bits.
+///
+/// Here the overflow flags are added straight into the high word, which compiles to
+/// `add; adc` with no branch (checked by scripts/ct-check), and is cheaper than
+/// ``addCarry(_:_:_:)``'s logic in the sixteen of these a multiplication takes.
 @inline(__always)
 func mulAdd(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> (UInt64, UInt64) {
     let (high, low) = a.multipliedFullWidth(by: b)
-    let (s, k1) = addCarry(low, c, 0)
-    let (r, k2) = addCarry(s, d, 0)
-    return (high &+ k1 &+ k2, r)
+    let (s, k1) = low.addingReportingOverflow(c)
+    let (r, k2) = s.addingReportingOverflow(d)
+    return (high &+ (k1 ? 1 : 0) &+ (k2 ? 1 : 0), r)
 }

@@ -69,15 +69,37 @@ struct FieldElement: Equatable, Sendable {
                      b.l2 ^ (mask & (a.l2 ^ b.l2)), b.l3 ^ (mask & (a.l3 ^ b.l3)))
     }
 
-    /// This value (any 256-bit number) reduced into 0..<p: adding 2^32 + 977 carries out
-    /// of 2^256 exactly when the value is p or more, and then gives value - p.
+    /// This value (any 256-bit number) reduced into 0..<p. p's upper three limbs are all
+    /// ones, so the value is p or more exactly when its upper limbs are all ones and its
+    /// lowest is at least p's, and then value - p is that lowest limb minus p's: no carry
+    /// chain, only masks.
     @inline(__always)
     func normalized() -> FieldElement {
-        let (s0, c0) = addCarry(l0, Self.c, 0)
-        let (s1, c1) = addCarry(l1, 0, c0)
-        let (s2, c2) = addCarry(l2, 0, c1)
-        let (s3, c3) = addCarry(l3, 0, c2)
-        return Self.select(0 &- c3, FieldElement(s0, s1, s2, s3), self)
+        let (d0, borrow) = subBorrow(l0, Self.pLimbs.0, 0)
+        let atLeastP = maskIfZero(~(l1 & l2 & l3) | borrow)
+        return Self.select(atLeastP, FieldElement(d0, 0, 0, 0), self)
+    }
+
+    /// (r + k, carry out) for a 256-bit r and one word k. Only the lowest limb is a real
+    /// addition; the carry then runs through the limbs that are all ones, so the carries
+    /// into the upper limbs come from masks (carry-lookahead) rather than a chain of
+    /// additions of zero, which the compiler turned into conditional jumps.
+    @inline(__always)
+    static func plusWord(_ r: FieldElement, _ k: UInt64) -> (FieldElement, UInt64) {
+        let (s0, c0) = addCarry(r.l0, k, 0)
+        let k1 = 0 &- c0, k2 = k1 & maskIfZero(~r.l1), k3 = k2 & maskIfZero(~r.l2)
+        // Subtracting a mask of all ones adds 1.
+        return (FieldElement(s0, r.l1 &- k1, r.l2 &- k2, r.l3 &- k3), k3 & maskIfZero(~r.l3) & 1)
+    }
+
+    /// r - k for a 256-bit r at least k, a word; the borrow runs through the zero limbs,
+    /// by masks as in ``plusWord(_:_:)``.
+    @inline(__always)
+    static func minusWord(_ r: FieldElement, _ k: UInt64) -> FieldElement {
+        let (s0, b0) = subBorrow(r.l0, k, 0)
+        let k1 = 0 &- b0, k2 = k1 & maskIfZero(r.l1), k3 = k2 & maskIfZero(r.l2)
+        // Adding a mask of all ones subtracts 1.
+        return FieldElement(s0, r.l1 &+ k1, r.l2 &+ k2, r.l3 &+ k3)
     }
 
     @inline(__always)
@@ -88,11 +110,9 @@ struct FieldElement: Equatable, Sendable {
         let (r3, c3) = addCarry(a.l3, b.l3, c2)
         // a + b < 2p: on a carry out, r + (2^32 + 977) is the answer and cannot carry again;
         // without one, the same addition carries exactly when r >= p.
-        let (s0, d0) = addCarry(r0, Self.c, 0)
-        let (s1, d1) = addCarry(r1, 0, d0)
-        let (s2, d2) = addCarry(r2, 0, d1)
-        let (s3, d3) = addCarry(r3, 0, d2)
-        return select(0 &- (c3 | d3), FieldElement(s0, s1, s2, s3), FieldElement(r0, r1, r2, r3))
+        let r = FieldElement(r0, r1, r2, r3)
+        let (s, d3) = plusWord(r, Self.c)
+        return select(0 &- (c3 | d3), s, r)
     }
 
     @inline(__always)
@@ -102,11 +122,7 @@ struct FieldElement: Equatable, Sendable {
         let (r2, b2) = subBorrow(a.l2, b.l2, b1)
         let (r3, b3) = subBorrow(a.l3, b.l3, b2)
         // On a borrow r = a - b + 2^256 > 2^32 + 977; adding p is subtracting that.
-        let (s0, e0) = subBorrow(r0, (0 &- b3) & Self.c, 0)
-        let (s1, e1) = subBorrow(r1, 0, e0)
-        let (s2, e2) = subBorrow(r2, 0, e1)
-        let (s3, _) = subBorrow(r3, 0, e2)
-        return FieldElement(s0, s1, s2, s3)
+        return minusWord(FieldElement(r0, r1, r2, r3), (0 &- b3) & Self.c)
     }
 
     @inline(__always)
@@ -137,15 +153,8 @@ struct FieldElement: Equatable, Sendable {
         let (h3, r3) = mulAdd(l3, small, h2, 0)
         // h3 < 2^32: fold h3 · 2^256 = h3 · (2^32 + 977).
         let (hi, lo) = h3.multipliedFullWidth(by: Self.c)
-        let (s0, c0) = addCarry(r0, lo, 0)
-        let (s1, c1) = addCarry(r1, hi, c0)
-        let (s2, c2) = addCarry(r2, 0, c1)
-        let (s3, c3) = addCarry(r3, 0, c2)
-        // A carry out leaves a value below 2^65: add 2^32 + 977 for it, then reduce.
-        let (t0, d0) = addCarry(s0, (0 &- c3) & Self.c, 0)
-        let (t1, d1) = addCarry(s1, 0, d0)
-        let (t2, d2) = addCarry(s2, 0, d1)
-        return FieldElement(t0, t1, t2, s3 &+ d2).normalized()
+        let (s, c3) = Self.plusTwoWords(FieldElement(r0, r1, r2, r3), hi, lo)
+        return s.plusCarryFold(c3).normalized()
     }
 
     /// The 512-bit product t0...t7 reduced modulo p.
@@ -168,15 +177,28 @@ struct FieldElement: Equatable, Sendable {
         let (r4, r3) = mulAdd(t7, c, t3, h2)
         // Once more for r4 (below 2^34): its product is below 2^67.
         let (hi, lo) = r4.multipliedFullWidth(by: c)
-        let (s0, c0) = addCarry(r0, lo, 0)
-        let (s1, c1) = addCarry(r1, hi, c0)
-        let (s2, c2) = addCarry(r2, 0, c1)
-        let (s3, c3) = addCarry(r3, 0, c2)
-        // A carry out leaves a value below 2^67: add 2^32 + 977 for it, then reduce.
-        let (u0, d0) = addCarry(s0, (0 &- c3) & c, 0)
-        let (u1, d1) = addCarry(s1, 0, d0)
-        let (u2, d2) = addCarry(s2, 0, d1)
-        return FieldElement(u0, u1, u2, s3 &+ d2)
+        let (s, c3) = plusTwoWords(FieldElement(r0, r1, r2, r3), hi, lo)
+        return s.plusCarryFold(c3)
+    }
+
+    /// (r + hi·2^64 + lo, carry out): two real additions, then the carry into the upper
+    /// limbs by masks as in ``plusWord(_:_:)``.
+    @inline(__always)
+    static func plusTwoWords(_ r: FieldElement, _ hi: UInt64, _ lo: UInt64) -> (FieldElement, UInt64) {
+        let (s0, c0) = addCarry(r.l0, lo, 0)
+        let (s1, c1) = addCarry(r.l1, hi, c0)
+        let k2 = 0 &- c1, k3 = k2 & maskIfZero(~r.l2)
+        return (FieldElement(s0, s1, r.l2 &- k2, r.l3 &- k3), k3 & maskIfZero(~r.l3) & 1)
+    }
+
+    /// The value plus 2^32 + 977 when `carry` (0 or 1) is 1: folding a carry out of 2^256 that
+    /// ``plusTwoWords(_:_:_:)`` left after adding less than 2^67. Then the value wrapped
+    /// below 2^67, so its limb 1 is below 8 and takes the carry from limb 0 without passing
+    /// one on; limbs 2 and 3 are zero.
+    @inline(__always)
+    func plusCarryFold(_ carry: UInt64) -> FieldElement {
+        let (u0, d0) = addCarry(l0, (0 &- carry) & Self.c, 0)
+        return FieldElement(u0, l1 &+ d0, l2, l3)
     }
 
     @inline(__always)
@@ -254,6 +276,14 @@ func addCarry(_ a: UInt64, _ b: UInt64, _ carry: UInt64) -> (UInt64, UInt64) {
 func subBorrow(_ a: UInt64, _ b: UInt64, _ borrow: UInt64) -> (UInt64, UInt64) {
     let d = a &- b &- borrow
     return (d, ((~a & b) | (~(a ^ b) & d)) >> 63)
+}
+
+/// All ones when x is zero, else zero: x | -x has its top bit set exactly when x is not
+/// zero, and an arithmetic shift of its complement spreads that bit. No comparison the
+/// compiler could turn into a jump.
+@inline(__always)
+func maskIfZero(_ x: UInt64) -> UInt64 {
+    UInt64(bitPattern: Int64(bitPattern: ~(x | (0 &- x))) >> 63)
 }
 
 /// a · b + c + d as (high, low); it cannot overflow 128 bits.

@@ -66,14 +66,12 @@ struct Scalar: Sendable {
 
 /// All ones when a == b, else zero; without a branch.
 ///
-/// d | -d has its top bit set exactly when d = a ^ b is not zero, and an arithmetic shift
-/// of its complement spreads that bit into the mask. (The form with a logical shift and a
+/// ``maskIfZero(_:)`` of a ^ b. (The form with a logical shift and a
 /// subtraction of 1 let the compiler see a comparison: the table scans of
 /// ``GeneratorTable/multiply(_:)`` and ``PointMultiplication/multiply(_:by:)`` became a
 /// loop comparing each candidate with the secret window and loading only the entry that
 /// matched, a branch and a memory access on the secret; found by scripts/ct-check.)
 @inline(__always)
 func equalMask(_ a: UInt64, _ b: UInt64) -> UInt64 {
-    let d = a ^ b
-    return UInt64(bitPattern: Int64(bitPattern: ~(d | (0 &- d))) >> 63)
+    maskIfZero(a ^ b)
 }

@@ -57,10 +57,7 @@ struct FieldElement: Equatable, Sendable {
 
     /// All ones when zero, else all zeros; without a branch.
     @inline(__always)
-    var zeroMask: UInt64 {
-        let any = l0 | l1 | l2 | l3
-        return ((any | (0 &- any)) >> 63) &- 1
-    }
+    var zeroMask: UInt64 { maskIfZero(l0 | l1 | l2 | l3) }
 
     /// `a` where `mask` is all ones, `b` where it is all zeros.
     @inline(__always)
@@ -78,6 +75,26 @@ struct FieldElement: Equatable, Sendable {
         let (d0, borrow) = subBorrow(l0, Self.pLimbs.0, 0)
         let atLeastP = maskIfZero(~(l1 & l2 & l3) | borrow)
         return Self.select(atLeastP, FieldElement(d0, 0, 0, 0), self)
+    }
+
+    /// (a + b mod 2^256, carry out): a chain of full words, which compiles to add/adc.
+    @inline(__always)
+    static func sum(_ a: FieldElement, _ b: FieldElement) -> (FieldElement, UInt64) {
+        let (r0, c0) = addCarry(a.l0, b.l0, 0)
+        let (r1, c1) = addCarry(a.l1, b.l1, c0)
+        let (r2, c2) = addCarry(a.l2, b.l2, c1)
+        let (r3, c3) = addCarry(a.l3, b.l3, c2)
+        return (FieldElement(r0, r1, r2, r3), c3)
+    }
+
+    /// (a - b mod 2^256, borrow out): a chain of full words, which compiles to sub/sbb.
+    @inline(__always)
+    static func difference(_ a: FieldElement, _ b: FieldElement) -> (FieldElement, UInt64) {
+        let (r0, b0) = subBorrow(a.l0, b.l0, 0)
+        let (r1, b1) = subBorrow(a.l1, b.l1, b0)
+        let (r2, b2) = subBorrow(a.l2, b.l2, b1)
+        let (r3, b3) = subBorrow(a.l3, b.l3, b2)
+        return (FieldElement(r0, r1, r2, r3), b3)
     }
 
     /// (r + k, carry out) for a 256-bit r and one word k. Only the lowest limb is a real
@@ -104,25 +121,18 @@ struct FieldElement: Equatable, Sendable {
 
     @inline(__always)
     static func + (a: FieldElement, b: FieldElement) -> FieldElement {
-        let (r0, c0) = addCarry(a.l0, b.l0, 0)
-        let (r1, c1) = addCarry(a.l1, b.l1, c0)
-        let (r2, c2) = addCarry(a.l2, b.l2, c1)
-        let (r3, c3) = addCarry(a.l3, b.l3, c2)
+        let (r, c3) = sum(a, b)
         // a + b < 2p: on a carry out, r + (2^32 + 977) is the answer and cannot carry again;
         // without one, the same addition carries exactly when r >= p.
-        let r = FieldElement(r0, r1, r2, r3)
         let (s, d3) = plusWord(r, Self.c)
         return select(0 &- (c3 | d3), s, r)
     }
 
     @inline(__always)
     static func - (a: FieldElement, b: FieldElement) -> FieldElement {
-        let (r0, b0) = subBorrow(a.l0, b.l0, 0)
-        let (r1, b1) = subBorrow(a.l1, b.l1, b0)
-        let (r2, b2) = subBorrow(a.l2, b.l2, b1)
-        let (r3, b3) = subBorrow(a.l3, b.l3, b2)
+        let (r, b3) = difference(a, b)
         // On a borrow r = a - b + 2^256 > 2^32 + 977; adding p is subtracting that.
-        return minusWord(FieldElement(r0, r1, r2, r3), (0 &- b3) & Self.c)
+        return minusWord(r, (0 &- b3) & Self.c)
     }
 
     @inline(__always)
@@ -136,12 +146,10 @@ struct FieldElement: Equatable, Sendable {
     @inline(__always)
     func halved() -> FieldElement {
         let odd = 0 &- (l0 & 1)
-        let (s0, c0) = addCarry(l0, Self.pLimbs.0 & odd, 0)
-        let (s1, c1) = addCarry(l1, Self.pLimbs.1 & odd, c0)
-        let (s2, c2) = addCarry(l2, Self.pLimbs.2 & odd, c1)
-        let (s3, c3) = addCarry(l3, Self.pLimbs.3 & odd, c2)
+        let p = FieldElement(Self.pLimbs.0 & odd, Self.pLimbs.1 & odd, Self.pLimbs.2 & odd, Self.pLimbs.3 & odd)
+        let (s, c3) = Self.sum(self, p)
         // (a + p) / 2 < p for a < p, so no reduction is needed.
-        return FieldElement(s0 >> 1 | s1 << 63, s1 >> 1 | s2 << 63, s2 >> 1 | s3 << 63, s3 >> 1 | c3 << 63)
+        return FieldElement(s.l0 >> 1 | s.l1 << 63, s.l1 >> 1 | s.l2 << 63, s.l2 >> 1 | s.l3 << 63, s.l3 >> 1 | c3 << 63)
     }
 
     /// a · b for a small b (below 2^32).
@@ -161,7 +169,16 @@ struct FieldElement: Equatable, Sendable {
     @inline(__always)
     static func reduce(_ t0: UInt64, _ t1: UInt64, _ t2: UInt64, _ t3: UInt64,
                        _ t4: UInt64, _ t5: UInt64, _ t6: UInt64, _ t7: UInt64) -> FieldElement {
-        reducePartially(t0, t1, t2, t3, t4, t5, t6, t7).normalized()
+        let (r, r4) = foldHigh(t0, t1, t2, t3, t4, t5, t6, t7)
+        // X = r + r4 · (2^32 + 977) is below 2^256 + 2^67 < 2p, so X mod p is X or X - p, and
+        // X >= p exactly when Z = r + (r4 + 1) · (2^32 + 977) = X + 2^256 - p carries out of
+        // 2^256, Z - 2^256 being X - p. Both sums are computed side by side and the carry
+        // only picks one: no step waits for another's carry.
+        let (hi, lo) = r4.multipliedFullWidth(by: c)
+        let (hiZ, loZ) = (r4 &+ 1).multipliedFullWidth(by: c)
+        let (x, _) = plusTwoWords(r, hi, lo)
+        let (z, zCarry) = plusTwoWords(r, hiZ, loZ)
+        return select(0 &- zCarry, z, x)
     }
 
     /// The 512-bit product t0...t7 (any value) brought below 2^256 and congruent modulo p,
@@ -170,15 +187,29 @@ struct FieldElement: Equatable, Sendable {
     @inline(__always)
     static func reducePartially(_ t0: UInt64, _ t1: UInt64, _ t2: UInt64, _ t3: UInt64,
                        _ t4: UInt64, _ t5: UInt64, _ t6: UInt64, _ t7: UInt64) -> FieldElement {
-        // high · 2^256 = high · (2^32 + 977): a 290-bit sum r4 · 2^256 + r3...r0.
+        let (s, c3) = fold(t0, t1, t2, t3, t4, t5, t6, t7)
+        return s.plusCarryFold(c3)
+    }
+
+    /// The 512-bit t0...t7 as s + carry · 2^256, congruent modulo p, carry 0 or 1.
+    @inline(__always)
+    static func fold(_ t0: UInt64, _ t1: UInt64, _ t2: UInt64, _ t3: UInt64,
+                     _ t4: UInt64, _ t5: UInt64, _ t6: UInt64, _ t7: UInt64) -> (FieldElement, UInt64) {
+        let (r, r4) = foldHigh(t0, t1, t2, t3, t4, t5, t6, t7)
+        // Once more for r4 (below 2^34): its product is below 2^67.
+        let (hi, lo) = r4.multipliedFullWidth(by: c)
+        return plusTwoWords(r, hi, lo)
+    }
+
+    /// high · 2^256 = high · (2^32 + 977): t0...t7 as the 290-bit r4 · 2^256 + r.
+    @inline(__always)
+    static func foldHigh(_ t0: UInt64, _ t1: UInt64, _ t2: UInt64, _ t3: UInt64,
+                         _ t4: UInt64, _ t5: UInt64, _ t6: UInt64, _ t7: UInt64) -> (FieldElement, UInt64) {
         let (h0, r0) = mulAdd(t4, c, t0, 0)
         let (h1, r1) = mulAdd(t5, c, t1, h0)
         let (h2, r2) = mulAdd(t6, c, t2, h1)
         let (r4, r3) = mulAdd(t7, c, t3, h2)
-        // Once more for r4 (below 2^34): its product is below 2^67.
-        let (hi, lo) = r4.multipliedFullWidth(by: c)
-        let (s, c3) = plusTwoWords(FieldElement(r0, r1, r2, r3), hi, lo)
-        return s.plusCarryFold(c3)
+        return (FieldElement(r0, r1, r2, r3), r4)
     }
 
     /// (r + hi·2^64 + lo, carry out): two real additions, then the carry into the upper
@@ -186,7 +217,11 @@ struct FieldElement: Equatable, Sendable {
     @inline(__always)
     static func plusTwoWords(_ r: FieldElement, _ hi: UInt64, _ lo: UInt64) -> (FieldElement, UInt64) {
         let (s0, c0) = addCarry(r.l0, lo, 0)
-        let (s1, c1) = addCarry(r.l1, hi, c0)
+        // Limb 1's carry out as generated | (propagated & carry in), the first two from r.l1
+        // and hi alone, so that they do not wait for c0.
+        let (t1, g1) = addCarry(r.l1, hi, 0)
+        let c1 = g1 | (maskIfZero(~t1) & c0)
+        let s1 = t1 &+ c0
         let k2 = 0 &- c1, k3 = k2 & maskIfZero(~r.l2)
         return (FieldElement(s0, s1, r.l2 &- k2, r.l3 &- k3), k3 & maskIfZero(~r.l3) & 1)
     }
@@ -257,23 +292,41 @@ struct FieldElement: Equatable, Sendable {
 
 /// a + b + carry (carry 0 or 1), with the carry out as 0 or 1.
 ///
-/// The carry out is computed from the top bits, not from the overflow flag: it is the
-/// majority of a's, b's and the sum's complement's top bits. The flag form (a Bool from
-/// `addingReportingOverflow` turned into a word) compiled to conditional jumps in the
-/// release build wherever a carry runs through a zero limb (`add; jae; inc; jne`), a branch
-/// on the data; this form is plain logic, which the compiler keeps as such
-/// (scripts/ct-check verifies it).
+/// The overflow flags become words by a bit cast of the Bool (a zero-extension, no
+/// control flow): `flag ? 1 : 0` is a branch in the compiler's intermediate code, which
+/// the optimiser did not always flatten, and the release build had conditional jumps on
+/// the carries (`add; jae; inc; jne`). Even with the cast, a chain that carries through a
+/// limb of zero (x + 0 + carry) compiled to jumps (`adc $0; jb`), so the field code never
+/// builds one: carries into limbs that only take a carry come from masks
+/// (``FieldElement/plusWord(_:_:)``). scripts/ct-check checks the machine code.
 @inline(__always)
 func addCarry(_ a: UInt64, _ b: UInt64, _ carry: UInt64) -> (UInt64, UInt64) {
+    let (s, o1) = a.addingReportingOverflow(b)
+    let (r, o2) = s.addingReportingOverflow(carry)
+    return (r, UInt64(unsafeBitCast(o1, to: UInt8.self) | unsafeBitCast(o2, to: UInt8.self)))
+}
+
+/// a - b - borrow (borrow 0 or 1), with the borrow out as 0 or 1; as ``addCarry(_:_:_:)``.
+@inline(__always)
+func subBorrow(_ a: UInt64, _ b: UInt64, _ borrow: UInt64) -> (UInt64, UInt64) {
+    let (d, o1) = a.subtractingReportingOverflow(b)
+    let (r, o2) = d.subtractingReportingOverflow(borrow)
+    return (r, UInt64(unsafeBitCast(o1, to: UInt8.self) | unsafeBitCast(o2, to: UInt8.self)))
+}
+
+/// a + b + carry like ``addCarry(_:_:_:)``, the carry out from the top bits (the majority
+/// of a's, b's and the sum's complement's) instead of the flags: plain logic, slower, for
+/// loops where the flags became jumps anyway (``Endomorphism``'s).
+@inline(__always)
+func addCarryLogic(_ a: UInt64, _ b: UInt64, _ carry: UInt64) -> (UInt64, UInt64) {
     let s = a &+ b &+ carry
     return (s, ((a & b) | ((a | b) & ~s)) >> 63)
 }
 
-/// a - b - borrow (borrow 0 or 1), with the borrow out as 0 or 1, from the top bits as
-/// ``addCarry(_:_:_:)`` does: a borrow out happens when a's top bit is 0 and b's is 1, or
-/// when they are equal and the difference's is 1.
+/// a - b - borrow like ``subBorrow(_:_:_:)``, the borrow from the top bits: a's is 0 and
+/// b's is 1, or they are equal and the difference's is 1.
 @inline(__always)
-func subBorrow(_ a: UInt64, _ b: UInt64, _ borrow: UInt64) -> (UInt64, UInt64) {
+func subBorrowLogic(_ a: UInt64, _ b: UInt64, _ borrow: UInt64) -> (UInt64, UInt64) {
     let d = a &- b &- borrow
     return (d, ((~a & b) | (~(a ^ b) & d)) >> 63)
 }
@@ -288,9 +341,10 @@ func maskIfZero(_ x: UInt64) -> UInt64 {
 
 /// a · b + c + d as (high, low); it cannot overflow 128 bits.
 ///
-/// Here the overflow flags are added straight into the high word, which compiles to
-/// `add; adc` with no branch (checked by scripts/ct-check), and is cheaper than
-/// ``addCarry(_:_:_:)``'s logic in the sixteen of these a multiplication takes.
+/// The two flags go straight into the high word, which compiles to `add; adc` with no
+/// jump (scripts/ct-check). (Built on ``addCarry(_:_:_:)`` instead, it also had no jump,
+/// but the compiler then inlined the squaring loops and the scalar's bit reading
+/// differently across the ladders; this is the form checked and measured.)
 @inline(__always)
 func mulAdd(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> (UInt64, UInt64) {
     let (high, low) = a.multipliedFullWidth(by: b)

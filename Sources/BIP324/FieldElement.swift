@@ -217,11 +217,7 @@ struct FieldElement: Equatable, Sendable {
     @inline(__always)
     static func plusTwoWords(_ r: FieldElement, _ hi: UInt64, _ lo: UInt64) -> (FieldElement, UInt64) {
         let (s0, c0) = addCarry(r.l0, lo, 0)
-        // Limb 1's carry out as generated | (propagated & carry in), the first two from r.l1
-        // and hi alone, so that they do not wait for c0.
-        let (t1, g1) = addCarry(r.l1, hi, 0)
-        let c1 = g1 | (maskIfZero(~t1) & c0)
-        let s1 = t1 &+ c0
+        let (s1, c1) = addCarry(r.l1, hi, c0)
         let k2 = 0 &- c1, k3 = k2 & maskIfZero(~r.l2)
         return (FieldElement(s0, s1, r.l2 &- k2, r.l3 &- k3), k3 & maskIfZero(~r.l3) & 1)
     }

@@ -97,42 +97,22 @@ struct FieldElement: Equatable, Sendable {
         return (FieldElement(r0, r1, r2, r3), b3)
     }
 
-    /// (r + k, carry out) for a 256-bit r and one word k. Only the lowest limb is a real
-    /// addition; the carry then runs through the limbs that are all ones, so the carries
-    /// into the upper limbs come from masks (carry-lookahead) rather than a chain of
-    /// additions of zero, which the compiler turned into conditional jumps.
-    @inline(__always)
-    static func plusWord(_ r: FieldElement, _ k: UInt64) -> (FieldElement, UInt64) {
-        let (s0, c0) = addCarry(r.l0, k, 0)
-        let k1 = 0 &- c0, k2 = k1 & maskIfZero(~r.l1), k3 = k2 & maskIfZero(~r.l2)
-        // Subtracting a mask of all ones adds 1.
-        return (FieldElement(s0, r.l1 &- k1, r.l2 &- k2, r.l3 &- k3), k3 & maskIfZero(~r.l3) & 1)
-    }
-
-    /// r - k for a 256-bit r at least k, a word; the borrow runs through the zero limbs,
-    /// by masks as in ``plusWord(_:_:)``.
-    @inline(__always)
-    static func minusWord(_ r: FieldElement, _ k: UInt64) -> FieldElement {
-        let (s0, b0) = subBorrow(r.l0, k, 0)
-        let k1 = 0 &- b0, k2 = k1 & maskIfZero(r.l1), k3 = k2 & maskIfZero(r.l2)
-        // Adding a mask of all ones subtracts 1.
-        return FieldElement(s0, r.l1 &+ k1, r.l2 &+ k2, r.l3 &+ k3)
-    }
-
     @inline(__always)
     static func + (a: FieldElement, b: FieldElement) -> FieldElement {
         let (r, c3) = sum(a, b)
-        // a + b < 2p: on a carry out, r + (2^32 + 977) is the answer and cannot carry again;
-        // without one, the same addition carries exactly when r >= p.
-        let (s, d3) = plusWord(r, Self.c)
-        return select(0 &- (c3 | d3), s, r)
+        // a + b < 2p: the answer is a + b - p (r - p modulo 2^256) on a carry out, or when
+        // r - p does not borrow; else r. Subtracting p's limbs is a chain of full words.
+        let (s, borrow) = difference(r, FieldElement(Self.pLimbs.0, Self.pLimbs.1, Self.pLimbs.2, Self.pLimbs.3))
+        return select(0 &- (c3 | (borrow ^ 1)), s, r)
     }
 
     @inline(__always)
     static func - (a: FieldElement, b: FieldElement) -> FieldElement {
         let (r, b3) = difference(a, b)
-        // On a borrow r = a - b + 2^256 > 2^32 + 977; adding p is subtracting that.
-        return minusWord(r, (0 &- b3) & Self.c)
+        // On a borrow add p (modulo 2^256), its limbs masked: a chain of full words.
+        let m = 0 &- b3
+        let p = FieldElement(Self.pLimbs.0 & m, Self.pLimbs.1 & m, Self.pLimbs.2 & m, Self.pLimbs.3 & m)
+        return sum(r, p).0
     }
 
     @inline(__always)
@@ -212,8 +192,11 @@ struct FieldElement: Equatable, Sendable {
         return (FieldElement(r0, r1, r2, r3), r4)
     }
 
-    /// (r + hi·2^64 + lo, carry out): two real additions, then the carry into the upper
-    /// limbs by masks as in ``plusWord(_:_:)``.
+    /// (r + hi·2^64 + lo, carry out): two real additions, then the carry runs through limbs
+    /// 2 and 3, which only take it: it reaches a limb when those below are all ones, so the
+    /// carries into them come from masks (carry-lookahead) rather than a chain of additions
+    /// of zero, which the compiler turned into conditional jumps. Subtracting a mask of all
+    /// ones adds 1.
     @inline(__always)
     static func plusTwoWords(_ r: FieldElement, _ hi: UInt64, _ lo: UInt64) -> (FieldElement, UInt64) {
         let (s0, c0) = addCarry(r.l0, lo, 0)
@@ -293,8 +276,9 @@ struct FieldElement: Equatable, Sendable {
 /// the optimiser did not always flatten, and the release build had conditional jumps on
 /// the carries (`add; jae; inc; jne`). Even with the cast, a chain that carries through a
 /// limb of zero (x + 0 + carry) compiled to jumps (`adc $0; jb`), so the field code never
-/// builds one: carries into limbs that only take a carry come from masks
-/// (``FieldElement/plusWord(_:_:)``). scripts/ct-check checks the machine code.
+/// builds one: it adds p's limbs masked (full words) or, for carries into limbs that only
+/// take a carry, uses masks (``FieldElement/plusTwoWords(_:_:_:)``). scripts/ct-check
+/// checks the machine code.
 @inline(__always)
 func addCarry(_ a: UInt64, _ b: UInt64, _ carry: UInt64) -> (UInt64, UInt64) {
     let (s, o1) = a.addingReportingOverflow(b)

@@ -42,9 +42,9 @@ enum Endomorphism {
     @inline(__always)
     static func roundedHigh(_ a: SIMD4<UInt64>, _ b: SIMD4<UInt64>) -> SIMD4<UInt64> {
         let product = multiplyWide(a, b)
-        let (low, carry) = addCarryLogic(product[5], 1 << 63, 0)
+        let (low, carry) = addCarry(product[5], 1 << 63, 0)
         _ = low
-        let (high0, carry0) = addCarryLogic(product[6], carry, 0)
+        let (high0, carry0) = addCarry(product[6], carry, 0)
         let high1 = product[7] &+ carry0
         return [high0, high1, 0, 0]
     }
@@ -55,7 +55,7 @@ enum Endomorphism {
         var r = SIMD8<UInt64>()
         for i in 0..<4 {
             var carry: UInt64 = 0
-            for j in 0..<4 { (carry, r[i + j]) = mulAddLogic(a[i], b[j], r[i + j], carry) }
+            for j in 0..<4 { (carry, r[i + j]) = mulAddInLoop(a[i], b[j], r[i + j], carry) }
             r[i + 4] = carry
         }
         return r
@@ -67,20 +67,19 @@ enum Endomorphism {
         var r = SIMD4<UInt64>()
         for i in 0..<4 {
             var carry: UInt64 = 0
-            for j in 0..<(4 - i) { (carry, r[i + j]) = mulAddLogic(a[i], b[j], r[i + j], carry) }
+            for j in 0..<(4 - i) { (carry, r[i + j]) = mulAddInLoop(a[i], b[j], r[i + j], carry) }
         }
         return r
     }
 
     /// a · b + c + d as (high, low), like ``mulAdd(_:_:_:_:)`` but with its carries from
-    /// ``addCarryLogic(_:_:_:)``: in these loops (not unrolled) the compiler turned the
-    /// overflow flags into conditional jumps on the scalar (scripts/ct-check). All of the
-    /// split's carries are computed that way; it runs once per multiplication.
+    /// ``addCarry(_:_:_:)`` (flags to words by a bit cast): in these loops (not unrolled)
+    /// mulAdd's `flag ? 1 : 0` compiled to conditional jumps on the scalar (scripts/ct-check).
     @inline(__always)
-    static func mulAddLogic(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> (UInt64, UInt64) {
+    static func mulAddInLoop(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> (UInt64, UInt64) {
         let (high, low) = a.multipliedFullWidth(by: b)
-        let (s, k1) = addCarryLogic(low, c, 0)
-        let (r, k2) = addCarryLogic(s, d, 0)
+        let (s, k1) = addCarry(low, c, 0)
+        let (r, k2) = addCarry(s, d, 0)
         return (high &+ k1 &+ k2, r)
     }
 
@@ -89,7 +88,7 @@ enum Endomorphism {
     static func subtract(_ a: SIMD4<UInt64>, _ b: SIMD4<UInt64>) -> SIMD4<UInt64> {
         var r = SIMD4<UInt64>()
         var borrow: UInt64 = 0
-        for i in 0..<4 { (r[i], borrow) = subBorrowLogic(a[i], b[i], borrow) }
+        for i in 0..<4 { (r[i], borrow) = subBorrow(a[i], b[i], borrow) }
         return r
     }
 
@@ -99,7 +98,7 @@ enum Endomorphism {
         let negative = 0 &- (v[3] >> 63)
         var r = SIMD4<UInt64>()
         var carry = negative & 1
-        for i in 0..<4 { (r[i], carry) = addCarryLogic(v[i] ^ negative, 0, carry) }
+        for i in 0..<4 { (r[i], carry) = addCarry(v[i] ^ negative, 0, carry) }
         return (Scalar(unchecked: r[0], r[1], r[2], r[3]), negative)
     }
 }

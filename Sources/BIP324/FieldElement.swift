@@ -294,23 +294,6 @@ func subBorrow(_ a: UInt64, _ b: UInt64, _ borrow: UInt64) -> (UInt64, UInt64) {
     return (r, UInt64(unsafeBitCast(o1, to: UInt8.self) | unsafeBitCast(o2, to: UInt8.self)))
 }
 
-/// a + b + carry like ``addCarry(_:_:_:)``, the carry out from the top bits (the majority
-/// of a's, b's and the sum's complement's) instead of the flags: plain logic, slower, for
-/// loops where the flags became jumps anyway (``Endomorphism``'s).
-@inline(__always)
-func addCarryLogic(_ a: UInt64, _ b: UInt64, _ carry: UInt64) -> (UInt64, UInt64) {
-    let s = a &+ b &+ carry
-    return (s, ((a & b) | ((a | b) & ~s)) >> 63)
-}
-
-/// a - b - borrow like ``subBorrow(_:_:_:)``, the borrow from the top bits: a's is 0 and
-/// b's is 1, or they are equal and the difference's is 1.
-@inline(__always)
-func subBorrowLogic(_ a: UInt64, _ b: UInt64, _ borrow: UInt64) -> (UInt64, UInt64) {
-    let d = a &- b &- borrow
-    return (d, ((~a & b) | (~(a ^ b) & d)) >> 63)
-}
-
 /// All ones when x is zero, else zero: x | -x has its top bit set exactly when x is not
 /// zero, and an arithmetic shift of its complement spreads that bit. No comparison the
 /// compiler could turn into a jump.

@@ -55,7 +55,7 @@ enum Endomorphism {
         var r = SIMD8<UInt64>()
         for i in 0..<4 {
             var carry: UInt64 = 0
-            for j in 0..<4 { (carry, r[i + j]) = mulAdd(a[i], b[j], r[i + j], carry) }
+            for j in 0..<4 { (carry, r[i + j]) = mulAddInLoop(a[i], b[j], r[i + j], carry) }
             r[i + 4] = carry
         }
         return r
@@ -67,9 +67,20 @@ enum Endomorphism {
         var r = SIMD4<UInt64>()
         for i in 0..<4 {
             var carry: UInt64 = 0
-            for j in 0..<(4 - i) { (carry, r[i + j]) = mulAdd(a[i], b[j], r[i + j], carry) }
+            for j in 0..<(4 - i) { (carry, r[i + j]) = mulAddInLoop(a[i], b[j], r[i + j], carry) }
         }
         return r
+    }
+
+    /// a · b + c + d as (high, low), like ``mulAdd(_:_:_:_:)`` but with its carries from
+    /// ``addCarry(_:_:_:)`` (flags to words by a bit cast): in these loops (not unrolled)
+    /// mulAdd's `flag ? 1 : 0` compiled to conditional jumps on the scalar (scripts/ct-check).
+    @inline(__always)
+    static func mulAddInLoop(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> (UInt64, UInt64) {
+        let (high, low) = a.multipliedFullWidth(by: b)
+        let (s, k1) = addCarry(low, c, 0)
+        let (r, k2) = addCarry(s, d, 0)
+        return (high &+ k1 &+ k2, r)
     }
 
     /// a - b modulo 2^256.

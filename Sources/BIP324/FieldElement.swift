@@ -2,8 +2,9 @@
 /// 64-bit limbs (least significant first), always reduced into 0..<p.
 ///
 /// Arithmetic has no branches and no memory accesses that depend on the values (carries are
-/// turned into 0/1 words and selections into masks), so it is constant time as far as the
-/// Swift source goes; the machine code is not checked. Nothing here allocates.
+/// computed as 0/1 words from top bits and selections are masks), so it is constant time;
+/// scripts/ct-check checks the release machine code for conditional jumps. Nothing here
+/// allocates.
 struct FieldElement: Equatable, Sendable {
     var l0: UInt64, l1: UInt64, l2: UInt64, l3: UInt64
 
@@ -56,10 +57,7 @@ struct FieldElement: Equatable, Sendable {
 
     /// All ones when zero, else all zeros; without a branch.
     @inline(__always)
-    var zeroMask: UInt64 {
-        let any = l0 | l1 | l2 | l3
-        return ((any | (0 &- any)) >> 63) &- 1
-    }
+    var zeroMask: UInt64 { maskIfZero(l0 | l1 | l2 | l3) }
 
     /// `a` where `mask` is all ones, `b` where it is all zeros.
     @inline(__always)
@@ -68,44 +66,53 @@ struct FieldElement: Equatable, Sendable {
                      b.l2 ^ (mask & (a.l2 ^ b.l2)), b.l3 ^ (mask & (a.l3 ^ b.l3)))
     }
 
-    /// This value (any 256-bit number) reduced into 0..<p: adding 2^32 + 977 carries out
-    /// of 2^256 exactly when the value is p or more, and then gives value - p.
+    /// This value (any 256-bit number) reduced into 0..<p. p's upper three limbs are all
+    /// ones, so the value is p or more exactly when its upper limbs are all ones and its
+    /// lowest is at least p's, and then value - p is that lowest limb minus p's: no carry
+    /// chain, only masks.
     @inline(__always)
     func normalized() -> FieldElement {
-        let (s0, c0) = addCarry(l0, Self.c, 0)
-        let (s1, c1) = addCarry(l1, 0, c0)
-        let (s2, c2) = addCarry(l2, 0, c1)
-        let (s3, c3) = addCarry(l3, 0, c2)
-        return Self.select(0 &- c3, FieldElement(s0, s1, s2, s3), self)
+        let (d0, borrow) = subBorrow(l0, Self.pLimbs.0, 0)
+        let atLeastP = maskIfZero(~(l1 & l2 & l3) | borrow)
+        return Self.select(atLeastP, FieldElement(d0, 0, 0, 0), self)
     }
 
+    /// (a + b mod 2^256, carry out): a chain of full words, which compiles to add/adc.
     @inline(__always)
-    static func + (a: FieldElement, b: FieldElement) -> FieldElement {
+    static func sum(_ a: FieldElement, _ b: FieldElement) -> (FieldElement, UInt64) {
         let (r0, c0) = addCarry(a.l0, b.l0, 0)
         let (r1, c1) = addCarry(a.l1, b.l1, c0)
         let (r2, c2) = addCarry(a.l2, b.l2, c1)
         let (r3, c3) = addCarry(a.l3, b.l3, c2)
-        // a + b < 2p: on a carry out, r + (2^32 + 977) is the answer and cannot carry again;
-        // without one, the same addition carries exactly when r >= p.
-        let (s0, d0) = addCarry(r0, Self.c, 0)
-        let (s1, d1) = addCarry(r1, 0, d0)
-        let (s2, d2) = addCarry(r2, 0, d1)
-        let (s3, d3) = addCarry(r3, 0, d2)
-        return select(0 &- (c3 | d3), FieldElement(s0, s1, s2, s3), FieldElement(r0, r1, r2, r3))
+        return (FieldElement(r0, r1, r2, r3), c3)
     }
 
+    /// (a - b mod 2^256, borrow out): a chain of full words, which compiles to sub/sbb.
     @inline(__always)
-    static func - (a: FieldElement, b: FieldElement) -> FieldElement {
+    static func difference(_ a: FieldElement, _ b: FieldElement) -> (FieldElement, UInt64) {
         let (r0, b0) = subBorrow(a.l0, b.l0, 0)
         let (r1, b1) = subBorrow(a.l1, b.l1, b0)
         let (r2, b2) = subBorrow(a.l2, b.l2, b1)
         let (r3, b3) = subBorrow(a.l3, b.l3, b2)
-        // On a borrow r = a - b + 2^256 > 2^32 + 977; adding p is subtracting that.
-        let (s0, e0) = subBorrow(r0, (0 &- b3) & Self.c, 0)
-        let (s1, e1) = subBorrow(r1, 0, e0)
-        let (s2, e2) = subBorrow(r2, 0, e1)
-        let (s3, _) = subBorrow(r3, 0, e2)
-        return FieldElement(s0, s1, s2, s3)
+        return (FieldElement(r0, r1, r2, r3), b3)
+    }
+
+    @inline(__always)
+    static func + (a: FieldElement, b: FieldElement) -> FieldElement {
+        let (r, c3) = sum(a, b)
+        // a + b < 2p: the answer is a + b - p (r - p modulo 2^256) on a carry out, or when
+        // r - p does not borrow; else r. Subtracting p's limbs is a chain of full words.
+        let (s, borrow) = difference(r, FieldElement(Self.pLimbs.0, Self.pLimbs.1, Self.pLimbs.2, Self.pLimbs.3))
+        return select(0 &- (c3 | (borrow ^ 1)), s, r)
+    }
+
+    @inline(__always)
+    static func - (a: FieldElement, b: FieldElement) -> FieldElement {
+        let (r, b3) = difference(a, b)
+        // On a borrow add p (modulo 2^256), its limbs masked: a chain of full words.
+        let m = 0 &- b3
+        let p = FieldElement(Self.pLimbs.0 & m, Self.pLimbs.1 & m, Self.pLimbs.2 & m, Self.pLimbs.3 & m)
+        return sum(r, p).0
     }
 
     @inline(__always)
@@ -119,12 +126,10 @@ struct FieldElement: Equatable, Sendable {
     @inline(__always)
     func halved() -> FieldElement {
         let odd = 0 &- (l0 & 1)
-        let (s0, c0) = addCarry(l0, Self.pLimbs.0 & odd, 0)
-        let (s1, c1) = addCarry(l1, Self.pLimbs.1 & odd, c0)
-        let (s2, c2) = addCarry(l2, Self.pLimbs.2 & odd, c1)
-        let (s3, c3) = addCarry(l3, Self.pLimbs.3 & odd, c2)
+        let p = FieldElement(Self.pLimbs.0 & odd, Self.pLimbs.1 & odd, Self.pLimbs.2 & odd, Self.pLimbs.3 & odd)
+        let (s, c3) = Self.sum(self, p)
         // (a + p) / 2 < p for a < p, so no reduction is needed.
-        return FieldElement(s0 >> 1 | s1 << 63, s1 >> 1 | s2 << 63, s2 >> 1 | s3 << 63, s3 >> 1 | c3 << 63)
+        return FieldElement(s.l0 >> 1 | s.l1 << 63, s.l1 >> 1 | s.l2 << 63, s.l2 >> 1 | s.l3 << 63, s.l3 >> 1 | c3 << 63)
     }
 
     /// a · b for a small b (below 2^32).
@@ -136,22 +141,24 @@ struct FieldElement: Equatable, Sendable {
         let (h3, r3) = mulAdd(l3, small, h2, 0)
         // h3 < 2^32: fold h3 · 2^256 = h3 · (2^32 + 977).
         let (hi, lo) = h3.multipliedFullWidth(by: Self.c)
-        let (s0, c0) = addCarry(r0, lo, 0)
-        let (s1, c1) = addCarry(r1, hi, c0)
-        let (s2, c2) = addCarry(r2, 0, c1)
-        let (s3, c3) = addCarry(r3, 0, c2)
-        // A carry out leaves a value below 2^65: add 2^32 + 977 for it, then reduce.
-        let (t0, d0) = addCarry(s0, (0 &- c3) & Self.c, 0)
-        let (t1, d1) = addCarry(s1, 0, d0)
-        let (t2, d2) = addCarry(s2, 0, d1)
-        return FieldElement(t0, t1, t2, s3 &+ d2).normalized()
+        let (s, c3) = Self.plusTwoWords(FieldElement(r0, r1, r2, r3), hi, lo)
+        return s.plusCarryFold(c3).normalized()
     }
 
     /// The 512-bit product t0...t7 reduced modulo p.
     @inline(__always)
     static func reduce(_ t0: UInt64, _ t1: UInt64, _ t2: UInt64, _ t3: UInt64,
                        _ t4: UInt64, _ t5: UInt64, _ t6: UInt64, _ t7: UInt64) -> FieldElement {
-        reducePartially(t0, t1, t2, t3, t4, t5, t6, t7).normalized()
+        let (r, r4) = foldHigh(t0, t1, t2, t3, t4, t5, t6, t7)
+        // X = r + r4 · (2^32 + 977) is below 2^256 + 2^67 < 2p, so X mod p is X or X - p, and
+        // X >= p exactly when Z = r + (r4 + 1) · (2^32 + 977) = X + 2^256 - p carries out of
+        // 2^256, Z - 2^256 being X - p. Both sums are computed side by side and the carry
+        // only picks one: no step waits for another's carry.
+        let (hi, lo) = r4.multipliedFullWidth(by: c)
+        let (hiZ, loZ) = (r4 &+ 1).multipliedFullWidth(by: c)
+        let (x, _) = plusTwoWords(r, hi, lo)
+        let (z, zCarry) = plusTwoWords(r, hiZ, loZ)
+        return select(0 &- zCarry, z, x)
     }
 
     /// The 512-bit product t0...t7 (any value) brought below 2^256 and congruent modulo p,
@@ -160,22 +167,52 @@ struct FieldElement: Equatable, Sendable {
     @inline(__always)
     static func reducePartially(_ t0: UInt64, _ t1: UInt64, _ t2: UInt64, _ t3: UInt64,
                        _ t4: UInt64, _ t5: UInt64, _ t6: UInt64, _ t7: UInt64) -> FieldElement {
-        // high · 2^256 = high · (2^32 + 977): a 290-bit sum r4 · 2^256 + r3...r0.
+        let (s, c3) = fold(t0, t1, t2, t3, t4, t5, t6, t7)
+        return s.plusCarryFold(c3)
+    }
+
+    /// The 512-bit t0...t7 as s + carry · 2^256, congruent modulo p, carry 0 or 1.
+    @inline(__always)
+    static func fold(_ t0: UInt64, _ t1: UInt64, _ t2: UInt64, _ t3: UInt64,
+                     _ t4: UInt64, _ t5: UInt64, _ t6: UInt64, _ t7: UInt64) -> (FieldElement, UInt64) {
+        let (r, r4) = foldHigh(t0, t1, t2, t3, t4, t5, t6, t7)
+        // Once more for r4 (below 2^34): its product is below 2^67.
+        let (hi, lo) = r4.multipliedFullWidth(by: c)
+        return plusTwoWords(r, hi, lo)
+    }
+
+    /// high · 2^256 = high · (2^32 + 977): t0...t7 as the 290-bit r4 · 2^256 + r.
+    @inline(__always)
+    static func foldHigh(_ t0: UInt64, _ t1: UInt64, _ t2: UInt64, _ t3: UInt64,
+                         _ t4: UInt64, _ t5: UInt64, _ t6: UInt64, _ t7: UInt64) -> (FieldElement, UInt64) {
         let (h0, r0) = mulAdd(t4, c, t0, 0)
         let (h1, r1) = mulAdd(t5, c, t1, h0)
         let (h2, r2) = mulAdd(t6, c, t2, h1)
         let (r4, r3) = mulAdd(t7, c, t3, h2)
-        // Once more for r4 (below 2^34): its product is below 2^67.
-        let (hi, lo) = r4.multipliedFullWidth(by: c)
-        let (s0, c0) = addCarry(r0, lo, 0)
-        let (s1, c1) = addCarry(r1, hi, c0)
-        let (s2, c2) = addCarry(r2, 0, c1)
-        let (s3, c3) = addCarry(r3, 0, c2)
-        // A carry out leaves a value below 2^67: add 2^32 + 977 for it, then reduce.
-        let (u0, d0) = addCarry(s0, (0 &- c3) & c, 0)
-        let (u1, d1) = addCarry(s1, 0, d0)
-        let (u2, d2) = addCarry(s2, 0, d1)
-        return FieldElement(u0, u1, u2, s3 &+ d2)
+        return (FieldElement(r0, r1, r2, r3), r4)
+    }
+
+    /// (r + hi·2^64 + lo, carry out): two real additions, then the carry runs through limbs
+    /// 2 and 3, which only take it: it reaches a limb when those below are all ones, so the
+    /// carries into them come from masks (carry-lookahead) rather than a chain of additions
+    /// of zero, which the compiler turned into conditional jumps. Subtracting a mask of all
+    /// ones adds 1.
+    @inline(__always)
+    static func plusTwoWords(_ r: FieldElement, _ hi: UInt64, _ lo: UInt64) -> (FieldElement, UInt64) {
+        let (s0, c0) = addCarry(r.l0, lo, 0)
+        let (s1, c1) = addCarry(r.l1, hi, c0)
+        let k2 = 0 &- c1, k3 = k2 & maskIfZero(~r.l2)
+        return (FieldElement(s0, s1, r.l2 &- k2, r.l3 &- k3), k3 & maskIfZero(~r.l3) & 1)
+    }
+
+    /// The value plus 2^32 + 977 when `carry` (0 or 1) is 1: folding a carry out of 2^256 that
+    /// ``plusTwoWords(_:_:_:)`` left after adding less than 2^67. Then the value wrapped
+    /// below 2^67, so its limb 1 is below 8 and takes the carry from limb 0 without passing
+    /// one on; limbs 2 and 3 are zero.
+    @inline(__always)
+    func plusCarryFold(_ carry: UInt64) -> FieldElement {
+        let (u0, d0) = addCarry(l0, (0 &- carry) & Self.c, 0)
+        return FieldElement(u0, l1 &+ d0, l2, l3)
     }
 
     @inline(__always)
@@ -233,27 +270,48 @@ struct FieldElement: Equatable, Sendable {
 }
 
 /// a + b + carry (carry 0 or 1), with the carry out as 0 or 1.
+///
+/// The overflow flags become words by a bit cast of the Bool (a zero-extension, no
+/// control flow): `flag ? 1 : 0` is a branch in the compiler's intermediate code, which
+/// the optimiser did not always flatten, and the release build had conditional jumps on
+/// the carries (`add; jae; inc; jne`). Even with the cast, a chain that carries through a
+/// limb of zero (x + 0 + carry) compiled to jumps (`adc $0; jb`), so the field code never
+/// builds one: it adds p's limbs masked (full words) or, for carries into limbs that only
+/// take a carry, uses masks (``FieldElement/plusTwoWords(_:_:_:)``). scripts/ct-check
+/// checks the machine code.
 @inline(__always)
 func addCarry(_ a: UInt64, _ b: UInt64, _ carry: UInt64) -> (UInt64, UInt64) {
-    // Overflow flags become 0/1 words through a zero-extension, not a branch.
     let (s, o1) = a.addingReportingOverflow(b)
     let (r, o2) = s.addingReportingOverflow(carry)
-    return (r, (o1 ? 1 : 0) | (o2 ? 1 : 0))
+    return (r, UInt64(unsafeBitCast(o1, to: UInt8.self) | unsafeBitCast(o2, to: UInt8.self)))
 }
 
-/// a - b - borrow (borrow 0 or 1), with the borrow out as 0 or 1.
+/// a - b - borrow (borrow 0 or 1), with the borrow out as 0 or 1; as ``addCarry(_:_:_:)``.
 @inline(__always)
 func subBorrow(_ a: UInt64, _ b: UInt64, _ borrow: UInt64) -> (UInt64, UInt64) {
     let (d, o1) = a.subtractingReportingOverflow(b)
     let (r, o2) = d.subtractingReportingOverflow(borrow)
-    return (r, (o1 ? 1 : 0) | (o2 ? 1 : 0))
+    return (r, UInt64(unsafeBitCast(o1, to: UInt8.self) | unsafeBitCast(o2, to: UInt8.self)))
+}
+
+/// All ones when x is zero, else zero: x | -x has its top bit set exactly when x is not
+/// zero, and an arithmetic shift of its complement spreads that bit. No comparison the
+/// compiler could turn into a jump.
+@inline(__always)
+func maskIfZero(_ x: UInt64) -> UInt64 {
+    UInt64(bitPattern: Int64(bitPattern: ~(x | (0 &- x))) >> 63)
 }
 
 /// a · b + c + d as (high, low); it cannot overflow 128 bits.
+///
+/// The two flags go straight into the high word, which compiles to `add; adc` with no
+/// jump (scripts/ct-check). (Built on ``addCarry(_:_:_:)`` instead, it also had no jump,
+/// but the compiler then inlined the squaring loops and the scalar's bit reading
+/// differently across the ladders; this is the form checked and measured.)
 @inline(__always)
 func mulAdd(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> (UInt64, UInt64) {
     let (high, low) = a.multipliedFullWidth(by: b)
-    let (s, k1) = addCarry(low, c, 0)
-    let (r, k2) = addCarry(s, d, 0)
-    return (high &+ k1 &+ k2, r)
+    let (s, k1) = low.addingReportingOverflow(c)
+    let (r, k2) = s.addingReportingOverflow(d)
+    return (high &+ (k1 ? 1 : 0) &+ (k2 ? 1 : 0), r)
 }

@@ -65,8 +65,13 @@ struct Scalar: Sendable {
 }
 
 /// All ones when a == b, else zero; without a branch.
+///
+/// ``maskIfZero(_:)`` of a ^ b. (The form with a logical shift and a
+/// subtraction of 1 let the compiler see a comparison: the table scans of
+/// ``GeneratorTable/multiply(_:)`` and ``PointMultiplication/multiply(_:by:)`` became a
+/// loop comparing each candidate with the secret window and loading only the entry that
+/// matched, a branch and a memory access on the secret; found by scripts/ct-check.)
 @inline(__always)
 func equalMask(_ a: UInt64, _ b: UInt64) -> UInt64 {
-    let d = a ^ b
-    return ((d | (0 &- d)) >> 63) &- 1
+    maskIfZero(a ^ b)
 }

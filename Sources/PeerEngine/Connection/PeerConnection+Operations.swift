@@ -8,15 +8,11 @@ extension PeerConnection {
         queue.async { [self] in finish(.dropped(reason: reason)) }
     }
 
-    /// Closes the connection without a word (see ``PeerEngine/release(_:)``).
+    /// Closes the connection without a word (``EngineConfiguration/releasesEstablished``).
+    /// What we queued goes out first (the release comes in the middle of a read round, when
+    /// our verack may still be held for that round's one send); a peer whose kernel buffer
+    /// cannot take it now is left open, for the process's exit.
     func release() {
-        queue.async { [self] in releaseNow() }
-    }
-
-    /// What we queued goes out first (when the release comes in the middle of a read
-    /// round, our verack may still be held for that round's one send); a peer whose kernel
-    /// buffer cannot take it now is left open, for the process's exit.
-    func releaseNow() {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !finished, socket.closeAfterSending() else { return }
         finished = true

@@ -39,7 +39,7 @@ extension PeerConnection {
             case let .phaseChanged(phase):
                 enter(phase)
                 if phase == .established && engine.configuration.releasesEstablished && relay == nil {
-                    releaseNow()
+                    release()
                     return
                 }
             case let .peerVersion(v):

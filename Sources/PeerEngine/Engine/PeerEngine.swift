@@ -198,15 +198,6 @@ public final class PeerEngine: @unchecked Sendable {
         peer(id).map { $0.drop() }
     }
 
-    /// Closes peer `id`'s connection without reporting its end: for a headless run that has
-    /// what it came for from this peer (`handshake`: its handshake) and would otherwise
-    /// leave thousands of connections for the process's exit to close one after another
-    /// (30 to 50 ms at the end of 2,000 handshakes, against none when each closes as it is
-    /// done). No more events come from the peer.
-    public func release(_ id: PeerID) {
-        if case let .success(p) = peer(id) { p.release() }
-    }
-
     /// Drops every live peer.
     public func dropAll() {
         lock.lock()
@@ -240,8 +231,9 @@ public final class PeerEngine: @unchecked Sendable {
     }
 
     /// A peer reached an end state: release it.
-    /// `reported`: false for a peer released by ``release(_:)`` (no `peerRemoved`, and a
-    /// released seed peer is not replaced: it did its work).
+    /// `reported`: false for a peer released once established
+    /// (``EngineConfiguration/releasesEstablished``: no `peerRemoved`, and a released seed
+    /// peer is not replaced: it did its work).
     func peerFinished(_ id: PeerID, reported: Bool = true) {
         lock.lock()
         if let peer = peers.removeValue(forKey: id) {

@@ -64,4 +64,16 @@ public enum DisplayText {
     static func isControl(_ s: Unicode.Scalar) -> Bool {
         s.value < 0x20 || (s.value >= 0x7f && s.value < 0xa0)
     }
+
+    /// Whether UTF-8 `bytes` hold a character ``sanitize(_:)`` would replace (or a line
+    /// break), read byte by byte without making a String: C0 and DEL are single bytes, C1
+    /// is C2 80–9F.
+    public static func containsControl(utf8 bytes: [UInt8]) -> Bool {
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte < 0x20 || byte == 0x7f || (previous == 0xc2 && byte >= 0x80 && byte < 0xa0) { return true }
+            previous = byte
+        }
+        return false
+    }
 }

@@ -141,19 +141,10 @@ final class EventPrinter {
     /// with a control character (C0, DEL, or C1 as UTF-8's C2 80–9F) goes through
     /// ``DisplayText/sanitize(_:)``.
     private func endLine() {
-        var clean = true
-        var previous: UInt8 = 0
-        for byte in scratch {
-            if byte < 0x20 || byte == 0x7f || (previous == 0xc2 && byte >= 0x80 && byte < 0xa0) {
-                clean = false
-                break
-            }
-            previous = byte
-        }
-        if clean {
-            output.line(utf8: scratch)
-        } else {
+        if DisplayText.containsControl(utf8: scratch) {
             output.line(DisplayText.sanitize(String(decoding: scratch, as: UTF8.self)))
+        } else {
+            output.line(utf8: scratch)
         }
     }
     private func formatMs(_ ms: Double) -> String { CFormat.fixed(ms, decimals: 1) }

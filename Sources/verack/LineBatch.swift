@@ -90,18 +90,9 @@ enum CFormat {
     /// negative, huge or not finite), the C library formats it, so the text is always
     /// printf's.
     static func fixed(_ value: Double, decimals: Int, width: Int = 0) -> String {
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let scaled = value * scale
-        let fraction = scaled - scaled.rounded(.down)
-        guard value.sign == .plus, scaled < 1e9, abs(fraction - 0.5) > 1e-6, (1...6).contains(decimals) else {
-            return printf(value, decimals: decimals, width: width)
-        }
-        let units = Int(scaled.rounded())
-        let unit = Int(scale)
-        let digits = String(units % unit)
-        let text = "\(units / unit)." + String(repeating: "0", count: decimals - digits.count) + digits
-        return text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+        var out: [UInt8] = []
+        appendFixed(value, decimals: decimals, width: width, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// ``fixed(_:decimals:width:)`` appended to `out` as bytes, without a String on the
@@ -175,6 +166,15 @@ final class BufferedLines: LineSink {
 
     func line(_ text: String) {
         pending.append(contentsOf: text.utf8)
+        ended()
+    }
+
+    func line(utf8 bytes: [UInt8]) {
+        pending.append(contentsOf: bytes)
+        ended()
+    }
+
+    private func ended() {
         pending.append(UInt8(ascii: "\n"))
         if pending.count >= 256 * 1024 { flush() }
     }

@@ -50,15 +50,10 @@ public struct FrameLayout: Sendable, Equatable {
             if count > MessageHeader.size { parts.append(Part(.payload, MessageHeader.size..<count)) }
             return FrameLayout(parts)
         }
-        let header: [(FrameRegion, Range<Int>)] = [
-            (.magic, MessageHeader.magicRange), (.command, MessageHeader.commandRange),
-            (.length, MessageHeader.lengthRange), (.checksum, MessageHeader.checksumRange),
-        ]
-        var parts = header.compactMap { r, range in
-            range.lowerBound < count ? Part(r, range.lowerBound..<min(range.upperBound, count)) : nil
-        }
-        if count > MessageHeader.size { parts.append(Part(.payload, MessageHeader.size..<count)) }
-        return FrameLayout(parts)
+        // A frame cut inside its header: the parts that began, clipped.
+        return FrameLayout(v1HeaderParts.compactMap { part in
+            part.range.lowerBound < count ? Part(part.region, part.range.lowerBound..<min(part.range.upperBound, count)) : nil
+        })
     }
 
     private static let v1HeaderParts = [

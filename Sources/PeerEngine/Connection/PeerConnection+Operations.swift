@@ -12,13 +12,16 @@ extension PeerConnection {
     /// What we queued goes out first (the release comes in the middle of a read round, when
     /// our verack may still be held for that round's one send); a peer whose kernel buffer
     /// cannot take it now is left open, for the process's exit.
+    /// The engine forgets the peer before the socket closes, so the far side cannot see the
+    /// close while the engine still counts the peer.
     func release() {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard !finished, socket.closeAfterSending() else { return }
+        guard !finished, socket.sendQueuedNow() else { return }
         finished = true
         timer?.cancel()
         timer = nil
         engine.peerFinished(id, reported: false)
+        socket.close()
     }
 
     /// Why a peer cannot take messages now.

@@ -318,19 +318,18 @@ final class PeerSocket: ReactorHandler, @unchecked Sendable {
 
     // MARK: - Closing
 
-    /// Sends what is queued (a reply held during a read round included), then closes, if
-    /// the kernel takes it all now; false, and nothing closed, if some of it must wait.
-    func closeAfterSending() -> Bool {
+    /// Sends what is queued now, a reply held during a read round included. True when all
+    /// of it went out and the socket is still open (so it can be closed without losing a
+    /// byte); false when it was closed already, when the send failed (the socket ended and
+    /// told its delegate), or when some of it must wait.
+    func sendQueuedNow() -> Bool {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard state != .closed else { return true }
+        guard state != .closed else { return false }
         let held = holdingSends
         holdingSends = false
         flush()
         holdingSends = held
-        guard state != .closed else { return true }
-        guard unsentByteCount == 0 else { return false }
-        close()
-        return true
+        return state != .closed && unsentByteCount == 0
     }
 
     private func end(_ how: End) {
